@@ -1,0 +1,261 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/o211/o211"
+)
+
+// OutboxEntry is a change waiting to be sent to the hub. It names the record
+// and the version written; the pusher sends the record as it then stands.
+type OutboxEntry struct {
+	Seq     uint64    `json:"seq"`
+	Region  string    `json:"region"`
+	Kind    o211.Kind `json:"kind"`
+	ID      string    `json:"id"`
+	Op      o211.Op   `json:"op"`
+	Version uint64    `json:"version"`
+}
+
+var kindOrder = func() map[o211.Kind]int {
+	m := map[o211.Kind]int{}
+	for i, ki := range o211.Kinds() {
+		m[ki.Kind] = i
+	}
+	return m
+}()
+
+// apply writes the batch's valid changes: upserts first, in table and id
+// order (sequential keys make bbolt fast), then deletions with their
+// cascades.
+func (b *batch) apply(ctx context.Context, res *WriteResult, progress func(done, total int)) error {
+	var ups, dels []*pending
+	for _, p := range b.items {
+		if p.rej != nil || p.dupeOf >= 0 {
+			continue
+		}
+		if p.op == o211.OpUpsert {
+			ups = append(ups, p)
+		} else {
+			dels = append(dels, p)
+		}
+	}
+	sort.Slice(ups, func(i, j int) bool {
+		a, c := ups[i].key, ups[j].key
+		if a.kind != c.kind {
+			return kindOrder[a.kind] < kindOrder[c.kind]
+		}
+		return a.id < c.id
+	})
+	w := &writer{tx: b.tx, s: b.s, seq: getSeq(b.tx), now: b.s.opts.Now().UTC(), res: res}
+	total := len(ups) + len(dels)
+	for i, p := range ups {
+		if i%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if progress != nil {
+				progress(i, total)
+			}
+		}
+		if err := w.upsert(p.key, p.data); err != nil {
+			return err
+		}
+	}
+	for _, p := range dels {
+		if err := w.delete(p.key); err != nil {
+			return err
+		}
+	}
+	if progress != nil {
+		progress(total, total)
+	}
+	return putSeq(b.tx, w.seq)
+}
+
+// writer applies single record changes inside a write transaction.
+type writer struct {
+	tx  *bolt.Tx
+	s   *Store
+	seq uint64
+	now time.Time
+	res *WriteResult
+}
+
+func (w *writer) upsert(k key, data []byte) error {
+	old, err := findRecord(w.tx, k.kind, k.id)
+	if err != nil {
+		return err
+	}
+	if old != nil && !old.Deleted && bytes.Equal(old.Data, data) {
+		w.res.Unchanged++
+		return nil
+	}
+	rec := &o211.Record{Kind: k.kind, ID: k.id, Region: w.s.region, Version: 1, Modified: w.now, Data: data}
+	if old != nil {
+		rec.Version = old.Version + 1
+		if !old.Deleted && old.Region != w.s.region {
+			return o211.Errorf(o211.EFORBIDDEN, "%s %q belongs to region %q", k.kind, k.id, old.Region)
+		}
+	}
+	if old == nil || old.Deleted {
+		w.res.Created++
+	} else {
+		w.res.Updated++
+	}
+	return w.put(old, rec, o211.OpUpsert)
+}
+
+// delete turns kind/id into a tombstone, after the rows that belong to it.
+func (w *writer) delete(k key) error {
+	for _, child := range childRefs[k.kind] {
+		var ids []string
+		err := (&Tx{w.tx}).EachReferrer(child.kind, child.field, k.id, func(r *o211.Record) error {
+			ids = append(ids, r.ID)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if err := w.delete(key{child.kind, id}); err != nil {
+				return err
+			}
+		}
+	}
+	old, err := findRecord(w.tx, k.kind, k.id)
+	if err != nil || old == nil || old.Deleted {
+		return err // already gone (reached twice through a cascade)
+	}
+	rec := &o211.Record{Kind: k.kind, ID: k.id, Region: old.Region, Version: old.Version + 1,
+		Modified: w.now, Deleted: true, Data: old.Data}
+	w.res.Deleted++
+	return w.put(old, rec, o211.OpDelete)
+}
+
+// put stores rec, replacing old (nil if new): the record, its foreign-key
+// index entries, its change-feed entry and an outbox entry.
+func (w *writer) put(old, rec *o211.Record, op o211.Op) error {
+	w.seq++
+	rec.Seq = w.seq
+	v, err := encodeRecord(rec)
+	if err != nil {
+		return err
+	}
+	recs, err := w.tx.Bucket(bucketRec).CreateBucketIfNotExists([]byte(rec.Kind))
+	if err != nil {
+		return err
+	}
+	if err := recs.Put([]byte(rec.ID), v); err != nil {
+		return err
+	}
+	if err := w.putRefs(old, rec); err != nil {
+		return err
+	}
+	changes := w.tx.Bucket(bucketChanges)
+	if old != nil && old.Seq != 0 {
+		if err := changes.Delete(u64(old.Seq)); err != nil {
+			return err
+		}
+	}
+	if err := changes.Put(u64(rec.Seq), join(string(rec.Kind), rec.ID)); err != nil {
+		return err
+	}
+	entry, err := json.Marshal(OutboxEntry{Seq: rec.Seq, Region: rec.Region, Kind: rec.Kind, ID: rec.ID, Op: op, Version: rec.Version})
+	if err != nil {
+		return err
+	}
+	w.res.Changed = append(w.res.Changed, ChangeRef{Seq: rec.Seq, Kind: rec.Kind, ID: rec.ID})
+	return w.tx.Bucket(bucketOutbox).Put(u64(rec.Seq), entry)
+}
+
+// putRefs updates the foreign-key index: entries of the old row that the new
+// one no longer has are removed, new ones added. Tombstones have none.
+func (w *writer) putRefs(old, rec *o211.Record) error {
+	oldRefs, err := refsOf(old)
+	if err != nil {
+		return err
+	}
+	newRefs, err := refsOf(rec)
+	if err != nil {
+		return err
+	}
+	for f, id := range oldRefs {
+		if newRefs[f] == id {
+			continue
+		}
+		if b := refBucket(w.tx, rec.Kind, f); b != nil {
+			if err := b.Delete(join(id, rec.ID)); err != nil {
+				return err
+			}
+		}
+	}
+	for f, id := range newRefs {
+		if oldRefs[f] == id {
+			continue
+		}
+		b, err := w.tx.Bucket(bucketRef).CreateBucketIfNotExists([]byte(string(rec.Kind) + "." + f))
+		if err != nil {
+			return err
+		}
+		if err := b.Put(join(id, rec.ID), nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// refsOf returns the set foreign keys of a live record by field.
+func refsOf(r *o211.Record) (map[string]string, error) {
+	if r == nil || r.Deleted {
+		return nil, nil
+	}
+	obj, err := r.Decode()
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	m := map[string]string{}
+	for _, ref := range obj.Refs() {
+		if ref.ID != "" {
+			m[ref.Field] = ref.ID
+		}
+	}
+	return m, nil
+}
+
+type childRef struct {
+	kind  o211.Kind
+	field string
+}
+
+// childRefs maps a kind to the references of rows that belong to it and go
+// when it goes: every foreign key pointing at the kind, attribute.link_id and
+// metadata.resource_id, except the protected ones.
+var childRefs = func() map[o211.Kind][]childRef {
+	m := map[o211.Kind][]childRef{}
+	isProtected := func(parent, kind o211.Kind, field string) bool {
+		for _, p := range protected[parent] {
+			if p.kind == kind && p.field == field {
+				return true
+			}
+		}
+		return false
+	}
+	for _, parent := range o211.Kinds() {
+		for _, child := range o211.Kinds() {
+			for _, r := range child.New().Refs() {
+				if (r.Kind == parent.Kind || r.Kind == "") && !isProtected(parent.Kind, child.Kind, r.Field) {
+					m[parent.Kind] = append(m[parent.Kind], childRef{child.Kind, r.Field})
+				}
+			}
+		}
+	}
+	return m
+}()

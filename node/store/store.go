@@ -1,0 +1,227 @@
+// Package store keeps a regional node's HSDS directory in a bbolt file: every
+// row of every HSDS table with its owning region, version and modification
+// time, reverse indexes for foreign keys, a change feed by sequence number,
+// and the outbox that replication drains to the provincial hub.
+//
+// Bucket schema (keys are bytes; "|" is the separator byte 0x00):
+//
+//	meta/
+//	  version          -> schema version, decimal ("1")
+//	  region           -> the region that owns records written here
+//	  seq              -> uint64 BE, last change sequence number assigned
+//	rec/<kind>/
+//	  <id>             -> record (JSON of o211.Record, Data = the flat row)
+//	ref/<kind>.<field>/
+//	  <target id>|<id> -> empty; rows of <kind> whose <field> is <target id>
+//	changes/
+//	  <seq BE>         -> <kind>|<id>: the latest change of each record
+//	outbox/
+//	  <seq BE>         -> JSON of OutboxEntry, until the hub acknowledges it
+//
+// Deleted rows stay in rec/ as tombstones (Deleted, version+1, last data kept)
+// so that deletions replicate and so that what pointed at them can be found.
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/o211/o211"
+)
+
+// SchemaVersion is the version of the bucket layout this package writes.
+const SchemaVersion = 1
+
+var (
+	bucketMeta    = []byte("meta")
+	bucketRec     = []byte("rec")
+	bucketRef     = []byte("ref")
+	bucketChanges = []byte("changes")
+	bucketOutbox  = []byte("outbox")
+
+	keyVersion = []byte("version")
+	keyRegion  = []byte("region")
+	keySeq     = []byte("seq")
+)
+
+// sep separates the parts of composite keys. Ids never hold it (o211.ValidID).
+const sep = 0x00
+
+// ErrLocked is returned by Open when another process holds the file.
+var ErrLocked = errors.New("store: the data file is in use by another process")
+
+// Options configure a Store.
+type Options struct {
+	// Region owns the records written through Write. Required for a new
+	// file; an existing file remembers its region and refuses another.
+	Region string
+	// Timeout bounds the wait for the file lock (default 2 s).
+	Timeout time.Duration
+	// Now stamps modification times (default time.Now).
+	Now func() time.Time
+	// Logger receives operational messages (default slog.Default()).
+	Logger *slog.Logger
+	// NoSync skips fsync on commit: for tests and benchmarks only.
+	NoSync bool
+}
+
+// Store is a bbolt-backed HSDS directory. It is safe for concurrent use.
+type Store struct {
+	path   string
+	opts   Options
+	db     *bolt.DB
+	region string
+
+	mu     sync.Mutex // serialises Write with Ack
+	closed bool
+}
+
+// Open opens or creates the store at path. It checks the schema version,
+// and returns ErrLocked when another process has the file open.
+func Open(path string, opts Options) (*Store, error) {
+	if opts.Timeout == 0 {
+		opts.Timeout = 2 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, NoSync: opts.NoSync,
+		FreelistType: bolt.FreelistMapType})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("%w: %s", ErrLocked, path)
+	} else if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	s := &Store{path: path, opts: opts, db: db}
+	if err := db.Update(s.init); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) init(tx *bolt.Tx) error {
+	meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	switch v := meta.Get(keyVersion); {
+	case v == nil:
+		if err := meta.Put(keyVersion, []byte(strconv.Itoa(SchemaVersion))); err != nil {
+			return err
+		}
+	case string(v) != strconv.Itoa(SchemaVersion):
+		return fmt.Errorf("store: %s has schema version %s; this o211 reads version %d", s.path, v, SchemaVersion)
+	}
+	switch r := meta.Get(keyRegion); {
+	case r == nil && s.opts.Region == "":
+		return fmt.Errorf("store: %s is new and no region was given", s.path)
+	case r == nil:
+		if !o211.ValidRegionID(s.opts.Region) {
+			return o211.Errorf(o211.EINVALID, "region %q is not a valid region id", s.opts.Region)
+		}
+		if err := meta.Put(keyRegion, []byte(s.opts.Region)); err != nil {
+			return err
+		}
+		s.region = s.opts.Region
+	case s.opts.Region != "" && string(r) != s.opts.Region:
+		return fmt.Errorf("store: %s belongs to region %q, not %q", s.path, r, s.opts.Region)
+	default:
+		s.region = string(r)
+	}
+	for _, name := range [][]byte{bucketRec, bucketRef, bucketChanges, bucketOutbox} {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+	}
+	return nil
+}
+
+// Close closes the file. It is safe to call more than once.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.db == nil {
+		return nil
+	}
+	s.closed = true
+	return s.db.Close()
+}
+
+// Path returns the file's path.
+func (s *Store) Path() string { return s.path }
+
+// Region returns the region that owns the records written here.
+func (s *Store) Region() string { return s.region }
+
+// Seq returns the last change sequence number assigned.
+func (s *Store) Seq() (seq uint64, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		seq = getSeq(tx)
+		return nil
+	})
+	return seq, err
+}
+
+// Size returns the size of the data file in bytes.
+func (s *Store) Size() int64 {
+	var n int64
+	_ = s.db.View(func(tx *bolt.Tx) error { n = tx.Size(); return nil })
+	return n
+}
+
+func getSeq(tx *bolt.Tx) uint64 {
+	if v := tx.Bucket(bucketMeta).Get(keySeq); len(v) == 8 {
+		return binary.BigEndian.Uint64(v)
+	}
+	return 0
+}
+
+func putSeq(tx *bolt.Tx, seq uint64) error {
+	return tx.Bucket(bucketMeta).Put(keySeq, u64(seq))
+}
+
+func u64(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+func join(parts ...string) []byte {
+	var b bytes.Buffer
+	for i, p := range parts {
+		if i > 0 {
+			b.WriteByte(sep)
+		}
+		b.WriteString(p)
+	}
+	return b.Bytes()
+}
+
+// encodeRecord and decodeRecord are the codec pair of stored records.
+func encodeRecord(r *o211.Record) ([]byte, error) { return json.Marshal(r) }
+
+func decodeRecord(b []byte) (*o211.Record, error) {
+	r := new(o211.Record)
+	if err := json.Unmarshal(b, r); err != nil {
+		return nil, fmt.Errorf("store: corrupt record: %w", err)
+	}
+	return r, nil
+}

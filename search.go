@@ -1,0 +1,80 @@
+package o211
+
+import "time"
+
+// Search scopes: the node's own region, or the whole province.
+const (
+	ScopeRegion   = "region"
+	ScopeProvince = "province"
+)
+
+// Query is a directory search as navigators and the public portal ask it
+// (GET /api/v1/search). Every filter that is set must hold (AND).
+type Query struct {
+	// Text is free text in English or French.
+	Text string
+	// Near is the point distances are measured from; HasNear says it is set.
+	HasNear bool
+	Lat     float64
+	Lon     float64
+	// RadiusKm limits results to this distance from Near; 0 means no limit.
+	RadiusKm float64
+	// Taxonomy is a 211 HSIS code; a code matches itself and its
+	// descendants ("BD-1800" matches "BD-1800.2000").
+	Taxonomy string
+	// OpenAt, when not zero, keeps only services open at that instant.
+	OpenAt time.Time
+	// Language keeps services offered in this language (code or name).
+	Language string
+	// Age keeps services whose age eligibility includes this age; nil for
+	// no filter.
+	Age *float64
+	// Region keeps only records of this region ("" for all).
+	Region string
+	// OrganizationID keeps services of this organization.
+	OrganizationID string
+	// Page is 1-based; PerPage defaults to 20 and is at most 200.
+	Page    int
+	PerPage int
+}
+
+// Results is one page of search results.
+type Results struct {
+	Total   int      `json:"total"`
+	Page    int      `json:"page"`
+	PerPage int      `json:"per_page"`
+	Results []Result `json:"results"`
+	// Facets counts the matching results per top-level taxonomy category.
+	Facets Facets `json:"facets"`
+}
+
+// Facets are counts of the matching results, by dimension.
+type Facets struct {
+	Taxonomy []FacetCount `json:"taxonomy"`
+}
+
+// FacetCount is the number of matching results in one category.
+type FacetCount struct {
+	Code  string `json:"code"`
+	Name  string `json:"name"`
+	NameF string `json:"name_fr,omitempty"`
+	Count int    `json:"count"`
+}
+
+// Result is one service at one location (or a service without a location).
+type Result struct {
+	ServiceID        string   `json:"service_id"`
+	ServiceName      string   `json:"service_name"`
+	OrganizationID   string   `json:"organization_id,omitempty"`
+	OrganizationName string   `json:"organization_name"`
+	LocationID       string   `json:"location_id,omitempty"`
+	LocationName     string   `json:"location_name,omitempty"`
+	Address          string   `json:"address,omitempty"`
+	DistanceKm       *float64 `json:"distance_km,omitempty"`
+	Region           string   `json:"region"`
+	Score            float64  `json:"score"`
+	Language         string   `json:"record_language,omitempty"`
+	Taxonomy         []string `json:"taxonomy,omitempty"`
+	Phone            string   `json:"phone,omitempty"`
+	OpenNow          *bool    `json:"open,omitempty"`
+}
