@@ -1,0 +1,137 @@
+package directory_test
+
+import (
+	"context"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/o211/o211"
+	"github.com/o211/o211/node/directory"
+	"github.com/o211/o211/node/store"
+)
+
+func f64(v float64) *float64 { return &v }
+
+func mustStore(tb testing.TB) *store.Store {
+	tb.Helper()
+	s, err := store.Open(filepath.Join(tb.TempDir(), "node.db"), store.Options{Region: "central", NoSync: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	changes := []o211.Change{
+		o211.Upsert(&o211.Taxonomy{ID: "tx", Name: "211 HSIS", Description: "AIRS"}),
+		o211.Upsert(&o211.TaxonomyTerm{ID: "term-food", Code: "BD-1800.2000", Name: "Food Pantries", TaxonomyID: "tx"}),
+		o211.Upsert(&o211.Organization{ID: "org", Name: "Daily Bread", Description: "Food bank"}),
+		o211.Upsert(&o211.Service{ID: "svc", OrganizationID: "org", Name: "Food bank", Status: "active"}),
+		o211.Upsert(&o211.Service{ID: "svc2", OrganizationID: "org", Name: "Meals", Status: "active"}),
+		o211.Upsert(&o211.Location{ID: "loc", OrganizationID: "org", LocationType: "physical", Latitude: f64(43.6), Longitude: f64(-79.4)}),
+		o211.Upsert(&o211.Address{ID: "addr", LocationID: "loc", Address1: "191 New Toronto St", City: "Toronto",
+			StateProvince: "ON", PostalCode: "M8V 2E7", Country: "CA", AddressType: "physical"}),
+		o211.Upsert(&o211.ServiceAtLocation{ID: "sal", ServiceID: "svc", LocationID: "loc"}),
+		o211.Upsert(&o211.Schedule{ID: "sch", ServiceAtLocationID: "sal", Freq: "WEEKLY", ByDay: "MO", OpensAt: "09:00", ClosesAt: "12:00"}),
+		o211.Upsert(&o211.Phone{ID: "ph", ServiceID: "svc", Number: "416-203-0050"}),
+		o211.Upsert(&o211.Language{ID: "lang", PhoneID: "ph", Code: "fr", Name: "French"}),
+		o211.Upsert(&o211.Attribute{ID: "attr", LinkID: "svc", LinkEntity: "service", TaxonomyTermID: "term-food"}),
+	}
+	if _, err := s.Write(context.Background(), changes, store.WriteOptions{}); err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+func TestFullService(t *testing.T) {
+	s := mustStore(t)
+	s.View(func(tx *store.Tx) error {
+		svc, err := directory.FullService(tx, "svc")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if svc.Organization == nil || svc.Organization.Name != "Daily Bread" {
+			t.Fatalf("organization %+v", svc.Organization)
+		}
+		if len(svc.Phones) != 1 || len(svc.Phones[0].Languages) != 1 {
+			t.Fatalf("phones %+v", svc.Phones)
+		}
+		if len(svc.ServiceAtLocations) != 1 {
+			t.Fatalf("service_at_locations %+v", svc.ServiceAtLocations)
+		}
+		sal := svc.ServiceAtLocations[0]
+		if sal.Location == nil || len(sal.Location.Addresses) != 1 || len(sal.Schedules) != 1 {
+			t.Fatalf("service_at_location %+v", sal)
+		}
+		if len(svc.Attributes) != 1 || svc.Attributes[0].TaxonomyTerm == nil ||
+			svc.Attributes[0].TaxonomyTerm.TaxonomyDetail == nil {
+			t.Fatalf("attributes %+v", svc.Attributes)
+		}
+		if svc.LastModified == "" {
+			t.Fatal("last_modified not set")
+		}
+		return nil
+	})
+	t.Run("ErrNotFound", func(t *testing.T) {
+		s.View(func(tx *store.Tx) error {
+			if _, err := directory.FullService(tx, "nope"); o211.ErrorCode(err) != o211.ENOTFOUND {
+				t.Fatalf("got %v, want ENOTFOUND", err)
+			}
+			return nil
+		})
+	})
+}
+
+func TestOrganization_FullServices(t *testing.T) {
+	s := mustStore(t)
+	s.View(func(tx *store.Tx) error {
+		org, err := directory.Organization(tx, "org", true, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(org.Services) != 2 || len(org.Locations) != 1 {
+			t.Fatalf("%d services, %d locations; want 2, 1", len(org.Services), len(org.Locations))
+		}
+		return nil
+	})
+}
+
+func TestAffectedServices(t *testing.T) {
+	s := mustStore(t)
+	for _, tc := range []struct {
+		name    string
+		changed directory.Changed
+		want    []string
+	}{
+		{"Address", directory.Changed{Kind: o211.KindAddress, ID: "addr"}, []string{"svc"}},
+		{"Organization", directory.Changed{Kind: o211.KindOrganization, ID: "org"}, []string{"svc", "svc2"}},
+		{"Term", directory.Changed{Kind: o211.KindTaxonomyTerm, ID: "term-food"}, []string{"svc"}},
+		{"PhoneLanguage", directory.Changed{Kind: o211.KindLanguage, ID: "lang"}, []string{"svc"}},
+		{"Schedule", directory.Changed{Kind: o211.KindSchedule, ID: "sch"}, []string{"svc"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s.View(func(tx *store.Tx) error {
+				got, err := directory.AffectedServices(tx, []directory.Changed{tc.changed})
+				if err != nil || !reflect.DeepEqual(got, tc.want) {
+					t.Fatalf("got %q, %v; want %q", got, err, tc.want)
+				}
+				return nil
+			})
+		})
+	}
+	t.Run("DeletedServiceAtLocation", func(t *testing.T) {
+		res, err := s.Write(context.Background(), []o211.Change{o211.Delete(o211.KindServiceAtLocation, "sal")}, store.WriteOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var changed []directory.Changed
+		for _, c := range res.Changed {
+			changed = append(changed, directory.Changed{Kind: c.Kind, ID: c.ID})
+		}
+		s.View(func(tx *store.Tx) error {
+			got, err := directory.AffectedServices(tx, changed)
+			if err != nil || !reflect.DeepEqual(got, []string{"svc"}) {
+				t.Fatalf("got %q, %v; want [svc]", got, err)
+			}
+			return nil
+		})
+	})
+}
