@@ -55,3 +55,14 @@ func children[T any](r Reader, kind o211.Kind, field, id string) ([]T, error) {
 // Timestamp formats a modification time as HSDS wants last_modified:
 // RFC 3339 in UTC with milliseconds.
 func Timestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }
+
+// Tx is a consistent read view of a whole directory: the Reader plus table
+// scans and counts, for listing endpoints and exports.
+type Tx interface {
+	Reader
+	// Scan calls fn for every live record of kind with an id after the
+	// given one ("" for all), in id order.
+	Scan(kind o211.Kind, after string, fn func(*o211.Record) error) error
+	// Count returns the number of live records of kind.
+	Count(kind o211.Kind) (int, error)
+}

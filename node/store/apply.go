@@ -143,6 +143,18 @@ func (w *writer) delete(k key) error {
 // put stores rec, replacing old (nil if new): the record, its foreign-key
 // index entries, its change-feed entry and an outbox entry.
 func (w *writer) put(old, rec *o211.Record, op o211.Op) error {
+	if err := w.putReplicated(old, rec, op); err != nil {
+		return err
+	}
+	entry, err := json.Marshal(OutboxEntry{Seq: rec.Seq, Region: rec.Region, Kind: rec.Kind, ID: rec.ID, Op: op, Version: rec.Version})
+	if err != nil {
+		return err
+	}
+	return w.tx.Bucket(bucketOutbox).Put(u64(rec.Seq), entry)
+}
+
+// putReplicated stores rec as put does, without an outbox entry.
+func (w *writer) putReplicated(old, rec *o211.Record, op o211.Op) error {
 	w.seq++
 	rec.Seq = w.seq
 	v, err := encodeRecord(rec)
@@ -159,6 +171,16 @@ func (w *writer) put(old, rec *o211.Record, op o211.Op) error {
 	if err := w.putRefs(old, rec); err != nil {
 		return err
 	}
+	wasLive, isLive := old != nil && !old.Deleted, !rec.Deleted
+	if wasLive != isLive {
+		delta := 1
+		if wasLive {
+			delta = -1
+		}
+		if err := addCount(w.tx, rec.Kind, delta); err != nil {
+			return err
+		}
+	}
 	changes := w.tx.Bucket(bucketChanges)
 	if old != nil && old.Seq != 0 {
 		if err := changes.Delete(u64(old.Seq)); err != nil {
@@ -168,12 +190,8 @@ func (w *writer) put(old, rec *o211.Record, op o211.Op) error {
 	if err := changes.Put(u64(rec.Seq), join(string(rec.Kind), rec.ID)); err != nil {
 		return err
 	}
-	entry, err := json.Marshal(OutboxEntry{Seq: rec.Seq, Region: rec.Region, Kind: rec.Kind, ID: rec.ID, Op: op, Version: rec.Version})
-	if err != nil {
-		return err
-	}
 	w.res.Changed = append(w.res.Changed, ChangeRef{Seq: rec.Seq, Kind: rec.Kind, ID: rec.ID})
-	return w.tx.Bucket(bucketOutbox).Put(u64(rec.Seq), entry)
+	return nil
 }
 
 // putRefs updates the foreign-key index: entries of the old row that the new

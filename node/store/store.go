@@ -17,6 +17,8 @@
 //	  <seq BE>         -> <kind>|<id>: the latest change of each record
 //	outbox/
 //	  <seq BE>         -> JSON of OutboxEntry, until the hub acknowledges it
+//	counts/
+//	  <kind>           -> uint64 BE, number of live records of the kind
 //
 // Deleted rows stay in rec/ as tombstones (Deleted, version+1, last data kept)
 // so that deletions replicate and so that what pointed at them can be found.
@@ -49,11 +51,16 @@ var (
 	bucketRef     = []byte("ref")
 	bucketChanges = []byte("changes")
 	bucketOutbox  = []byte("outbox")
+	bucketCounts  = []byte("counts")
 
 	keyVersion = []byte("version")
 	keyRegion  = []byte("region")
 	keySeq     = []byte("seq")
 )
+
+// replicaMark is the region recorded for replica stores; it is not a valid
+// region id.
+const replicaMark = "*"
 
 // sep separates the parts of composite keys. Ids never hold it (o211.ValidID).
 const sep = 0x00
@@ -64,8 +71,13 @@ var ErrLocked = errors.New("store: the data file is in use by another process")
 // Options configure a Store.
 type Options struct {
 	// Region owns the records written through Write. Required for a new
-	// file; an existing file remembers its region and refuses another.
+	// regional file; an existing file remembers its region and refuses
+	// another.
 	Region string
+	// Replica opens a store of records replicated from many regions (the
+	// hub's provincial directory, a node's copy of it): it takes records
+	// through Apply only, never through Write.
+	Replica bool
 	// Timeout bounds the wait for the file lock (default 2 s).
 	Timeout time.Duration
 	// Now stamps modification times (default time.Now).
@@ -130,23 +142,31 @@ func (s *Store) init(tx *bolt.Tx) error {
 	case string(v) != strconv.Itoa(SchemaVersion):
 		return fmt.Errorf("store: %s has schema version %s; this o211 reads version %d", s.path, v, SchemaVersion)
 	}
+	want := s.opts.Region
+	if s.opts.Replica {
+		want = replicaMark
+	}
 	switch r := meta.Get(keyRegion); {
-	case r == nil && s.opts.Region == "":
+	case r == nil && want == "":
 		return fmt.Errorf("store: %s is new and no region was given", s.path)
 	case r == nil:
-		if !o211.ValidRegionID(s.opts.Region) {
-			return o211.Errorf(o211.EINVALID, "region %q is not a valid region id", s.opts.Region)
+		if want != replicaMark && !o211.ValidRegionID(want) {
+			return o211.Errorf(o211.EINVALID, "region %q is not a valid region id", want)
 		}
-		if err := meta.Put(keyRegion, []byte(s.opts.Region)); err != nil {
+		if err := meta.Put(keyRegion, []byte(want)); err != nil {
 			return err
 		}
-		s.region = s.opts.Region
-	case s.opts.Region != "" && string(r) != s.opts.Region:
-		return fmt.Errorf("store: %s belongs to region %q, not %q", s.path, r, s.opts.Region)
+		s.region = want
+	case string(r) == replicaMark && !s.opts.Replica:
+		return fmt.Errorf("store: %s is a replica store of many regions, not a regional one", s.path)
+	case string(r) != replicaMark && s.opts.Replica:
+		return fmt.Errorf("store: %s belongs to region %q; it is not a replica store", s.path, r)
+	case want != "" && string(r) != want:
+		return fmt.Errorf("store: %s belongs to region %q, not %q", s.path, r, want)
 	default:
 		s.region = string(r)
 	}
-	for _, name := range [][]byte{bucketRec, bucketRef, bucketChanges, bucketOutbox} {
+	for _, name := range [][]byte{bucketRec, bucketRef, bucketChanges, bucketOutbox, bucketCounts} {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("store: %w", err)
 		}
@@ -168,8 +188,14 @@ func (s *Store) Close() error {
 // Path returns the file's path.
 func (s *Store) Path() string { return s.path }
 
-// Region returns the region that owns the records written here.
-func (s *Store) Region() string { return s.region }
+// Region returns the region that owns the records written here, or "" for
+// a replica store.
+func (s *Store) Region() string {
+	if s.region == replicaMark {
+		return ""
+	}
+	return s.region
+}
 
 // Seq returns the last change sequence number assigned.
 func (s *Store) Seq() (seq uint64, err error) {

@@ -327,3 +327,17 @@ func TestStore_ConcurrentReadersSeeWholeWrites(t *testing.T) {
 	default:
 	}
 }
+
+func TestTx_Count(t *testing.T) {
+	s := MustOpenStore(t)
+	mustWrite(t, s, append(smallDirectory(1), smallDirectory(2)...)...)
+	mustWrite(t, s, o211.Delete(o211.KindService, "svc-1"))
+	s.View(func(tx *store.Tx) error {
+		for kind, want := range map[o211.Kind]int{o211.KindService: 1, o211.KindPhone: 1, o211.KindLocation: 2, o211.KindOrganization: 2} {
+			if got, _ := tx.Count(kind); got != want {
+				t.Errorf("Count(%s) = %d, want %d", kind, got, want)
+			}
+		}
+		return nil
+	})
+}

@@ -8,6 +8,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/node/directory"
 )
 
 // Tx is a consistent read-only view of the store. Records it returns are
@@ -133,9 +134,25 @@ func (t *Tx) Scan(kind o211.Kind, after string, fn func(*o211.Record) error) err
 
 // Count returns the number of live records of kind.
 func (t *Tx) Count(kind o211.Kind) (int, error) {
-	n := 0
-	err := t.Scan(kind, "", func(*o211.Record) error { n++; return nil })
-	return n, err
+	return int(getCount(t.tx, kind)), nil
+}
+
+func getCount(tx *bolt.Tx, kind o211.Kind) uint64 {
+	if v := tx.Bucket(bucketCounts).Get([]byte(kind)); len(v) == 8 {
+		return binary.BigEndian.Uint64(v)
+	}
+	return 0
+}
+
+func addCount(tx *bolt.Tx, kind o211.Kind, delta int) error {
+	if delta == 0 {
+		return nil
+	}
+	n := int64(getCount(tx, kind)) + int64(delta)
+	if n < 0 {
+		return fmt.Errorf("store: live count of %s would be negative", kind)
+	}
+	return tx.Bucket(bucketCounts).Put([]byte(kind), u64(uint64(n)))
 }
 
 // ChangeRef names a changed record in the change feed.
@@ -184,3 +201,5 @@ func findRecord(tx *bolt.Tx, kind o211.Kind, id string) (*o211.Record, error) {
 	}
 	return decodeRecord(v)
 }
+
+var _ directory.Tx = (*Tx)(nil)

@@ -63,6 +63,9 @@ func (s *Store) Write(ctx context.Context, changes []o211.Change, opt WriteOptio
 	if s.closed {
 		return nil, fmt.Errorf("store: closed")
 	}
+	if s.region == replicaMark {
+		return nil, o211.Errorf(o211.EFORBIDDEN, "this is a replica of other regions' records; write to the owning region's node")
+	}
 	var res *WriteResult
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b.tx = tx

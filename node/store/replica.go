@@ -1,0 +1,96 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/o211/o211"
+)
+
+// ApplyResult says what Apply did.
+type ApplyResult struct {
+	// Applied counts records stored; Stale counts records skipped because
+	// the store already held the same or a newer version.
+	Applied, Stale int
+	// Changed names every record stored, in the store's sequence order.
+	Changed []ChangeRef
+}
+
+// Apply stores records replicated from the regions that own them, in one
+// transaction. A record replaces the stored one only when its version is
+// higher, so replays and reordered deliveries are harmless. Records keep
+// their region, version and modification time; each gets this store's next
+// change sequence number, and none enters the outbox.
+//
+// Apply returns an EINVALID error, and stores nothing, if a record is
+// malformed (unknown kind, bad id, no region, undecodable row).
+func (s *Store) Apply(ctx context.Context, recs []*o211.Record) (*ApplyResult, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for i, r := range recs {
+		if err := checkReplicated(r); err != nil {
+			return nil, fmt.Errorf("store: record %d: %w", i, err)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, fmt.Errorf("store: closed")
+	}
+	res := &ApplyResult{}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		w := &writer{tx: tx, s: s, seq: getSeq(tx), res: &WriteResult{}}
+		for _, r := range recs {
+			old, err := findRecord(tx, r.Kind, r.ID)
+			if err != nil {
+				return err
+			}
+			if old != nil && old.Version >= r.Version {
+				res.Stale++
+				continue
+			}
+			c := *r
+			op := o211.OpUpsert
+			if c.Deleted {
+				op = o211.OpDelete
+			}
+			if err := w.putReplicated(old, &c, op); err != nil {
+				return err
+			}
+			res.Applied++
+		}
+		res.Changed = w.res.Changed
+		return putSeq(tx, w.seq)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func checkReplicated(r *o211.Record) error {
+	if r == nil {
+		return o211.Errorf(o211.EINVALID, "missing record")
+	}
+	if _, ok := o211.LookupKind(r.Kind); !ok {
+		return o211.Errorf(o211.EINVALID, "unknown record kind %q", r.Kind)
+	}
+	if err := o211.ValidID("id", r.ID); err != nil {
+		return err
+	}
+	if !o211.ValidRegionID(r.Region) {
+		return o211.Errorf(o211.EINVALID, "%s %q: region %q is not a valid region id", r.Kind, r.ID, r.Region)
+	}
+	if r.Version == 0 {
+		return o211.Errorf(o211.EINVALID, "%s %q: version 0", r.Kind, r.ID)
+	}
+	if !r.Deleted {
+		if _, err := r.Decode(); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,90 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/o211/o211"
+	"github.com/o211/o211/node/store"
+)
+
+func mustOpenReplica(tb testing.TB) *store.Store {
+	tb.Helper()
+	s, err := store.Open(filepath.Join(tb.TempDir(), "province.db"), store.Options{Replica: true, NoSync: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
+func record(tb testing.TB, region string, version uint64, obj o211.Object) *o211.Record {
+	data, err := json.Marshal(obj)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &o211.Record{Kind: obj.ObjectKind(), ID: obj.ObjectID(), Region: region, Version: version,
+		Modified: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC), Data: data}
+}
+
+func TestStore_Apply(t *testing.T) {
+	s := mustOpenReplica(t)
+	ctx := context.Background()
+	v1 := record(t, "east", 1, &o211.Organization{ID: "org", Name: "Old", Description: "x"})
+	v2 := record(t, "east", 2, &o211.Organization{ID: "org", Name: "New", Description: "x"})
+	other := record(t, "north", 1, &o211.Organization{ID: "org-n", Name: "North", Description: "x"})
+	res, err := s.Apply(ctx, []*o211.Record{v2, other})
+	if err != nil || res.Applied != 2 {
+		t.Fatalf("Apply = %+v, %v; want 2 applied", res, err)
+	}
+	t.Run("OlderVersionNeverOverwrites", func(t *testing.T) {
+		res, err := s.Apply(ctx, []*o211.Record{v1, v2})
+		if err != nil || res.Applied != 0 || res.Stale != 2 {
+			t.Fatalf("Apply = %+v, %v; want 2 stale", res, err)
+		}
+		rec, _ := s.Get(o211.KindOrganization, "org")
+		if rec.Version != 2 || rec.Region != "east" {
+			t.Fatalf("stored %+v", rec)
+		}
+	})
+	t.Run("Tombstone", func(t *testing.T) {
+		tomb := *v2
+		tomb.Version, tomb.Deleted = 3, true
+		if _, err := s.Apply(ctx, []*o211.Record{&tomb}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Get(o211.KindOrganization, "org"); o211.ErrorCode(err) != o211.ENOTFOUND {
+			t.Fatalf("got %v, want ENOTFOUND", err)
+		}
+		s.View(func(tx *store.Tx) error {
+			if n, _ := tx.Count(o211.KindOrganization); n != 1 {
+				t.Fatalf("count %d, want 1", n)
+			}
+			return nil
+		})
+	})
+	t.Run("ErrMalformed", func(t *testing.T) {
+		bad := *other
+		bad.Region = ""
+		if _, err := s.Apply(ctx, []*o211.Record{&bad}); err == nil {
+			t.Fatal("want an error for a record without region")
+		}
+	})
+	t.Run("ErrWrite", func(t *testing.T) {
+		_, err := s.Write(ctx, smallDirectory(1), store.WriteOptions{})
+		if o211.ErrorCode(err) != o211.EFORBIDDEN {
+			t.Fatalf("got %v, want EFORBIDDEN", err)
+		}
+	})
+	t.Run("ErrModeMismatch", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "x.db")
+		s, _ := store.Open(path, store.Options{Region: "east"})
+		s.Close()
+		if _, err := store.Open(path, store.Options{Replica: true}); err == nil {
+			t.Fatal("opened a regional store as a replica")
+		}
+	})
+}
