@@ -24,9 +24,11 @@ type ApplyResult struct {
 // their region, version and modification time; each gets this store's next
 // change sequence number, and none enters the outbox.
 //
+// The side-table writes aux are made in the same transaction.
+//
 // Apply returns an EINVALID error, and stores nothing, if a record is
 // malformed (unknown kind, bad id, no region, undecodable row).
-func (s *Store) Apply(ctx context.Context, recs []*o211.Record) (*ApplyResult, error) {
+func (s *Store) Apply(ctx context.Context, recs []*o211.Record, aux ...Aux) (*ApplyResult, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -63,6 +65,9 @@ func (s *Store) Apply(ctx context.Context, recs []*o211.Record) (*ApplyResult, e
 			res.Applied++
 		}
 		res.Changed = w.res.Changed
+		if err := putAux(tx, aux); err != nil {
+			return err
+		}
 		return putSeq(tx, w.seq)
 	})
 	if err != nil {

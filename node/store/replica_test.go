@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"path/filepath"
@@ -85,6 +86,59 @@ func TestStore_Apply(t *testing.T) {
 		s.Close()
 		if _, err := store.Open(path, store.Options{Replica: true}); err == nil {
 			t.Fatal("opened a regional store as a replica")
+		}
+	})
+}
+
+func TestStore_SnapshotRestore(t *testing.T) {
+	src := mustOpenReplica(t)
+	ctx := context.Background()
+	org := record(t, "east", 1, &o211.Organization{ID: "org", Name: "Kept", Description: "x"})
+	if _, err := src.Apply(ctx, []*o211.Record{org}, store.Aux{Bucket: "regions", Key: []byte("east"), Value: []byte("{}")}); err != nil {
+		t.Fatal(err)
+	}
+	sn, err := src.BeginSnapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A write after the snapshot began is not in it.
+	later := record(t, "east", 1, &o211.Organization{ID: "later", Name: "Later", Description: "x"})
+	if _, err := src.Apply(ctx, []*o211.Record{later}); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := sn.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	sn.Release()
+	sn.Release()
+
+	dst := mustOpenReplica(t)
+	other := record(t, "north", 1, &o211.Organization{ID: "gone", Name: "Replaced", Description: "x"})
+	dst.Apply(ctx, []*o211.Record{other})
+	if err := dst.Restore(bytes.NewReader(buf.Bytes())); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dst.Get(o211.KindOrganization, "org"); err != nil {
+		t.Fatalf("restored store lacks org: %v", err)
+	}
+	for _, id := range []string{"later", "gone"} {
+		if _, err := dst.Get(o211.KindOrganization, id); o211.ErrorCode(err) != o211.ENOTFOUND {
+			t.Fatalf("%s: got %v, want ENOTFOUND", id, err)
+		}
+	}
+	dst.View(func(tx *store.Tx) error {
+		if v := tx.AuxGet("regions", []byte("east")); string(v) != "{}" {
+			t.Fatalf("side table value %q", v)
+		}
+		return nil
+	})
+	t.Run("ErrGarbage", func(t *testing.T) {
+		if err := dst.Restore(bytes.NewReader([]byte("not a bolt file"))); err == nil {
+			t.Fatal("want an error restoring garbage")
+		}
+		if _, err := dst.Get(o211.KindOrganization, "org"); err != nil {
+			t.Fatalf("store damaged by a failed restore: %v", err)
 		}
 	})
 }

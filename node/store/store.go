@@ -114,19 +114,26 @@ func Open(path string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, NoSync: opts.NoSync,
-		FreelistType: bolt.FreelistMapType})
+	s := &Store{path: path, opts: opts}
+	db, err := bolt.Open(path, 0o600, s.boltOptions())
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, fmt.Errorf("%w: %s", ErrLocked, path)
 	} else if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	s := &Store{path: path, opts: opts, db: db}
+	s.db = db
 	if err := db.Update(s.init); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// boltOptions are the bbolt settings: a large initial mmap so that long
+// read transactions (snapshots) rarely block writers on a remap.
+func (s *Store) boltOptions() *bolt.Options {
+	return &bolt.Options{Timeout: s.opts.Timeout, NoSync: s.opts.NoSync,
+		FreelistType: bolt.FreelistMapType, InitialMmapSize: 1 << 30}
 }
 
 func (s *Store) init(tx *bolt.Tx) error {
