@@ -1,0 +1,58 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/o211/o211"
+	"github.com/o211/o211/node/directory"
+)
+
+// listOrganizations answers GET /hsds/organizations: organizations in list
+// form; full=true nests everything with their services in list form, and
+// full_service=true (which implies full) nests the services in full.
+// search matches the words of the organization's names and description.
+func (s *Server) listOrganizations(w http.ResponseWriter, r *http.Request) {
+	p := newParams(r)
+	match := newTextMatcher(p.str("search", 500))
+	fullService := p.boolean("full_service")
+	full := p.boolean("full") || fullService
+	pg := p.paging(DefaultPerPage, MaxPerPage)
+	if err := p.err(); err != nil {
+		s.writeProblem(w, r, err)
+		return
+	}
+	s.serveList(w, r, pg, func(tx directory.Tx) (*listing, error) {
+		l := &listing{kind: o211.KindOrganization}
+		if match != nil {
+			l.keep = func(_ directory.Tx, rec *o211.Record) (bool, error) {
+				obj, err := rec.Decode()
+				if err != nil {
+					return false, err
+				}
+				o := obj.(*o211.Organization)
+				return match.match(o.Name, o.AlternateName, o.Description), nil
+			}
+		}
+		l.render = func(tx directory.Tx, rec *o211.Record) (any, error) {
+			if !full {
+				return rec.Decode()
+			}
+			return directory.Organization(tx, rec.ID, true, fullService)
+		}
+		return l, nil
+	})
+}
+
+// getOrganization answers GET /hsds/organizations/{id}: the organization
+// in full, its services in list form or, with full_service=true, in full.
+func (s *Server) getOrganization(w http.ResponseWriter, r *http.Request) {
+	p := newParams(r)
+	fullService := p.boolean("full_service")
+	if err := p.err(); err != nil {
+		s.writeProblem(w, r, err)
+		return
+	}
+	s.serveOne(w, r, func(tx directory.Tx, id string) (any, error) {
+		return directory.Organization(tx, id, true, fullService)
+	})
+}

@@ -1,0 +1,108 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/o211/o211"
+	"github.com/o211/o211/node/directory"
+)
+
+// MinimalService is a service as minimal=true lists it: its id and when it
+// last changed, with the name and status that the HSDS service_list schema
+// requires of every listed service.
+type MinimalService struct {
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	Status       string `json:"status"`
+	LastModified string `json:"last_modified"`
+}
+
+// serviceFilters are the filters of GET /hsds/services.
+type serviceFilters struct {
+	search         string
+	taxonomyTermID string
+	taxonomyID     string
+	organizationID string
+	modifiedAfter  time.Time
+	minimal, full  bool
+}
+
+// listServices answers GET /hsds/services: services in list form (with
+// their organization and program), full=true in full, minimal=true as
+// MinimalService.
+func (s *Server) listServices(w http.ResponseWriter, r *http.Request) {
+	p := newParams(r)
+	f := serviceFilters{
+		search:         p.str("search", 500),
+		taxonomyTermID: p.id("taxonomy_term_id"),
+		taxonomyID:     p.id("taxonomy_id"),
+		organizationID: p.id("organization_id"),
+		modifiedAfter:  p.instant("modified_after"),
+		minimal:        p.boolean("minimal"),
+		full:           p.boolean("full"),
+	}
+	def, max := DefaultPerPage, MaxPerPage
+	if f.minimal {
+		def, max = DefaultMinimalPerPage, MaxMinimalPerPage
+	}
+	pg := p.paging(def, max)
+	if f.minimal && f.full {
+		p.fail("minimal", "cannot be combined with full=true")
+	}
+	if err := p.err(); err != nil {
+		s.writeProblem(w, r, err)
+		return
+	}
+	var searched []string
+	if f.search != "" {
+		var err error
+		searched, err = s.searchServiceIDs(r.Context(), o211.Query{Text: f.search,
+			OrganizationID: f.organizationID, IncludeInactive: true, Distinct: true})
+		if err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+	}
+	s.serveList(w, r, pg, func(tx directory.Tx) (*listing, error) {
+		byTerm, byTaxonomy, err := taxonomyLinks(tx, f.taxonomyTermID, f.taxonomyID)
+		if err != nil {
+			return nil, err
+		}
+		var byOrg idSet
+		if f.organizationID != "" {
+			if byOrg, err = referrerIDs(tx, o211.KindService, "organization_id", f.organizationID); err != nil {
+				return nil, err
+			}
+		}
+		l := &listing{kind: o211.KindService, ids: candidates(searched, f.search != "", byTerm, byTaxonomy, byOrg),
+			render: f.render}
+		if !f.modifiedAfter.IsZero() {
+			l.keep = func(_ directory.Tx, rec *o211.Record) (bool, error) { return modifiedSince(rec, f.modifiedAfter), nil }
+		}
+		return l, nil
+	})
+}
+
+// render shows a service as the filters ask.
+func (f *serviceFilters) render(tx directory.Tx, rec *o211.Record) (any, error) {
+	switch {
+	case f.minimal:
+		obj, err := rec.Decode()
+		if err != nil {
+			return nil, err
+		}
+		svc := obj.(*o211.Service)
+		return MinimalService{ID: svc.ID, Name: svc.Name, Status: svc.Status, LastModified: directory.Timestamp(rec.Modified)}, nil
+	case f.full:
+		return directory.FullServiceFromRecord(tx, rec)
+	}
+	return directory.ServiceFromRecord(tx, rec)
+}
+
+// getService answers GET /hsds/services/{id}: the service in full.
+func (s *Server) getService(w http.ResponseWriter, r *http.Request) {
+	s.serveOne(w, r, func(tx directory.Tx, id string) (any, error) {
+		return directory.FullService(tx, id)
+	})
+}

@@ -1,0 +1,97 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/o211/o211"
+	"github.com/o211/o211/node/directory"
+)
+
+// listTaxonomies answers GET /hsds/taxonomies; search matches the words of
+// a taxonomy's name and description.
+func (s *Server) listTaxonomies(w http.ResponseWriter, r *http.Request) {
+	p := newParams(r)
+	match := newTextMatcher(p.str("search", 500))
+	pg := p.paging(DefaultPerPage, MaxPerPage)
+	if err := p.err(); err != nil {
+		s.writeProblem(w, r, err)
+		return
+	}
+	s.serveList(w, r, pg, func(tx directory.Tx) (*listing, error) {
+		l := &listing{kind: o211.KindTaxonomy, render: func(_ directory.Tx, rec *o211.Record) (any, error) { return rec.Decode() }}
+		if match != nil {
+			l.keep = func(_ directory.Tx, rec *o211.Record) (bool, error) {
+				obj, err := rec.Decode()
+				if err != nil {
+					return false, err
+				}
+				t := obj.(*o211.Taxonomy)
+				return match.match(t.Name, t.Description), nil
+			}
+		}
+		return l, nil
+	})
+}
+
+// getTaxonomy answers GET /hsds/taxonomies/{id}.
+func (s *Server) getTaxonomy(w http.ResponseWriter, r *http.Request) {
+	s.serveOne(w, r, func(tx directory.Tx, id string) (any, error) {
+		rec, err := tx.Get(o211.KindTaxonomy, id)
+		if err != nil {
+			return nil, err
+		}
+		return rec.Decode()
+	})
+}
+
+// listTaxonomyTerms answers GET /hsds/taxonomy_terms: terms with their
+// taxonomy nested. taxonomy_id and parent_id keep the terms of a taxonomy
+// or under a parent; top_only keeps the terms without a parent; search
+// matches the words of a term's code, name and description.
+func (s *Server) listTaxonomyTerms(w http.ResponseWriter, r *http.Request) {
+	p := newParams(r)
+	match := newTextMatcher(p.str("search", 500))
+	taxonomyID := p.id("taxonomy_id")
+	parentID := p.id("parent_id")
+	topOnly := p.boolean("top_only")
+	pg := p.paging(DefaultPerPage, MaxPerPage)
+	if err := p.err(); err != nil {
+		s.writeProblem(w, r, err)
+		return
+	}
+	s.serveList(w, r, pg, func(tx directory.Tx) (*listing, error) {
+		var byTaxonomy, byParent idSet
+		var err error
+		if taxonomyID != "" {
+			if byTaxonomy, err = referrerIDs(tx, o211.KindTaxonomyTerm, "taxonomy_id", taxonomyID); err != nil {
+				return nil, err
+			}
+		}
+		if parentID != "" {
+			if byParent, err = referrerIDs(tx, o211.KindTaxonomyTerm, "parent_id", parentID); err != nil {
+				return nil, err
+			}
+		}
+		l := &listing{kind: o211.KindTaxonomyTerm, ids: candidates(nil, false, byTaxonomy, byParent),
+			render: func(tx directory.Tx, rec *o211.Record) (any, error) { return directory.TaxonomyTerm(tx, rec.ID) }}
+		if match != nil || topOnly {
+			l.keep = func(_ directory.Tx, rec *o211.Record) (bool, error) {
+				obj, err := rec.Decode()
+				if err != nil {
+					return false, err
+				}
+				t := obj.(*o211.TaxonomyTerm)
+				return (!topOnly || t.ParentID == "") && (match == nil || match.match(t.Code, t.Name, t.Description)), nil
+			}
+		}
+		return l, nil
+	})
+}
+
+// getTaxonomyTerm answers GET /hsds/taxonomy_terms/{id}: the term with its
+// taxonomy nested.
+func (s *Server) getTaxonomyTerm(w http.ResponseWriter, r *http.Request) {
+	s.serveOne(w, r, func(tx directory.Tx, id string) (any, error) {
+		return directory.TaxonomyTerm(tx, id)
+	})
+}

@@ -1,0 +1,122 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/o211/o211"
+	"github.com/o211/o211/node/geo"
+)
+
+// Limits of GET /api/v1/search.
+const (
+	DefaultSearchPerPage = 20
+	MaxSearchPerPage     = 200
+	MaxRadiusKm          = 2000
+)
+
+// routesSearch mounts GET /api/v1/search.
+func (s *Server) routesSearch(r chi.Router) {
+	r.Get("/search", s.searchHandler)
+}
+
+// searchRequest is a parsed search: the query and its scope.
+type searchRequest struct {
+	q     o211.Query
+	scope string
+}
+
+// parseSearch reads the parameters of GET /api/v1/search (DESIGN.md).
+func (s *Server) parseSearch(p *params) searchRequest {
+	var sr searchRequest
+	q := &sr.q
+	q.Text = p.str("q", 500)
+	if near := p.str("near", 64); near != "" {
+		pt, err := geo.ParseNear(near)
+		if err != nil {
+			p.fail("near", strings.TrimPrefix(o211.ErrorMessage(err), "near "))
+		} else {
+			q.HasNear, q.Lat, q.Lon = true, pt.Lat, pt.Lon
+		}
+	}
+	if km, ok := p.number("radius_km", 0, MaxRadiusKm); ok {
+		switch {
+		case km <= 0:
+			p.fail("radius_km", "must be a distance in kilometres above 0")
+		case p.q.Get("near") == "":
+			p.fail("radius_km", "needs near (a postal code, FSA or latitude,longitude) to measure from")
+		default:
+			q.RadiusKm = km
+		}
+	}
+	q.Taxonomy = p.str("taxonomy", 128)
+	q.OpenAt = p.instant("open_at")
+	if p.boolean("open_now") {
+		if !q.OpenAt.IsZero() {
+			p.fail("open_now", "cannot be combined with open_at")
+		}
+		q.OpenAt = s.cfg.Now().In(o211.Toronto())
+	}
+	q.Language = p.str("language", 64)
+	if age, ok := p.number("age", 0, 150); ok {
+		q.Age = &age
+	}
+	sr.scope = p.oneOf("scope", o211.ScopeRegion, o211.ScopeRegion, o211.ScopeProvince)
+	q.Page = p.integer("page", 1, 1, 1<<20)
+	q.PerPage = p.integer("per_page", DefaultSearchPerPage, 1, MaxSearchPerPage)
+	return sr
+}
+
+// searchHandler answers GET /api/v1/search with a page of o211.Results.
+func (s *Server) searchHandler(w http.ResponseWriter, r *http.Request) {
+	p := newParams(r)
+	sr := s.parseSearch(p)
+	if err := p.err(); err != nil {
+		s.writeProblem(w, r, err)
+		return
+	}
+	res, err := s.search(r.Context(), sr.scope, sr.q)
+	if err != nil {
+		s.writeProblem(w, r, err)
+		return
+	}
+	if res.Results == nil {
+		res.Results = []o211.Result{}
+	}
+	if res.Facets.Taxonomy == nil {
+		res.Facets.Taxonomy = []o211.FacetCount{}
+	}
+	if !sr.q.HasNear {
+		for i := range res.Results {
+			res.Results[i].DistanceKm = nil
+		}
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// search runs q on the directory of the scope, timing it.
+func (s *Server) search(ctx context.Context, scope string, q o211.Query) (*o211.Results, error) {
+	searcher := s.cfg.Directory.Search
+	if scope == o211.ScopeProvince {
+		ps, ok := s.cfg.Directory.(ProvincialSearcher)
+		if !ok {
+			return nil, o211.Errorf(o211.ENOTIMPLEMENTED, "Province-wide search is not available on this server yet; search with scope=region.")
+		}
+		searcher = ps.SearchProvince
+	}
+	start := time.Now()
+	res, err := searcher(ctx, q)
+	outcome := "ok"
+	if err != nil {
+		outcome = o211.ErrorCode(err)
+	}
+	s.metrics.search.WithLabelValues(scope, outcome).Observe(time.Since(start).Seconds())
+	if err == nil && res == nil {
+		res = &o211.Results{Page: q.Page, PerPage: q.PerPage}
+	}
+	return res, err
+}

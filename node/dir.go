@@ -1,0 +1,275 @@
+package node
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/o211/o211"
+	"github.com/o211/o211/node/directory"
+	"github.com/o211/o211/node/search"
+	"github.com/o211/o211/node/store"
+	"github.com/o211/o211/node/taxonomy"
+)
+
+// Directory is a region's resource directory: the bbolt store and the
+// search index kept in step with it. Every write goes to the store first;
+// the services it affects are then re-derived into the index, in the order
+// of the writes. The index is saved beside the store (with the store's
+// change sequence number it reflects) so that a restart loads it instead of
+// rebuilding it, and catches up on the changes made after it was saved.
+type Directory struct {
+	store     *store.Store
+	index     *search.Index
+	indexPath string
+	logger    *slog.Logger
+	region    string
+
+	mu         sync.Mutex    // serialises Write with re-indexing and saving
+	indexedSeq atomic.Uint64 // store sequence number the index reflects
+	savedSeq   atomic.Uint64 // sequence number of the saved index file
+}
+
+// DirectoryConfig configures OpenDirectory.
+type DirectoryConfig struct {
+	// Path of the bbolt file; the index is saved at Path + ".idx".
+	Path string
+	// Region owns the directory (required for a new store).
+	Region string
+	// Replica opens a store of many regions' records (the hub's, or a
+	// node's copy of the province).
+	Replica bool
+	Logger  *slog.Logger
+	Now     func() time.Time
+	// NoSync skips fsync: tests and benchmarks only.
+	NoSync bool
+}
+
+// fullRebuildAt is the number of changed records from which re-deriving
+// every service is cheaper than following each change to its services.
+const fullRebuildAt = 20000
+
+// OpenDirectory opens the store and loads (or builds) its search index.
+func OpenDirectory(ctx context.Context, cfg DirectoryConfig) (*Directory, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	st, err := store.Open(cfg.Path, store.Options{Region: cfg.Region, Replica: cfg.Replica, Now: cfg.Now,
+		Logger: cfg.Logger, NoSync: cfg.NoSync})
+	if err != nil {
+		return nil, err
+	}
+	d := &Directory{store: st, indexPath: cfg.Path + ".idx", logger: cfg.Logger, region: st.Region()}
+	if err := d.loadIndex(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// loadIndex loads the saved index and catches up, or builds it anew.
+func (d *Directory) loadIndex(ctx context.Context) error {
+	start := time.Now()
+	storeSeq, err := d.store.Seq()
+	if err != nil {
+		return err
+	}
+	ix, seq, err := loadIndexFile(d.indexPath)
+	switch {
+	case err == nil && seq <= storeSeq:
+		d.index = ix
+		d.indexedSeq.Store(seq)
+		d.savedSeq.Store(seq)
+		if err := d.catchUp(ctx, seq); err != nil {
+			return err
+		}
+		d.logger.Info("search index loaded", "docs", ix.Len(), "from_seq", seq, "to_seq", storeSeq,
+			"duration", time.Since(start).Round(time.Millisecond))
+		return nil
+	case err == nil:
+		d.logger.Warn("search index is ahead of the store; rebuilding", "index_seq", seq, "store_seq", storeSeq)
+	case !errors.Is(err, os.ErrNotExist):
+		d.logger.Warn("search index unreadable; rebuilding", "err", err)
+	}
+	d.index = search.New(search.Options{})
+	if err := d.rebuild(ctx); err != nil {
+		return err
+	}
+	d.logger.Info("search index built", "docs", d.index.Len(), "duration", time.Since(start).Round(time.Millisecond))
+	return d.SaveIndex()
+}
+
+func loadIndexFile(path string) (*search.Index, uint64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	return search.Load(bufio.NewReaderSize(f, 1<<20))
+}
+
+// catchUp re-derives the services changed after seq.
+func (d *Directory) catchUp(ctx context.Context, seq uint64) error {
+	var changed []directory.Changed
+	var last uint64
+	err := d.store.View(func(tx *store.Tx) error {
+		last = tx.Seq()
+		return tx.ChangesSince(seq, func(c store.ChangeRef) error {
+			changed = append(changed, directory.Changed{Kind: c.Kind, ID: c.ID})
+			return nil
+		})
+	})
+	if err != nil || len(changed) == 0 {
+		return err
+	}
+	if len(changed) >= fullRebuildAt {
+		return d.rebuild(ctx)
+	}
+	return d.reindex(changed, last)
+}
+
+// rebuild derives every service's docs and builds the index from them.
+func (d *Directory) rebuild(ctx context.Context) error {
+	var ids []string
+	var seq uint64
+	err := d.store.View(func(tx *store.Tx) error {
+		seq = tx.Seq()
+		return tx.Scan(o211.KindService, "", func(r *o211.Record) error {
+			ids = append(ids, r.ID)
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	docs, err := d.derive(ctx, ids)
+	if err != nil {
+		return err
+	}
+	if err := d.index.Build(docs); err != nil {
+		return fmt.Errorf("node: build search index: %w", err)
+	}
+	d.indexedSeq.Store(seq)
+	return nil
+}
+
+// derive assembles the services and returns their docs, using every core.
+// Services that no longer exist give no docs.
+func (d *Directory) derive(ctx context.Context, ids []string) ([]search.Doc, error) {
+	workers := runtime.GOMAXPROCS(0)
+	parts := make([][]search.Doc, workers)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			errs[w] = d.store.View(func(tx *store.Tx) error {
+				for i := w; i < len(ids); i += workers {
+					if i%1024 == 0 && ctx.Err() != nil {
+						return ctx.Err()
+					}
+					rec, err := tx.Get(o211.KindService, ids[i])
+					if o211.ErrorCode(err) == o211.ENOTFOUND {
+						continue
+					} else if err != nil {
+						return err
+					}
+					svc, err := directory.FullServiceFromRecord(tx, rec)
+					if err != nil {
+						return err
+					}
+					parts[w] = append(parts[w], search.DocsFromService(svc, rec.Region, rec.Modified, taxonomyNames)...)
+				}
+				return nil
+			})
+		}(w)
+	}
+	wg.Wait()
+	var docs []search.Doc
+	for w := range parts {
+		if errs[w] != nil {
+			return nil, errs[w]
+		}
+		docs = append(docs, parts[w]...)
+	}
+	return docs, nil
+}
+
+// taxonomyNames gives the English and French names o211 knows for a code.
+func taxonomyNames(code string) (en, fr string) {
+	if t, ok := taxonomy.Lookup(code); ok {
+		return t.NameEn, t.NameFr
+	}
+	return "", ""
+}
+
+// reindex re-derives the services affected by changed records.
+func (d *Directory) reindex(changed []directory.Changed, seq uint64) error {
+	var ids []string
+	err := d.store.View(func(tx *store.Tx) error {
+		var err error
+		ids, err = directory.AffectedServices(tx, changed)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if len(ids) > 0 {
+		docs, err := d.derive(context.Background(), ids)
+		if err != nil {
+			return err
+		}
+		if err := d.index.Replace(ids, docs); err != nil {
+			return fmt.Errorf("node: update search index: %w", err)
+		}
+	}
+	d.indexedSeq.Store(seq)
+	return nil
+}
+
+// SaveIndex writes the index to its file (through a temporary file and a
+// rename, so a crash leaves the old file or the new one).
+func (d *Directory) SaveIndex() error {
+	seq := d.indexedSeq.Load()
+	tmp := d.indexPath + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("node: save search index: %w", err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	err = d.index.Save(w, seq)
+	if err == nil {
+		err = w.Flush()
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, d.indexPath)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("node: save search index: %w", err)
+	}
+	d.savedSeq.Store(seq)
+	if dir, err := os.Open(filepath.Dir(d.indexPath)); err == nil {
+		dir.Sync()
+		dir.Close()
+	}
+	return nil
+}
+
+// IndexStale reports whether the index has changes that its file lacks.
+func (d *Directory) IndexStale() bool { return d.savedSeq.Load() != d.indexedSeq.Load() }

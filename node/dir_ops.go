@@ -1,0 +1,91 @@
+package node
+
+import (
+	"context"
+
+	"github.com/o211/o211"
+	"github.com/o211/o211/node/directory"
+	"github.com/o211/o211/node/store"
+)
+
+// Write applies changes to the store and brings the index up to date
+// before returning: a search made after Write returns sees the change.
+// Errors are the store's (EINVALID with every problem, ECONFLICT,
+// ENOTFOUND).
+func (d *Directory) Write(ctx context.Context, changes []o211.Change, opt store.WriteOptions) (*store.WriteResult, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	res, err := d.store.Write(ctx, changes, opt)
+	if err != nil || len(res.Changed) == 0 {
+		return res, err
+	}
+	last := res.Changed[len(res.Changed)-1].Seq
+	if len(res.Changed) >= fullRebuildAt {
+		err = d.rebuild(ctx)
+	} else {
+		changed := make([]directory.Changed, len(res.Changed))
+		for i, c := range res.Changed {
+			changed[i] = directory.Changed{Kind: c.Kind, ID: c.ID}
+		}
+		err = d.reindex(changed, last)
+	}
+	if err != nil {
+		// The write is durable; the index will catch up from the store
+		// at the next start. Searches may miss the change until then.
+		d.logger.Error("search index update failed after a write", "err", err)
+	}
+	return res, nil
+}
+
+// Apply stores records replicated from other regions (replica directories
+// only) and updates the index. See store.Store.Apply.
+func (d *Directory) Apply(ctx context.Context, recs []*o211.Record, aux ...store.Aux) (*store.ApplyResult, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	res, err := d.store.Apply(ctx, recs, aux...)
+	if err != nil || len(res.Changed) == 0 {
+		return res, err
+	}
+	changed := make([]directory.Changed, len(res.Changed))
+	for i, c := range res.Changed {
+		changed[i] = directory.Changed{Kind: c.Kind, ID: c.ID}
+	}
+	if err := d.reindex(changed, res.Changed[len(res.Changed)-1].Seq); err != nil {
+		d.logger.Error("search index update failed after a replicated write", "err", err)
+	}
+	return res, nil
+}
+
+// Search runs a query against the index.
+func (d *Directory) Search(ctx context.Context, q o211.Query) (*o211.Results, error) {
+	return d.index.Search(ctx, q)
+}
+
+// View runs fn with a consistent read view of the store.
+func (d *Directory) View(fn func(directory.Tx) error) error {
+	return d.store.View(func(tx *store.Tx) error { return fn(tx) })
+}
+
+// Store returns the underlying store.
+func (d *Directory) Store() *store.Store { return d.store }
+
+// Region returns the region that owns the directory ("" for a replica).
+func (d *Directory) Region() string { return d.region }
+
+// IndexLen returns the number of docs in the search index.
+func (d *Directory) IndexLen() int { return d.index.Len() }
+
+// Close saves the index if it changed since it was last saved, then closes
+// the store. It is safe to call more than once.
+func (d *Directory) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var err error
+	if d.index != nil && d.IndexStale() {
+		err = d.SaveIndex()
+	}
+	if cerr := d.store.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

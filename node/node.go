@@ -1,0 +1,183 @@
+package node
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/o211/o211"
+	"github.com/o211/o211/node/api"
+)
+
+// Config configures a Node.
+type Config struct {
+	// Region is the region the node serves (required on first start; the
+	// data folder remembers it).
+	Region string
+	// DataDir holds the node's files: node.db (the store), node.db.idx (the
+	// search index), token (the API token when none is given).
+	DataDir string
+	// HTTPAddr is the listen address of the HTTP API (":0" picks a port).
+	HTTPAddr string
+	// Token protects the write and import APIs. When empty, the token in
+	// DataDir/token is used, created on first start.
+	Token string
+	// IndexSaveInterval is how often a changed search index is saved
+	// (default 5 minutes; it is also saved at Close).
+	IndexSaveInterval time.Duration
+	Logger            *slog.Logger
+	Now               func() time.Time
+	// NoSync skips fsync: tests and benchmarks only.
+	NoSync bool
+}
+
+// Node is a running regional node.
+type Node struct {
+	cfg  Config
+	log  *slog.Logger
+	dir  *Directory
+	http *api.Server
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	once   sync.Once
+	err    error
+}
+
+// New returns a node for cfg with defaults filled in; Start opens it.
+func New(cfg Config) *Node {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.IndexSaveInterval <= 0 {
+		cfg.IndexSaveInterval = 5 * time.Minute
+	}
+	return &Node{cfg: cfg, log: cfg.Logger.With("region", cfg.Region)}
+}
+
+// Start opens the directory, loads the search index and starts serving
+// HTTP. It returns open and bind errors at once.
+func (n *Node) Start(ctx context.Context) error {
+	if n.cfg.DataDir == "" {
+		return o211.Errorf(o211.EINVALID, "a data folder is required (--data)")
+	}
+	if n.cfg.Region != "" && !o211.ValidRegionID(n.cfg.Region) {
+		return o211.Errorf(o211.EINVALID, "region %q: use lower-case letters, digits and hyphens", n.cfg.Region)
+	}
+	token, err := loadToken(n.cfg.DataDir, n.cfg.Token)
+	if err != nil {
+		return err
+	}
+	n.dir, err = OpenDirectory(ctx, DirectoryConfig{Path: filepath.Join(n.cfg.DataDir, "node.db"),
+		Region: n.cfg.Region, Logger: n.log, Now: n.cfg.Now, NoSync: n.cfg.NoSync})
+	if err != nil {
+		return err
+	}
+	n.cfg.Region = n.dir.Region()
+	n.http = api.New(api.Config{Addr: n.cfg.HTTPAddr, Directory: n.dir, Writer: n.dir, Importer: importer{n.dir},
+		Token: token, Logger: n.log, Now: n.cfg.Now, Collectors: n.collectors()})
+	if err := n.http.Start(ctx); err != nil {
+		n.dir.Close()
+		return err
+	}
+	bg, cancel := context.WithCancel(context.Background())
+	n.cancel = cancel
+	n.wg.Add(1)
+	go n.saveIndexEvery(bg, n.cfg.IndexSaveInterval)
+	n.log.Info("node started", "http", n.URL(), "data", n.cfg.DataDir, "docs", n.dir.IndexLen())
+	return nil
+}
+
+// saveIndexEvery saves the search index when it has changed, until ctx ends.
+func (n *Node) saveIndexEvery(ctx context.Context, every time.Duration) {
+	defer n.wg.Done()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n.dir.IndexStale() {
+				if err := n.dir.SaveIndex(); err != nil {
+					n.log.Error("saving the search index", "err", err)
+				}
+			}
+		}
+	}
+}
+
+// Close stops serving (letting requests in flight finish), saves the index
+// and closes the store. It is safe to call more than once and on a node
+// whose Start failed.
+func (n *Node) Close() error {
+	n.once.Do(func() {
+		var errs []error
+		if n.http != nil {
+			errs = append(errs, n.http.Close())
+		}
+		if n.cancel != nil {
+			n.cancel()
+			n.wg.Wait()
+		}
+		if n.dir != nil {
+			errs = append(errs, n.dir.Close())
+		}
+		n.err = errors.Join(errs...)
+	})
+	return n.err
+}
+
+// URL returns the base URL of the node's HTTP API.
+func (n *Node) URL() string {
+	addr := n.http.Addr()
+	if strings.HasPrefix(addr, "[::]:") || strings.HasPrefix(addr, "0.0.0.0:") {
+		addr = "127.0.0.1:" + addr[strings.LastIndex(addr, ":")+1:]
+	}
+	return "http://" + addr
+}
+
+// Region returns the region the node serves.
+func (n *Node) Region() string { return n.cfg.Region }
+
+// Directory returns the node's directory.
+func (n *Node) Directory() *Directory { return n.dir }
+
+// loadToken returns the given token, or the one saved in dir, creating it
+// on first use.
+func loadToken(dir, given string) (string, error) {
+	if given != "" {
+		return given, nil
+	}
+	path := filepath.Join(dir, "token")
+	if b, err := os.ReadFile(path); err == nil {
+		if t := strings.TrimSpace(string(b)); t != "" {
+			return t, nil
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("node: read API token: %w", err)
+	}
+	buf := make([]byte, 24)
+	if _, err := rand.Read(buf); err != nil {
+		return "", err
+	}
+	t := hex.EncodeToString(buf)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("node: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(t+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("node: save API token: %w", err)
+	}
+	return t, nil
+}
