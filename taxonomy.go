@@ -2,20 +2,22 @@ package o211
 
 import "strings"
 
-// Category is one of the ten top-level categories of the 211 HSIS (AIRS)
-// taxonomy, named by its one-letter code.
+// Category is a top-level category of the 211 HSIS (AIRS) taxonomy, named
+// by its one-letter code.
 type Category struct {
 	Code   string `json:"code"`
 	Name   string `json:"name"`
 	NameFr string `json:"name_fr"`
 }
 
-// Categories lists the ten top-level categories of the 211 HSIS taxonomy.
+// Categories lists the top-level categories of the 211 HSIS taxonomy: the
+// ten service categories, then Y, the target populations that qualify them.
 var Categories = []Category{
 	{"B", "Basic Needs", "Besoins essentiels"},
 	{"D", "Consumer Services", "Services aux consommateurs"},
 	{"F", "Criminal Justice and Legal Services", "Justice pénale et services juridiques"},
-	{"J", "Education", "Éducation"},
+	{"H", "Education", "Éducation"},
+	{"J", "Environment and Public Health/Safety", "Environnement, santé et sécurité publiques"},
 	{"L", "Health Care", "Soins de santé"},
 	{"N", "Income Support and Employment", "Soutien du revenu et emploi"},
 	{"P", "Individual and Family Life", "Vie individuelle et familiale"},
