@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/o211/o211/node/geo"
 )
@@ -163,6 +164,23 @@ func TestCatalog(t *testing.T) {
 		main, _ := splitForced(c)
 		if tpl := templateFor(main); strings.HasPrefix(tpl.key, "generic:") {
 			t.Errorf("sample code %s has no written template", main)
+		}
+	}
+}
+
+// Changing the case of a first letter keeps multi-byte letters whole: it
+// once cut "É" in half and wrote invalid UTF-8 into French descriptions.
+func TestCaseOfFirstLetter(t *testing.T) {
+	for _, tc := range []struct{ in, lower, upper string }{
+		{"Éducation des adultes", "éducation des adultes", "Éducation des adultes"},
+		{"aide", "aide", "Aide"},
+		{"Ôtel", "ôtel", "Ôtel"},
+	} {
+		if got := lowerFirst(tc.in); got != tc.lower || !utf8.ValidString(got) {
+			t.Errorf("lowerFirst(%q) = %q, want %q", tc.in, got, tc.lower)
+		}
+		if got := upperFirst(tc.lower); got != tc.upper {
+			t.Errorf("upperFirst(%q) = %q, want %q", tc.lower, got, tc.upper)
 		}
 	}
 }

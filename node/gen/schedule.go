@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/o211/o211"
 )
@@ -318,7 +320,7 @@ func describeFr(s slot) string {
 		for i, d := range s.days {
 			names[i] = frDays[d]
 		}
-		days = strings.ToUpper(names[0][:1]) + names[0][1:]
+		days = upperFirst(names[0])
 		if len(names) > 1 {
 			days = strings.Join(append([]string{days}, names[1:len(names)-1]...), ", ") + " et " + names[len(names)-1]
 		}
@@ -334,4 +336,10 @@ func timeFr(m int) string {
 		return fmt.Sprintf("%d h", m/60)
 	}
 	return fmt.Sprintf("%d h %02d", m/60, m%60)
+}
+
+// upperFirst returns s with its first letter in upper case.
+func upperFirst(s string) string {
+	r, size := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[size:]
 }

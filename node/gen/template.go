@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/o211/o211/node/taxonomy"
 )
@@ -116,7 +118,8 @@ func lowerFirst(s string) string {
 	if strings.ToUpper(first) == first || first == "English" || first == "Christmas" || first == "Hindu" {
 		return s
 	}
-	return strings.ToLower(s[:1]) + s[1:]
+	r, size := utf8.DecodeRuneInString(s)
+	return string(unicode.ToLower(r)) + s[size:]
 }
 
 // templateFor returns the template to use for a service with the main code:
