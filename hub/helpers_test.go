@@ -1,0 +1,354 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/o211/o211"
+	"github.com/o211/o211/hub/fsm"
+	"github.com/o211/o211/hub/internal/netproxy"
+)
+
+const testToken = "test-token"
+
+// checkFor polls fn until it returns nil, failing the test with fn's last
+// error when timeout passes.
+func checkFor(tb testing.TB, timeout time.Duration, fn func() error) {
+	tb.Helper()
+	deadline := time.Now().Add(timeout)
+	var err error
+	for {
+		if err = fn(); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("after %s: %v", timeout, err)
+		}
+		wait := time.NewTimer(10 * time.Millisecond)
+		<-wait.C
+	}
+}
+
+// freeAddr returns a loopback address with a port free at the time of the
+// call, so that a cluster's addresses are known before it starts and stay
+// the same across restarts.
+func freeAddr(tb testing.TB) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// testLogger logs warnings and errors to the test log until the test ends
+// (everything with O211_TEST_LOG=debug).
+func testLogger(tb testing.TB) *slog.Logger {
+	w := &testWriter{tb: tb}
+	tb.Cleanup(w.stop)
+	level := slog.LevelWarn
+	if os.Getenv("O211_TEST_LOG") == "debug" {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+type testWriter struct {
+	mu   sync.Mutex
+	tb   testing.TB
+	done bool
+}
+
+func (w *testWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.done {
+		w.tb.Log(strings.TrimRight(string(p), "\n"))
+	}
+	return len(p), nil
+}
+
+func (w *testWriter) stop() {
+	w.mu.Lock()
+	w.done = true
+	w.mu.Unlock()
+}
+
+// cluster is a hub cluster in this process over loopback TCP. With proxied
+// links, each directed Raft link goes through a TCP proxy the test can cut.
+type cluster struct {
+	tb      testing.TB
+	logger  *slog.Logger
+	mu      sync.Mutex
+	nodes   map[string]*node
+	links   map[[2]string]*netproxy.Proxy
+	cut     map[string]bool // replicas whose links are cut
+	proxied bool
+	mod     func(*Config)
+}
+
+type node struct {
+	cfg Config
+	r   *Replica
+}
+
+type clusterOpt func(*cluster)
+
+// withProxies routes every Raft link through a proxy.
+func withProxies() clusterOpt { return func(c *cluster) { c.proxied = true } }
+
+// withConfig changes every replica's configuration.
+func withConfig(f func(*Config)) clusterOpt { return func(c *cluster) { c.mod = f } }
+
+// newCluster starts n replicas h1..hn bootstrapped together, and waits for
+// a leader.
+func newCluster(tb testing.TB, n int, opts ...clusterOpt) *cluster {
+	tb.Helper()
+	c := &cluster{tb: tb, logger: testLogger(tb), nodes: map[string]*node{},
+		links: map[[2]string]*netproxy.Proxy{}, cut: map[string]bool{}}
+	for _, o := range opts {
+		o(c)
+	}
+	peers := map[string]string{}
+	for i := 1; i <= n; i++ {
+		peers[fmt.Sprintf("h%d", i)] = freeAddr(tb)
+	}
+	tb.Cleanup(c.closeAll)
+	for id := range peers {
+		c.add(id, peers[id], peers)
+	}
+	for _, id := range c.ids() {
+		c.start(id)
+	}
+	c.leader(10 * time.Second)
+	return c
+}
+
+// add configures replica id without starting it.
+func (c *cluster) add(id, raftAddr string, peers map[string]string) *node {
+	cfg := Config{
+		ID: id, DataDir: c.tb.TempDir(), RaftAddr: raftAddr, HTTPAddr: "127.0.0.1:0",
+		Peers: peers, Token: testToken, Logger: c.logger, NoSync: true,
+		ShutdownTimeout: 3 * time.Second,
+	}
+	if c.mod != nil {
+		c.mod(&cfg)
+	}
+	if c.proxied {
+		cfg.PeerAddr = func(to string) string { return c.link(id, to) }
+	}
+	n := &node{cfg: cfg}
+	c.mu.Lock()
+	c.nodes[id] = n
+	c.mu.Unlock()
+	return n
+}
+
+// link returns the address of the proxy from replica a to replica b,
+// creating it on first use.
+func (c *cluster) link(a, b string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := [2]string{a, b}
+	if p := c.links[k]; p != nil {
+		return p.Addr()
+	}
+	to := c.nodes[b]
+	if to == nil {
+		return ""
+	}
+	p, err := netproxy.New(to.cfg.RaftAddr)
+	if err != nil {
+		c.tb.Errorf("proxy %s->%s: %v", a, b, err)
+		return ""
+	}
+	if c.cut[a] || c.cut[b] {
+		p.Cut()
+	}
+	c.links[k] = p
+	return p.Addr()
+}
+
+// isolate cuts every Raft link to and from replica id, present and future
+// (cut: false heals them).
+func (c *cluster) isolate(id string, cut bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cut[id] = cut
+	for k, p := range c.links {
+		if k[0] == id && !c.cut[k[1]] || k[1] == id && !c.cut[k[0]] {
+			if cut {
+				p.Cut()
+			} else {
+				p.Heal()
+			}
+		}
+	}
+}
+
+func (c *cluster) start(id string) *Replica {
+	c.tb.Helper()
+	n := c.node(id)
+	r := New(n.cfg)
+	if err := r.Start(context.Background()); err != nil {
+		c.tb.Fatalf("start %s: %v", id, err)
+	}
+	c.mu.Lock()
+	n.r = r
+	c.mu.Unlock()
+	return r
+}
+
+func (c *cluster) node(id string) *node {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.nodes[id]
+}
+
+// r returns the running replica id (nil when stopped).
+func (c *cluster) r(id string) *Replica {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n := c.nodes[id]; n != nil {
+		return n.r
+	}
+	return nil
+}
+
+// stop closes replica id gracefully (kill: false) or kills it.
+func (c *cluster) stop(id string, kill bool) {
+	c.tb.Helper()
+	c.mu.Lock()
+	n := c.nodes[id]
+	r := n.r
+	n.r = nil
+	c.mu.Unlock()
+	if kill {
+		r.kill()
+	} else if err := r.Close(); err != nil {
+		c.tb.Errorf("close %s: %v", id, err)
+	}
+}
+
+// closeAll closes the followers, then the leader (whose hand-over then
+// fails at once), then the proxies.
+func (c *cluster) closeAll() {
+	var leaders []*Replica
+	for _, id := range c.ids() {
+		if r := c.r(id); r != nil && r.IsLeader() {
+			leaders = append(leaders, r)
+		} else if r != nil {
+			r.Close()
+		}
+	}
+	for _, r := range leaders {
+		r.Close()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, p := range c.links {
+		p.Close()
+	}
+}
+
+// ids returns the configured replicas' ids in order.
+func (c *cluster) ids() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var ids []string
+	for id := range c.nodes {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// running returns the ids of the running replicas.
+func (c *cluster) running() []string {
+	var out []string
+	for _, id := range c.ids() {
+		if c.r(id) != nil {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// leader waits until the running replicas among ids (all if none given)
+// agree on one leader that is among them, and returns it.
+func (c *cluster) leader(timeout time.Duration, ids ...string) *Replica {
+	c.tb.Helper()
+	if len(ids) == 0 {
+		ids = c.running()
+	}
+	var leader *Replica
+	checkFor(c.tb, timeout, func() error {
+		seen := map[string]bool{}
+		for _, id := range ids {
+			seen[c.r(id).Leader()] = true
+		}
+		if len(seen) != 1 || seen[""] {
+			return fmt.Errorf("replicas %v see leaders %v", ids, seen)
+		}
+		for id := range seen {
+			for _, x := range ids {
+				if x == id && c.r(id).IsLeader() {
+					leader = c.r(id)
+					return nil
+				}
+			}
+			return fmt.Errorf("leader %s is not among %v", id, ids)
+		}
+		return nil
+	})
+	return leader
+}
+
+// client returns an API client of replica id.
+func (c *cluster) client(id string) *Client {
+	return &Client{BaseURL: "http://" + c.r(id).HTTPAddr(), Token: testToken}
+}
+
+// org returns a directory record of region with the given id and version.
+func org(tb testing.TB, region, id string, version uint64) *o211.Record {
+	tb.Helper()
+	data, err := json.Marshal(&o211.Organization{ID: id, Name: "Organisation " + id, Description: "Test organisation."})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &o211.Record{Kind: o211.KindOrganization, ID: id, Region: region, Version: version,
+		Modified: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC), Data: data}
+}
+
+// hasRecords returns an error naming the first of ids that replica r does
+// not hold as a live organisation record.
+func hasRecords(r *Replica, ids []string) error {
+	return r.FSM().View(func(s *fsm.State) error {
+		for _, id := range ids {
+			if _, err := s.Tx().Get(o211.KindOrganization, id); err != nil {
+				return fmt.Errorf("replica %s: %v", r.ID(), err)
+			}
+		}
+		return nil
+	})
+}
+
+// registerRegions registers regions through replica r's API.
+func registerRegions(tb testing.TB, cl *Client, ids ...string) {
+	tb.Helper()
+	for _, id := range ids {
+		if _, err := cl.PutRegion(context.Background(), o211.Region{ID: id, Name: "Region " + id}); err != nil {
+			tb.Fatalf("register %s: %v", id, err)
+		}
+	}
+}

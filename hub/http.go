@@ -1,0 +1,286 @@
+package hub
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/o211/o211"
+)
+
+// headerForwarded marks a request forwarded by another replica (its id). A
+// replica that receives one and does not lead answers 503 with headerRetry
+// instead of forwarding it on: the origin looks the leader up again.
+const headerForwarded = "X-O211-Forwarded-By"
+
+// Server is a replica's HTTP API. It owns its listener and chi router.
+type Server struct {
+	r         *Replica
+	logger    *slog.Logger
+	router    chi.Router
+	ln        net.Listener
+	srv       *http.Server
+	advertise string
+	client    *http.Client
+	wg        sync.WaitGroup
+}
+
+func newServer(r *Replica) *Server {
+	s := &Server{r: r, logger: r.logger, router: chi.NewRouter()}
+	s.client = &http.Client{Transport: &http.Transport{
+		DialContext:         (&net.Dialer{Timeout: 2 * time.Second}).DialContext,
+		MaxIdleConnsPerHost: 16,
+		IdleConnTimeout:     30 * time.Second,
+	}}
+	s.router.NotFound(func(w http.ResponseWriter, req *http.Request) {
+		writeProblem(w, req, s.logger, o211.Errorf(o211.ENOTFOUND, "no such endpoint: %s", req.URL.Path), nil)
+	})
+	s.router.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
+		writeProblem(w, req, s.logger, o211.Errorf(o211.EINVALID, "%s is not allowed on %s", req.Method, req.URL.Path), nil)
+	})
+	s.router.Use(s.servedBy)
+	s.routesHealth(s.router)
+	s.routesCluster(s.router)
+	s.routesRegions(s.router)
+	s.routesDirectory(s.router)
+	if r.cfg.Routes != nil {
+		r.cfg.Routes(s.router)
+	}
+	return s
+}
+
+// listen binds addr and starts serving.
+func (s *Server) listen(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	s.ln = ln
+	s.advertise = s.r.cfg.HTTPAdvertise
+	if s.advertise == "" {
+		s.advertise = advertisable(ln.Addr().String())
+	}
+	s.srv = &http.Server{Handler: s.router, ReadHeaderTimeout: 10 * time.Second}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.logger.Error("hub: http server stopped", "error", err)
+		}
+	}()
+	return nil
+}
+
+// ServeHTTP serves the API (for tests that skip the listener).
+func (s *Server) ServeHTTP(w http.ResponseWriter, req *http.Request) { s.router.ServeHTTP(w, req) }
+
+// close stops the server: gracefully, waiting up to timeout for requests in
+// flight, or at once. It is safe to call more than once.
+func (s *Server) close(graceful bool, timeout time.Duration) error {
+	if s.srv == nil {
+		return nil
+	}
+	var err error
+	if graceful {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		err = s.srv.Shutdown(ctx)
+		cancel()
+	}
+	if !graceful || err != nil {
+		err = s.srv.Close()
+	}
+	s.wg.Wait()
+	s.client.CloseIdleConnections()
+	if errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return err
+}
+
+// requireToken refuses requests without the replica's bearer token.
+func (s *Server) requireToken(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if tok := s.r.cfg.Token; tok != "" {
+			got, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
+			if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(tok)) != 1 {
+				writeProblem(w, req, s.logger, o211.Errorf(o211.EUNAUTHORIZED, "this write needs the hub's API token: send Authorization: Bearer <token>"), nil)
+				return
+			}
+		}
+		next.ServeHTTP(w, req)
+	})
+}
+
+// reply is what a handler run on the leader answers.
+type reply struct {
+	status int
+	value  any
+	index  uint64
+	mark   *uint64 // for a refused batch: the region's mark
+}
+
+// leaderFunc handles a request on the leader. A retryable error (see
+// retryable) makes the request go to whichever replica leads next.
+type leaderFunc func(ctx context.Context, req *http.Request, body []byte) (*reply, error)
+
+// onLeader runs h on the leader: here if this replica leads, otherwise by
+// forwarding the request to the leader's HTTP address. While there is no
+// leader (an election) or the leader changes under the request, it waits
+// for the next leader and tries again, until Config.WriteTimeout. A request
+// is never refused because it reached a follower.
+func (s *Server) onLeader(h leaderFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, req *http.Request) {
+		body, err := readBody(w, req, s.r.cfg.MaxBodyBytes)
+		if err != nil {
+			writeProblem(w, req, s.logger, err, nil)
+			return
+		}
+		ctx, cancel := context.WithTimeout(req.Context(), s.r.cfg.WriteTimeout)
+		defer cancel()
+		forwarded := req.Header.Get(headerForwarded) != ""
+		backoff := 5 * time.Millisecond
+		for {
+			changed := s.r.LeaderChanged()
+			_, self, addr := s.r.leaderHTTP()
+			switch {
+			case self:
+				rep, err := h(ctx, req, body)
+				if err == nil || !retryable(err) {
+					s.respond(w, req, rep, err)
+					return
+				}
+			case forwarded:
+				writeProblem(w, req, s.logger, ErrNotLeader, nil)
+				return
+			case addr != "":
+				if s.forward(ctx, w, req, body, addr) {
+					return
+				}
+			}
+			t := time.NewTimer(backoff)
+			select {
+			case <-changed:
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				writeProblem(w, req, s.logger, o211.Errorf(o211.EUNAVAILABLE,
+					"no hub leader could be reached within %s: an election is in progress or this replica is cut off from the majority; nothing was confirmed and it is safe to retry",
+					s.r.cfg.WriteTimeout), nil)
+				return
+			}
+			t.Stop()
+			backoff = min(2*backoff, 100*time.Millisecond)
+		}
+	}
+}
+
+// respond writes a handler's reply or error.
+func (s *Server) respond(w http.ResponseWriter, req *http.Request, rep *reply, err error) {
+	if err != nil {
+		var mark *uint64
+		if rep != nil {
+			mark = rep.mark
+		}
+		writeProblem(w, req, s.logger, err, mark)
+		return
+	}
+	if rep.status == http.StatusNoContent {
+		w.WriteHeader(rep.status)
+		return
+	}
+	writeJSON(w, rep.status, rep.index, rep.value)
+}
+
+// forward sends the request to the leader at addr and copies its answer. It
+// returns false, having written nothing, when the leader could not be
+// reached or answered that it no longer leads: the caller tries again.
+func (s *Server) forward(ctx context.Context, w http.ResponseWriter, req *http.Request, body []byte, addr string) bool {
+	out, err := http.NewRequestWithContext(ctx, req.Method, "http://"+addr+req.URL.RequestURI(), bytes.NewReader(body))
+	if err != nil {
+		return false
+	}
+	for _, k := range []string{"Content-Type", "Authorization", "Accept"} {
+		if v := req.Header.Get(k); v != "" {
+			out.Header.Set(k, v)
+		}
+	}
+	out.Header.Set(headerForwarded, s.r.cfg.ID)
+	resp, err := s.client.Do(out)
+	if err != nil {
+		s.r.metrics.forwards.WithLabelValues("unreachable").Inc()
+		s.logger.Debug("hub: forward to leader failed", "leader", addr, "error", err)
+		return false
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusServiceUnavailable && resp.Header.Get(headerRetry) != "" {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		s.r.metrics.forwards.WithLabelValues("retry").Inc()
+		return false
+	}
+	s.r.metrics.forwards.WithLabelValues("ok").Inc()
+	for k, vs := range resp.Header {
+		if k == "Content-Type" || k == "Content-Length" || k == "Retry-After" || k == "Www-Authenticate" ||
+			k == "Location" || strings.HasPrefix(k, "X-O211-") {
+			w.Header()[k] = vs
+		}
+	}
+	w.WriteHeader(resp.StatusCode)
+	_, _ = io.Copy(w, resp.Body)
+	return true
+}
+
+// readBody reads the request body up to max bytes.
+func readBody(w http.ResponseWriter, req *http.Request, max int64) ([]byte, error) {
+	if req.Body == nil {
+		return nil, nil
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, req.Body, max))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return nil, o211.Errorf(o211.ETOOLARGE, "the request body is larger than %d bytes", max)
+	} else if err != nil {
+		return nil, o211.Errorf(o211.EINVALID, "the request body could not be read: %v", err)
+	}
+	return b, nil
+}
+
+// servedBy labels every answer with the replica that produced it.
+func (s *Server) servedBy(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("X-O211-Served-By", s.r.cfg.ID)
+		next.ServeHTTP(w, req)
+	})
+}
+
+// decodeStrict decodes a JSON body into v, refusing unknown fields, with a
+// message that says where it went wrong.
+func decodeStrict(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return o211.Errorf(o211.EINVALID, "the request needs a JSON body")
+	}
+	dec := newDecoder(body)
+	if err := dec.Decode(v); err != nil {
+		return o211.Errorf(o211.EINVALID, "the request body is not valid JSON for this endpoint: %v", err)
+	}
+	if dec.More() {
+		return o211.Errorf(o211.EINVALID, "the request body holds more than one JSON value")
+	}
+	return nil
+}
+
+func newDecoder(body []byte) *json.Decoder {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	return dec
+}
