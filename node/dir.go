@@ -8,16 +8,13 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/o211/o211"
 	"github.com/o211/o211/node/directory"
 	"github.com/o211/o211/node/search"
 	"github.com/o211/o211/node/store"
-	"github.com/o211/o211/node/taxonomy"
 )
 
 // Directory is a region's resource directory: the bbolt store and the
@@ -28,7 +25,7 @@ import (
 // rebuilding it, and catches up on the changes made after it was saved.
 type Directory struct {
 	store     *store.Store
-	index     *search.Index
+	indexer   *Indexer
 	indexPath string
 	logger    *slog.Logger
 	region    string
@@ -85,7 +82,7 @@ func (d *Directory) loadIndex(ctx context.Context) error {
 	ix, seq, err := loadIndexFile(d.indexPath)
 	switch {
 	case err == nil && seq <= storeSeq:
-		d.index = ix
+		d.indexer = NewIndexer(d.View, ix)
 		d.indexedSeq.Store(seq)
 		d.savedSeq.Store(seq)
 		if err := d.catchUp(ctx, seq); err != nil {
@@ -99,11 +96,11 @@ func (d *Directory) loadIndex(ctx context.Context) error {
 	case !errors.Is(err, os.ErrNotExist):
 		d.logger.Warn("search index unreadable; rebuilding", "err", err)
 	}
-	d.index = search.New(search.Options{})
+	d.indexer = NewIndexer(d.View, nil)
 	if err := d.rebuild(ctx); err != nil {
 		return err
 	}
-	d.logger.Info("search index built", "docs", d.index.Len(), "duration", time.Since(start).Round(time.Millisecond))
+	d.logger.Info("search index built", "docs", d.indexer.Index().Len(), "duration", time.Since(start).Round(time.Millisecond))
 	return d.SaveIndex()
 }
 
@@ -136,101 +133,24 @@ func (d *Directory) catchUp(ctx context.Context, seq uint64) error {
 	return d.reindex(changed, last)
 }
 
-// rebuild derives every service's docs and builds the index from them.
+// rebuild rebuilds the whole index from the store.
 func (d *Directory) rebuild(ctx context.Context) error {
-	var ids []string
-	var seq uint64
-	err := d.store.View(func(tx *store.Tx) error {
-		seq = tx.Seq()
-		return tx.Scan(o211.KindService, "", func(r *o211.Record) error {
-			ids = append(ids, r.ID)
-			return nil
-		})
-	})
+	seq, err := d.store.Seq()
 	if err != nil {
 		return err
 	}
-	docs, err := d.derive(ctx, ids)
-	if err != nil {
+	if err := d.indexer.Rebuild(ctx); err != nil {
 		return err
-	}
-	if err := d.index.Build(docs); err != nil {
-		return fmt.Errorf("node: build search index: %w", err)
 	}
 	d.indexedSeq.Store(seq)
 	return nil
 }
 
-// derive assembles the services and returns their docs, using every core.
-// Services that no longer exist give no docs.
-func (d *Directory) derive(ctx context.Context, ids []string) ([]search.Doc, error) {
-	workers := runtime.GOMAXPROCS(0)
-	parts := make([][]search.Doc, workers)
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			errs[w] = d.store.View(func(tx *store.Tx) error {
-				for i := w; i < len(ids); i += workers {
-					if i%1024 == 0 && ctx.Err() != nil {
-						return ctx.Err()
-					}
-					rec, err := tx.Get(o211.KindService, ids[i])
-					if o211.ErrorCode(err) == o211.ENOTFOUND {
-						continue
-					} else if err != nil {
-						return err
-					}
-					svc, err := directory.FullServiceFromRecord(tx, rec)
-					if err != nil {
-						return err
-					}
-					parts[w] = append(parts[w], search.DocsFromService(svc, rec.Region, rec.Modified, taxonomyNames)...)
-				}
-				return nil
-			})
-		}(w)
-	}
-	wg.Wait()
-	var docs []search.Doc
-	for w := range parts {
-		if errs[w] != nil {
-			return nil, errs[w]
-		}
-		docs = append(docs, parts[w]...)
-	}
-	return docs, nil
-}
-
-// taxonomyNames gives the English and French names o211 knows for a code.
-func taxonomyNames(code string) (en, fr string) {
-	if t, ok := taxonomy.Lookup(code); ok {
-		return t.NameEn, t.NameFr
-	}
-	return "", ""
-}
-
-// reindex re-derives the services affected by changed records.
+// reindex re-derives the services affected by changed records, which
+// bring the store to sequence number seq.
 func (d *Directory) reindex(changed []directory.Changed, seq uint64) error {
-	var ids []string
-	err := d.store.View(func(tx *store.Tx) error {
-		var err error
-		ids, err = directory.AffectedServices(tx, changed)
+	if err := d.indexer.Update(context.Background(), changed); err != nil {
 		return err
-	})
-	if err != nil {
-		return err
-	}
-	if len(ids) > 0 {
-		docs, err := d.derive(context.Background(), ids)
-		if err != nil {
-			return err
-		}
-		if err := d.index.Replace(ids, docs); err != nil {
-			return fmt.Errorf("node: update search index: %w", err)
-		}
 	}
 	d.indexedSeq.Store(seq)
 	return nil
@@ -246,7 +166,7 @@ func (d *Directory) SaveIndex() error {
 		return fmt.Errorf("node: save search index: %w", err)
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
-	err = d.index.Save(w, seq)
+	err = d.indexer.Index().Save(w, seq)
 	if err == nil {
 		err = w.Flush()
 	}

@@ -23,11 +23,7 @@ func (d *Directory) Write(ctx context.Context, changes []o211.Change, opt store.
 	if len(res.Changed) >= fullRebuildAt {
 		err = d.rebuild(ctx)
 	} else {
-		changed := make([]directory.Changed, len(res.Changed))
-		for i, c := range res.Changed {
-			changed[i] = directory.Changed{Kind: c.Kind, ID: c.ID}
-		}
-		err = d.reindex(changed, last)
+		err = d.reindex(ChangedOf(res.Changed), last)
 	}
 	if err != nil {
 		// The write is durable; the index will catch up from the store
@@ -46,11 +42,7 @@ func (d *Directory) Apply(ctx context.Context, recs []*o211.Record, aux ...store
 	if err != nil || len(res.Changed) == 0 {
 		return res, err
 	}
-	changed := make([]directory.Changed, len(res.Changed))
-	for i, c := range res.Changed {
-		changed[i] = directory.Changed{Kind: c.Kind, ID: c.ID}
-	}
-	if err := d.reindex(changed, res.Changed[len(res.Changed)-1].Seq); err != nil {
+	if err := d.reindex(ChangedOf(res.Changed), res.Changed[len(res.Changed)-1].Seq); err != nil {
 		d.logger.Error("search index update failed after a replicated write", "err", err)
 	}
 	return res, nil
@@ -58,7 +50,7 @@ func (d *Directory) Apply(ctx context.Context, recs []*o211.Record, aux ...store
 
 // Search runs a query against the index.
 func (d *Directory) Search(ctx context.Context, q o211.Query) (*o211.Results, error) {
-	return d.index.Search(ctx, q)
+	return d.indexer.Search(ctx, q)
 }
 
 // View runs fn with a consistent read view of the store.
@@ -73,7 +65,7 @@ func (d *Directory) Store() *store.Store { return d.store }
 func (d *Directory) Region() string { return d.region }
 
 // IndexLen returns the number of docs in the search index.
-func (d *Directory) IndexLen() int { return d.index.Len() }
+func (d *Directory) IndexLen() int { return d.indexer.Index().Len() }
 
 // Close saves the index if it changed since it was last saved, then closes
 // the store. It is safe to call more than once.
@@ -81,7 +73,7 @@ func (d *Directory) Close() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var err error
-	if d.index != nil && d.IndexStale() {
+	if d.indexer != nil && d.IndexStale() {
 		err = d.SaveIndex()
 	}
 	if cerr := d.store.Close(); err == nil {

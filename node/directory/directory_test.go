@@ -135,3 +135,23 @@ func TestAffectedServices(t *testing.T) {
 		})
 	})
 }
+
+// The lean form for the index holds everything the search docs read.
+func TestIndexView_Service(t *testing.T) {
+	s := mustStore(t)
+	s.View(func(tx *store.Tx) error {
+		rec, _ := tx.Get(o211.KindService, "svc")
+		svc, err := directory.NewIndexView(tx).Service(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if svc.Organization == nil || len(svc.Phones) != 1 || len(svc.Attributes) != 1 || svc.Attributes[0].TaxonomyTerm == nil {
+			t.Fatalf("service %+v", svc)
+		}
+		if len(svc.ServiceAtLocations) != 1 || svc.ServiceAtLocations[0].Location == nil ||
+			len(svc.ServiceAtLocations[0].Location.Addresses) != 1 || len(svc.ServiceAtLocations[0].Schedules) != 1 {
+			t.Fatalf("service_at_locations %+v", svc.ServiceAtLocations)
+		}
+		return nil
+	})
+}

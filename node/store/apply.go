@@ -54,7 +54,8 @@ func (b *batch) apply(ctx context.Context, res *WriteResult, progress func(done,
 		}
 		return a.id < c.id
 	})
-	w := &writer{tx: b.tx, s: b.s, seq: getSeq(b.tx), now: b.s.opts.Now().UTC(), res: res}
+	w := &writer{tx: b.tx, s: b.s, seq: getSeq(b.tx), now: b.s.opts.Now().UTC(), res: res,
+		refPuts: map[string][][]byte{}}
 	total := len(ups) + len(dels)
 	for i, p := range ups {
 		if i%4096 == 0 {
@@ -68,6 +69,9 @@ func (b *batch) apply(ctx context.Context, res *WriteResult, progress func(done,
 		if err := w.upsert(p.key, p.data); err != nil {
 			return err
 		}
+	}
+	if err := w.flushRefs(); err != nil { // deletions read the index
+		return err
 	}
 	for _, p := range dels {
 		if err := w.delete(p.key); err != nil {
@@ -87,6 +91,35 @@ type writer struct {
 	seq uint64
 	now time.Time
 	res *WriteResult
+	// refPuts, when set, collects new foreign-key index keys by bucket for
+	// flushRefs. bbolt splits nodes only at commit, so keys put out of order
+	// into one bucket cost a memmove of the whole growing node each: a large
+	// import would take quadratic time.
+	refPuts map[string][][]byte
+}
+
+// flushRefs puts the collected index keys, each bucket's in key order.
+func (w *writer) flushRefs() error {
+	names := make([]string, 0, len(w.refPuts))
+	for name := range w.refPuts {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		keys := w.refPuts[name]
+		sort.Slice(keys, func(i, j int) bool { return bytes.Compare(keys[i], keys[j]) < 0 })
+		b, err := w.tx.Bucket(bucketRef).CreateBucketIfNotExists([]byte(name))
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if err := b.Put(k, nil); err != nil {
+				return err
+			}
+		}
+	}
+	clear(w.refPuts)
+	return nil
 }
 
 func (w *writer) upsert(k key, data []byte) error {
@@ -217,6 +250,11 @@ func (w *writer) putRefs(old, rec *o211.Record) error {
 	}
 	for f, id := range newRefs {
 		if oldRefs[f] == id {
+			continue
+		}
+		if w.refPuts != nil {
+			name := string(rec.Kind) + "." + f
+			w.refPuts[name] = append(w.refPuts[name], join(id, rec.ID))
 			continue
 		}
 		b, err := w.tx.Bucket(bucketRef).CreateBucketIfNotExists([]byte(string(rec.Kind) + "." + f))

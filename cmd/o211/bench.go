@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "search" {
+		fmt.Fprintln(stderr, "Usage: o211 bench search [flags]   (run 'o211 bench search --help')")
+		return errUsage
+	}
+	fs := flagSet("bench search", "bench search [--services N] [--clients C] [--duration D] [--data DIR | --url URL]", stderr)
+	var b searchBench
+	fs.StringVar(&b.data, "data", filepath.Join(os.TempDir(), "o211-bench"), "data folder of the benchmark node (generated and imported when empty)")
+	fs.StringVar(&b.url, "url", "", "benchmark this running node instead of starting one")
+	fs.IntVar(&b.services, "services", 60000, "services to generate into the node when its data folder is empty")
+	fs.IntVar(&b.clients, "clients", 8, "concurrent clients, each sending its next query when the last is answered")
+	fs.DurationVar(&b.duration, "duration", 20*time.Second, "measured load duration")
+	fs.DurationVar(&b.warmup, "warmup", 3*time.Second, "unmeasured load before measuring")
+	fs.IntVar(&b.starts, "starts", 5, "times to start the node to measure start to ready (the median is reported)")
+	fs.StringVar(&b.kind, "query", "full", "query mix: full (text + taxonomy + 25 km of an FSA + open now) or text")
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	b.out = stdout
+	b.log = stderr
+	return b.run(ctx)
+}
+
+type searchBench struct {
+	data, url, kind   string
+	services, clients int
+	starts            int
+	duration, warmup  time.Duration
+	out, log          io.Writer
+}
+
+func (b *searchBench) run(ctx context.Context) error {
+	fmt.Fprintf(b.out, "o211 bench search: %d clients, %s, query mix %q\n", b.clients, b.duration, b.kind)
+	if b.url != "" {
+		return b.load(ctx, b.url)
+	}
+	if err := b.prepare(ctx); err != nil {
+		return err
+	}
+	var readies []time.Duration
+	var proc *exec.Cmd
+	var base string
+	for i := 0; i < b.starts; i++ {
+		if proc != nil {
+			stopProcess(proc)
+		}
+		var ready time.Duration
+		var err error
+		proc, base, ready, err = b.startNode(ctx)
+		if err != nil {
+			return err
+		}
+		readies = append(readies, ready)
+	}
+	defer stopProcess(proc)
+	sort.Slice(readies, func(i, j int) bool { return readies[i] < readies[j] })
+	fmt.Fprintf(b.out, "start to ready (data on disk), %d starts: median %s, min %s, max %s\n", len(readies),
+		readies[len(readies)/2].Round(time.Millisecond), readies[0].Round(time.Millisecond), readies[len(readies)-1].Round(time.Millisecond))
+	rss, hwm := memoryOf(proc.Process.Pid)
+	fmt.Fprintf(b.out, "node resident memory after start: %.0f MB (peak %.0f MB)\n", rss, hwm)
+	if err := b.load(ctx, base); err != nil {
+		return err
+	}
+	rss, hwm = memoryOf(proc.Process.Pid)
+	fmt.Fprintf(b.out, "node resident memory after load: %.0f MB (peak %.0f MB)\n", rss, hwm)
+	return nil
+}
+
+// prepare generates and imports the province into the data folder when it
+// has no store yet, timing the import.
+func (b *searchBench) prepare(ctx context.Context) error {
+	if _, err := os.Stat(filepath.Join(b.data, "node.db")); err == nil {
+		fmt.Fprintf(b.out, "using the node in %s\n", b.data)
+		return nil
+	}
+	pkg := filepath.Join(b.data, "datapackage")
+	if _, err := os.Stat(filepath.Join(pkg, "services.csv")); err != nil {
+		if err := b.self(ctx, "gen", "--services", strconv.Itoa(b.services), "--seed", "1", "--out", pkg); err != nil {
+			return err
+		}
+	}
+	start := time.Now()
+	if err := b.self(ctx, "import", "--data", b.data, "--region", "central", "--format", "hsds-csv", pkg); err != nil {
+		return err
+	}
+	fmt.Fprintf(b.out, "import of %d generated services (datapackage, one node): %s\n", b.services, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// self runs another o211 subcommand of this binary, showing its output.
+func (b *searchBench) self(ctx context.Context, args ...string) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, exe, args...)
+	cmd.Stdout, cmd.Stderr = b.out, b.log
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("o211 %s: %w", args[0], err)
+	}
+	return nil
+}
+
+// startNode starts `o211 node` on a free port and waits until /readyz says
+// ready, returning the time that took.
+func (b *searchBench) startNode(ctx context.Context) (*exec.Cmd, string, time.Duration, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, "", 0, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, "", 0, err
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	start := time.Now()
+	cmd := exec.CommandContext(ctx, exe, "node", "--data", b.data, "--http", addr, "--log", "json")
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		return nil, "", 0, err
+	}
+	base := "http://" + addr
+	client := &http.Client{Timeout: time.Second}
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if resp, err := client.Get(base + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return cmd, base, time.Since(start), nil
+			}
+		}
+	}
+	stopProcess(cmd)
+	return nil, "", 0, fmt.Errorf("the node at %s was not ready within 60 s", base)
+}
+
+func stopProcess(cmd *exec.Cmd) {
+	if cmd == nil || cmd.Process == nil {
+		return
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		<-done
+	}
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// memoryOf returns the resident and peak resident memory of a process in
+// MB, from /proc.
+func memoryOf(pid int) (rss, hwm float64) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseFloat(f[1], 64)
+		switch f[0] {
+		case "VmRSS:":
+			rss = kb / 1024
+		case "VmHWM:":
+			hwm = kb / 1024
+		}
+	}
+	return rss, hwm
+}

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/o211/o211/node/geo"
+)
+
+// benchTopics are what callers ask 211 for most, as search text with the
+// HSIS code a navigator would narrow it to, in English and French.
+var benchTopics = []struct{ text, taxonomy string }{
+	{"food bank", "BD"}, {"banque alimentaire", "BD"}, {"meals", "BD-5000"}, {"repas", "BD"},
+	{"shelter", "BH"}, {"hébergement", "BH"}, {"housing", "BH"}, {"logement", "BH"},
+	{"counselling", "R"}, {"mental health", "R"}, {"santé mentale", "R"},
+	{"employment", "N"}, {"emploi", "N"}, {"legal", "F"}, {"clinic", "L"},
+	{"clothing", "BM"}, {"seniors", "P"}, {"youth", "P"}, {"newcomers", "P"}, {"dental", "L"},
+}
+
+type benchStats struct {
+	latencies []time.Duration
+	empty     int
+	errors    int
+}
+
+// load runs the closed-loop clients against base and prints percentiles.
+func (b *searchBench) load(ctx context.Context, base string) error {
+	fsas := geo.FSAs()
+	transport := &http.Transport{MaxIdleConnsPerHost: b.clients * 2}
+	client := &http.Client{Transport: transport, Timeout: 10 * time.Second}
+	defer transport.CloseIdleConnections()
+	run := func(d time.Duration, seed uint64) []benchStats {
+		stats := make([]benchStats, b.clients)
+		var wg sync.WaitGroup
+		stop := time.Now().Add(d)
+		for c := 0; c < b.clients; c++ {
+			wg.Add(1)
+			go func(c int) {
+				defer wg.Done()
+				rng := rand.New(rand.NewPCG(seed, uint64(c)))
+				for time.Now().Before(stop) && ctx.Err() == nil {
+					b.one(client, base, rng, fsas, &stats[c])
+				}
+			}(c)
+		}
+		wg.Wait()
+		return stats
+	}
+	run(b.warmup, 1)
+	start := time.Now()
+	stats := run(b.duration, 2)
+	elapsed := time.Since(start)
+	var all []time.Duration
+	empty, errs := 0, 0
+	for _, s := range stats {
+		all = append(all, s.latencies...)
+		empty += s.empty
+		errs += s.errors
+	}
+	if len(all) == 0 {
+		return fmt.Errorf("no query was answered")
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	pct := func(p float64) time.Duration { return all[int(p*float64(len(all)-1))] }
+	fmt.Fprintf(b.out, "search through HTTP: %d queries in %s (%.0f/s), %d errors, %.0f%% with no result\n",
+		len(all), elapsed.Round(time.Millisecond), float64(len(all))/elapsed.Seconds(), errs, 100*float64(empty)/float64(len(all)))
+	fmt.Fprintf(b.out, "latency: p50 %s  p90 %s  p99 %s  max %s\n",
+		micros(pct(0.50)), micros(pct(0.90)), micros(pct(0.99)), micros(all[len(all)-1]))
+	if errs > 0 {
+		return fmt.Errorf("%d queries failed", errs)
+	}
+	return nil
+}
+
+func micros(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
+
+// one sends one query and records its latency.
+func (b *searchBench) one(client *http.Client, base string, rng *rand.Rand, fsas []geo.FSA, s *benchStats) {
+	topic := benchTopics[rng.IntN(len(benchTopics))]
+	q := url.Values{"q": {topic.text}}
+	if b.kind == "full" {
+		q.Set("taxonomy", topic.taxonomy)
+		q.Set("near", fsas[rng.IntN(len(fsas))].Code)
+		q.Set("radius_km", "25")
+		q.Set("open_now", "true")
+	}
+	start := time.Now()
+	resp, err := client.Get(base + "/api/v1/search?" + q.Encode())
+	if err != nil {
+		s.errors++
+		return
+	}
+	var body struct {
+		Total int `json:"total"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&body)
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		s.errors++
+		return
+	}
+	s.latencies = append(s.latencies, time.Since(start))
+	if body.Total == 0 {
+		s.empty++
+	}
+}

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/o211/o211/node"
+	"github.com/o211/o211/node/gen"
+	"github.com/o211/o211/node/geo"
+	"github.com/o211/o211/node/importer"
+)
+
+// demoManifest is what demo.json holds (DESIGN.md fixes its fields).
+type demoManifest struct {
+	Hubs  []demoHub  `json:"hubs"`
+	Nodes []demoNode `json:"nodes"`
+	Token string     `json:"token"`
+}
+
+type demoHub struct {
+	ID   string `json:"id"`
+	HTTP string `json:"http"`
+}
+
+type demoNode struct {
+	Region string `json:"region"`
+	HTTP   string `json:"http"`
+}
+
+type demoConfig struct {
+	data     string
+	services int
+	seed     int64
+	host     string
+	portBase int
+	logger   *slog.Logger
+}
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flagSet("demo", "demo [--data DIR] [--services N]", stderr)
+	var cfg demoConfig
+	fs.StringVar(&cfg.data, "data", "o211-demo", "data folder of the whole demo province")
+	fs.IntVar(&cfg.services, "services", 12000, "services generated for the province on first start")
+	fs.Int64Var(&cfg.seed, "seed", 1, "random seed of the generated data")
+	fs.StringVar(&cfg.host, "host", "127.0.0.1", "address to serve on")
+	fs.IntVar(&cfg.portBase, "port-base", 8210, "nodes listen on port-base+1.. (0: any free port)")
+	logFormat := fs.String("log", "text", "log format: text or json")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	logger, err := newLogger(*logFormat, stderr)
+	if err != nil {
+		return err
+	}
+	cfg.logger = logger
+	return demo(ctx, cfg, stdout)
+}
+
+// demo loads the province on first start, starts every node and waits for
+// ctx to end.
+func demo(ctx context.Context, cfg demoConfig, stdout io.Writer) error {
+	if err := os.MkdirAll(cfg.data, 0o755); err != nil {
+		return err
+	}
+	token, err := demoToken(cfg.data)
+	if err != nil {
+		return err
+	}
+	manifest := demoManifest{Hubs: []demoHub{}, Token: token}
+	var nodes []*node.Node
+	defer func() {
+		for i := len(nodes) - 1; i >= 0; i-- {
+			nodes[i].Close()
+		}
+	}()
+	for i, r := range geo.Regions() {
+		dataDir := filepath.Join(cfg.data, "nodes", r.ID)
+		if err := seedRegion(ctx, cfg, r.ID, dataDir, stdout); err != nil {
+			return fmt.Errorf("loading %s: %w", r.ID, err)
+		}
+		n := node.New(node.Config{Region: r.ID, DataDir: dataDir, HTTPAddr: demoAddr(cfg, i+1), Token: token, Logger: cfg.logger})
+		if err := n.Start(ctx); err != nil {
+			n.Close()
+			return fmt.Errorf("starting node %s: %w", r.ID, err)
+		}
+		nodes = append(nodes, n)
+		manifest.Nodes = append(manifest.Nodes, demoNode{Region: r.ID, HTTP: n.URL()})
+	}
+	if err := writeJSONFile(filepath.Join(cfg.data, "demo.json"), manifest); err != nil {
+		return err
+	}
+	printDemo(stdout, cfg, manifest)
+	<-ctx.Done()
+	fmt.Fprintln(stdout, "stopping the demo province")
+	return nil
+}
+
+func demoAddr(cfg demoConfig, offset int) string {
+	if cfg.portBase == 0 {
+		return net.JoinHostPort(cfg.host, "0")
+	}
+	return net.JoinHostPort(cfg.host, strconv.Itoa(cfg.portBase+offset))
+}
+
+// seedRegion generates and imports the region's share of the province when
+// its data folder has no store yet.
+func seedRegion(ctx context.Context, cfg demoConfig, region, dataDir string, stdout io.Writer) error {
+	if _, err := os.Stat(filepath.Join(dataDir, "node.db")); err == nil {
+		return nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	start := time.Now()
+	pkg := filepath.Join(cfg.data, "generated", region)
+	if _, err := gen.WriteDatapackage(pkg, gen.Options{Services: cfg.services, Seed: cfg.seed, Region: region}); err != nil {
+		return err
+	}
+	dir, err := node.OpenDirectory(ctx, node.DirectoryConfig{Path: filepath.Join(dataDir, "node.db"), Region: region, Logger: cfg.logger})
+	if err != nil {
+		return err
+	}
+	rep, err := importer.Import(ctx, dir, "hsds-csv", pkg, importer.Options{Region: region})
+	if err != nil {
+		dir.Close()
+		os.Remove(filepath.Join(dataDir, "node.db"))
+		return err
+	}
+	if err := dir.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "loaded %-13s %6d records in %s\n", region, rep.Created, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func demoToken(dir string) (string, error) {
+	path := filepath.Join(dir, "token")
+	if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
+		return string(trimNewline(b)), nil
+	}
+	tok, err := randomToken()
+	if err != nil {
+		return "", err
+	}
+	return tok, os.WriteFile(path, []byte(tok+"\n"), 0o600)
+}
+
+func printDemo(w io.Writer, cfg demoConfig, m demoManifest) {
+	fmt.Fprintln(w, "\nThe o211 demo province is running. Open:")
+	for _, n := range m.Nodes {
+		fmt.Fprintf(w, "  %-14s %s   (search: %s/api/v1/search?q=food+bank&near=K1N)\n", n.Region, n.HTTP, n.HTTP)
+	}
+	fmt.Fprintf(w, "\nAPI token for the write APIs: %s\nURLs saved in %s. Press Ctrl-C to stop.\n",
+		m.Token, filepath.Join(cfg.data, "demo.json"))
+}
+
+func writeJSONFile(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/o211/o211/node"
+)
+
+func runNode(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flagSet("node", "node --region ID --data DIR --http ADDR [flags]", stderr)
+	region := fs.String("region", "", "region the node serves (required on first start)")
+	data := fs.String("data", "", "data folder (required)")
+	httpAddr := fs.String("http", "127.0.0.1:8211", "HTTP listen address")
+	token := fs.String("token", "", "API token of the write API (default: the one in DATA/token, created on first start)")
+	logFormat := fs.String("log", "text", "log format: text or json")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *data == "" {
+		fs.Usage()
+		return fmt.Errorf("--data is required")
+	}
+	logger, err := newLogger(*logFormat, stderr)
+	if err != nil {
+		return err
+	}
+	n := node.New(node.Config{Region: *region, DataDir: *data, HTTPAddr: *httpAddr, Token: *token, Logger: logger})
+	if err := n.Start(ctx); err != nil {
+		n.Close()
+		return err
+	}
+	fmt.Fprintf(stdout, "o211 node %s serving at %s\n", n.Region(), n.URL())
+	<-ctx.Done()
+	logger.Info("shutting down")
+	return n.Close()
+}
+
+// newLogger returns a structured logger writing to w in the given format.
+func newLogger(format string, w io.Writer) (*slog.Logger, error) {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	if os.Getenv("O211_DEBUG") != "" {
+		opts.Level = slog.LevelDebug
+	}
+	switch format {
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log %q: use text or json", format)
+}
