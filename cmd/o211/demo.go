@@ -76,6 +76,17 @@ func demo(ctx context.Context, cfg demoConfig, stdout io.Writer) error {
 		return err
 	}
 	manifest := demoManifest{Hubs: []demoHub{}, Token: token}
+	hubs, err := startDemoHubs(ctx, cfg, token)
+	defer hubs.close()
+	if err != nil {
+		return err
+	}
+	for _, r := range hubs.replicas {
+		manifest.Hubs = append(manifest.Hubs, demoHub{ID: r.ID(), HTTP: "http://" + r.HTTPAddr()})
+	}
+	if err := hubs.registerRegions(ctx); err != nil {
+		return err
+	}
 	var nodes []*node.Node
 	defer func() {
 		for i := len(nodes) - 1; i >= 0; i-- {
@@ -154,7 +165,11 @@ func demoToken(dir string) (string, error) {
 }
 
 func printDemo(w io.Writer, cfg demoConfig, m demoManifest) {
-	fmt.Fprintln(w, "\nThe o211 demo province is running. Open:")
+	fmt.Fprintln(w, "\nThe o211 demo province is running. Provincial hub replicas:")
+	for _, h := range m.Hubs {
+		fmt.Fprintf(w, "  %-14s %s   (cluster: %s/api/v1/cluster)\n", h.ID, h.HTTP, h.HTTP)
+	}
+	fmt.Fprintln(w, "Regional nodes:")
 	for _, n := range m.Nodes {
 		fmt.Fprintf(w, "  %-14s %s   (search: %s/api/v1/search?q=food+bank&near=K1N)\n", n.Region, n.HTTP, n.HTTP)
 	}

@@ -32,6 +32,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"node", "run a regional 211 node", runNode},
+		{"hub", "run a provincial hub replica (or manage members)", runHub},
 		{"import", "import directory data into a node's store", runImport},
 		{"export", "export a node's directory as HSDS", runExport},
 		{"gen", "generate a synthetic province as an HSDS datapackage", runGen},
