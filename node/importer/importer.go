@@ -88,6 +88,8 @@ type Report struct {
 	Updated   int `json:"updated"`
 	Deleted   int `json:"deleted"`
 	Unchanged int `json:"unchanged"`
+	// Changed counts the records created or updated, by table.
+	Changed map[o211.Kind]int `json:"changed,omitempty"`
 
 	// Rejected lists every row or record not imported, with its reason.
 	Rejected []o211.Problem `json:"rejected,omitempty"`

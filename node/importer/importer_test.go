@@ -118,8 +118,8 @@ func TestImport_HSDSExamples(t *testing.T) {
 	t.Run("CSV", func(t *testing.T) {
 		s := MustOpenStore(t)
 		rep := mustImport(t, s, importer.FormatHSDSCSV, filepath.Join(dir, "csv"), importer.Options{})
-		if rep.Created != len(o211.Kinds()) {
-			t.Fatalf("created %d, want one row of each of the %d tables", rep.Created, len(o211.Kinds()))
+		if rep.Created != len(o211.Kinds()) || len(rep.Changed) != len(o211.Kinds()) {
+			t.Fatalf("created %d (%v), want one row of each of the %d tables", rep.Created, rep.Changed, len(o211.Kinds()))
 		}
 		if !hasWarning(rep, "datapackage.json", "not a datapackage descriptor") {
 			t.Fatalf("no warning about the broken datapackage.json: %v", rep.Warnings)

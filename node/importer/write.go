@@ -53,6 +53,10 @@ func (b *Batch) Write(ctx context.Context, w Writer, opts Options) (*Report, err
 		return nil, err
 	}
 	rep.Created, rep.Updated, rep.Deleted, rep.Unchanged = res.Created, res.Updated, res.Deleted, res.Unchanged
+	rep.Changed = map[o211.Kind]int{}
+	for _, c := range res.Changed {
+		rep.Changed[c.Kind]++
+	}
 	rep.Rejected = append(problems, b.rejections(res.Rejected)...)
 	rep.Warnings = append(rep.Warnings, b.rejections(res.Warnings)...)
 	sortProblems(rep.Rejected)
