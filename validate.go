@@ -12,8 +12,6 @@ import (
 // MaxIDLength is the longest id accepted for any record.
 const MaxIDLength = 128
 
-var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:~-]*$`)
-
 // ValidID returns an EINVALID *Error if id cannot name a record: empty,
 // longer than MaxIDLength, or holding characters other than letters, digits
 // and . _ : ~ -.
@@ -23,10 +21,25 @@ func ValidID(field, id string) error {
 		return FieldErrorf(field, "is required")
 	case len(id) > MaxIDLength:
 		return FieldErrorf(field, "is longer than %d characters", MaxIDLength)
-	case !idPattern.MatchString(id):
+	case !idChars(id):
 		return FieldErrorf(field, "%q holds characters other than letters, digits and . _ : ~ -", id)
 	}
 	return nil
+}
+
+// idChars reports whether id starts with a letter or digit and holds only
+// letters, digits and . _ : ~ - (ids appear in keys, URLs and subjects).
+func idChars(id string) bool {
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case i > 0 && (c == '.' || c == '_' || c == ':' || c == '~' || c == '-'):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // checker collects the first problem found while validating a row.

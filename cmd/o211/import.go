@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -28,6 +29,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fs.Usage()
 		return fmt.Errorf("--data, --format and one PATH are required")
 	}
+	// A bulk import allocates a lot of short-lived garbage; collecting less
+	// often is the cheapest speed-up there is (the process is short-lived).
+	debug.SetGCPercent(400)
 	logger, _ := newLogger("text", io.Discard)
 	dir, err := node.OpenDirectory(ctx, node.DirectoryConfig{Path: filepath.Join(*data, "node.db"), Region: *region, Logger: logger})
 	if errors.Is(err, store.ErrLocked) {

@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"time"
@@ -66,7 +65,7 @@ func (b *batch) apply(ctx context.Context, res *WriteResult, progress func(done,
 				progress(i, total)
 			}
 		}
-		if err := w.upsert(p.key, p.data); err != nil {
+		if err := w.upsert(p.key, p.data, p.obj); err != nil {
 			return err
 		}
 	}
@@ -83,6 +82,11 @@ func (b *batch) apply(ctx context.Context, res *WriteResult, progress func(done,
 	}
 	return putSeq(b.tx, w.seq)
 }
+
+// denseFill is the page fill at which bbolt splits the record and index
+// buckets: writes put their keys in order, so pages filled well beyond
+// bbolt's default half make a smaller file to write and to cache.
+const denseFill = 0.9
 
 // writer applies single record changes inside a write transaction.
 type writer struct {
@@ -112,6 +116,7 @@ func (w *writer) flushRefs() error {
 		if err != nil {
 			return err
 		}
+		b.FillPercent = denseFill
 		for _, k := range keys {
 			if err := b.Put(k, nil); err != nil {
 				return err
@@ -122,7 +127,9 @@ func (w *writer) flushRefs() error {
 	return nil
 }
 
-func (w *writer) upsert(k key, data []byte) error {
+// upsert stores the row data (obj decoded) as kind/id, unless it is the
+// stored row already.
+func (w *writer) upsert(k key, data []byte, obj o211.Object) error {
 	old, err := findRecord(w.tx, k.kind, k.id)
 	if err != nil {
 		return err
@@ -143,7 +150,7 @@ func (w *writer) upsert(k key, data []byte) error {
 	} else {
 		w.res.Updated++
 	}
-	return w.put(old, rec, o211.OpUpsert)
+	return w.put(old, rec, o211.OpUpsert, obj)
 }
 
 // delete turns kind/id into a tombstone, after the rows that belong to it.
@@ -170,38 +177,36 @@ func (w *writer) delete(k key) error {
 	rec := &o211.Record{Kind: k.kind, ID: k.id, Region: old.Region, Version: old.Version + 1,
 		Modified: w.now, Deleted: true, Data: old.Data}
 	w.res.Deleted++
-	return w.put(old, rec, o211.OpDelete)
+	return w.put(old, rec, o211.OpDelete, nil)
 }
 
 // put stores rec, replacing old (nil if new): the record, its foreign-key
-// index entries, its change-feed entry and an outbox entry.
-func (w *writer) put(old, rec *o211.Record, op o211.Op) error {
-	if err := w.putReplicated(old, rec, op); err != nil {
+// index entries, its change-feed entry and an outbox entry. obj is rec's
+// row decoded, or nil (it is decoded when needed).
+func (w *writer) put(old, rec *o211.Record, op o211.Op, obj o211.Object) error {
+	if err := w.putReplicated(old, rec, op, obj); err != nil {
 		return err
 	}
-	entry, err := json.Marshal(OutboxEntry{Seq: rec.Seq, Region: rec.Region, Kind: rec.Kind, ID: rec.ID, Op: op, Version: rec.Version})
-	if err != nil {
-		return err
-	}
-	return w.tx.Bucket(bucketOutbox).Put(u64(rec.Seq), entry)
+	entry := encodeOutboxEntry(OutboxEntry{Kind: rec.Kind, ID: rec.ID, Op: op, Version: rec.Version})
+	outbox := w.tx.Bucket(bucketOutbox)
+	outbox.FillPercent = 1 // keys only ever grow
+	return outbox.Put(u64(rec.Seq), entry)
 }
 
 // putReplicated stores rec as put does, without an outbox entry.
-func (w *writer) putReplicated(old, rec *o211.Record, op o211.Op) error {
+func (w *writer) putReplicated(old, rec *o211.Record, op o211.Op, obj o211.Object) error {
 	w.seq++
 	rec.Seq = w.seq
-	v, err := encodeRecord(rec)
-	if err != nil {
-		return err
-	}
+	v := encodeRecord(rec)
 	recs, err := w.tx.Bucket(bucketRec).CreateBucketIfNotExists([]byte(rec.Kind))
 	if err != nil {
 		return err
 	}
+	recs.FillPercent = denseFill
 	if err := recs.Put([]byte(rec.ID), v); err != nil {
 		return err
 	}
-	if err := w.putRefs(old, rec); err != nil {
+	if err := w.putRefs(old, rec, obj); err != nil {
 		return err
 	}
 	wasLive, isLive := old != nil && !old.Deleted, !rec.Deleted
@@ -215,6 +220,7 @@ func (w *writer) putReplicated(old, rec *o211.Record, op o211.Op) error {
 		}
 	}
 	changes := w.tx.Bucket(bucketChanges)
+	changes.FillPercent = 1 // new keys are always the highest
 	if old != nil && old.Seq != 0 {
 		if err := changes.Delete(u64(old.Seq)); err != nil {
 			return err
@@ -229,12 +235,12 @@ func (w *writer) putReplicated(old, rec *o211.Record, op o211.Op) error {
 
 // putRefs updates the foreign-key index: entries of the old row that the new
 // one no longer has are removed, new ones added. Tombstones have none.
-func (w *writer) putRefs(old, rec *o211.Record) error {
-	oldRefs, err := refsOf(old)
+func (w *writer) putRefs(old, rec *o211.Record, obj o211.Object) error {
+	oldRefs, err := refsOf(old, nil)
 	if err != nil {
 		return err
 	}
-	newRefs, err := refsOf(rec)
+	newRefs, err := refsOf(rec, obj)
 	if err != nil {
 		return err
 	}
@@ -268,14 +274,17 @@ func (w *writer) putRefs(old, rec *o211.Record) error {
 	return nil
 }
 
-// refsOf returns the set foreign keys of a live record by field.
-func refsOf(r *o211.Record) (map[string]string, error) {
+// refsOf returns the set foreign keys of a live record by field; obj is
+// its row decoded, or nil.
+func refsOf(r *o211.Record, obj o211.Object) (map[string]string, error) {
 	if r == nil || r.Deleted {
 		return nil, nil
 	}
-	obj, err := r.Decode()
-	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
+	if obj == nil {
+		var err error
+		if obj, err = r.Decode(); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
 	}
 	m := map[string]string{}
 	for _, ref := range obj.Refs() {

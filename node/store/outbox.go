@@ -2,7 +2,6 @@ package store
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -15,10 +14,11 @@ func (s *Store) Outbox(after uint64, limit int) ([]OutboxEntry, error) {
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketOutbox).Cursor()
 		for k, v := c.Seek(u64(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
-			var e OutboxEntry
-			if err := json.Unmarshal(v, &e); err != nil {
+			e, err := decodeOutboxEntry(v)
+			if err != nil {
 				return fmt.Errorf("store: corrupt outbox entry %d: %w", binary.BigEndian.Uint64(k), err)
 			}
+			e.Seq, e.Region = binary.BigEndian.Uint64(k), s.Region()
 			out = append(out, e)
 		}
 		return nil

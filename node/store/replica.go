@@ -59,7 +59,7 @@ func (s *Store) Apply(ctx context.Context, recs []*o211.Record, aux ...Aux) (*Ap
 			if c.Deleted {
 				op = o211.OpDelete
 			}
-			if err := w.putReplicated(old, &c, op); err != nil {
+			if err := w.putReplicated(old, &c, op, nil); err != nil {
 				return err
 			}
 			res.Applied++

@@ -27,7 +27,6 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -246,15 +245,4 @@ func join(parts ...string) []byte {
 		b.WriteString(p)
 	}
 	return b.Bytes()
-}
-
-// encodeRecord and decodeRecord are the codec pair of stored records.
-func encodeRecord(r *o211.Record) ([]byte, error) { return json.Marshal(r) }
-
-func decodeRecord(b []byte) (*o211.Record, error) {
-	r := new(o211.Record)
-	if err := json.Unmarshal(b, r); err != nil {
-		return nil, fmt.Errorf("store: corrupt record: %w", err)
-	}
-	return r, nil
 }

@@ -115,7 +115,7 @@ func (t *Tx) Scan(kind o211.Kind, after string, fn func(*o211.Record) error) err
 		}
 	}
 	for ; k != nil; k, v = c.Next() {
-		r, err := decodeRecord(v)
+		r, err := decodeRecord(kind, string(k), v)
 		if err != nil {
 			return err
 		}
@@ -199,7 +199,7 @@ func findRecord(tx *bolt.Tx, kind o211.Kind, id string) (*o211.Record, error) {
 	if v == nil {
 		return nil, nil
 	}
-	return decodeRecord(v)
+	return decodeRecord(kind, id, v)
 }
 
 var _ directory.Tx = (*Tx)(nil)
