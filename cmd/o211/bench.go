@@ -30,7 +30,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.DurationVar(&b.duration, "duration", 20*time.Second, "measured load duration")
 	fs.DurationVar(&b.warmup, "warmup", 3*time.Second, "unmeasured load before measuring")
 	fs.IntVar(&b.starts, "starts", 5, "times to start the node to measure start to ready (the median is reported)")
-	fs.StringVar(&b.kind, "query", "full", "query mix: full (text + taxonomy + 25 km of an FSA + open now) or text")
+	fs.StringVar(&b.kind, "query", "full", "query mix: full (text + taxonomy + 25 km of an FSA + open at a time) or text")
+	fs.StringVar(&b.openAt, "open-at", "tuesday-11", "the time of the open filter: tuesday-11 (next Tuesday 11:00 in Toronto, when services keep hours), now, or RFC 3339")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
@@ -41,6 +42,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 type searchBench struct {
 	data, url, kind   string
+	openAt, openTime  string
 	services, clients int
 	starts            int
 	duration, warmup  time.Duration
@@ -48,7 +50,7 @@ type searchBench struct {
 }
 
 func (b *searchBench) run(ctx context.Context) error {
-	fmt.Fprintf(b.out, "o211 bench search: %d clients, %s, query mix %q\n", b.clients, b.duration, b.kind)
+	fmt.Fprintf(b.out, "o211 bench search: %d clients, %s, query mix %q, open at %s\n", b.clients, b.duration, b.kind, b.openAt)
 	if b.url != "" {
 		return b.load(ctx, b.url)
 	}

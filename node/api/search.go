@@ -95,7 +95,7 @@ func (s *Server) searchHandler(w http.ResponseWriter, r *http.Request) {
 			res.Results[i].DistanceKm = nil
 		}
 	}
-	writeJSON(w, http.StatusOK, res)
+	writeResults(w, res)
 }
 
 // search runs q on the directory of the scope, timing it.
