@@ -33,6 +33,21 @@ type Query struct {
 	Region string
 	// OrganizationID keeps services of this organization.
 	OrganizationID string
+	// TaxonomyTermID keeps services linked to this HSDS taxonomy_term id
+	// (the HSDS API's taxonomy_term_id parameter).
+	TaxonomyTermID string
+	// TaxonomyID keeps services with a term of this HSDS taxonomy (the HSDS
+	// API's taxonomy_id parameter).
+	TaxonomyID string
+	// ModifiedAfter, when not zero, keeps records modified after this
+	// instant (the HSDS API's modified_after parameter).
+	ModifiedAfter time.Time
+	// IncludeInactive also returns services whose status is inactive or
+	// defunct; they are left out by default.
+	IncludeInactive bool
+	// Distinct returns one result per service (its best location) instead
+	// of one per service at location; Total and Facets then count services.
+	Distinct bool
 	// Page is 1-based; PerPage defaults to 20 and is at most 200.
 	Page    int
 	PerPage int
@@ -63,18 +78,21 @@ type FacetCount struct {
 
 // Result is one service at one location (or a service without a location).
 type Result struct {
-	ServiceID        string   `json:"service_id"`
-	ServiceName      string   `json:"service_name"`
-	OrganizationID   string   `json:"organization_id,omitempty"`
-	OrganizationName string   `json:"organization_name"`
-	LocationID       string   `json:"location_id,omitempty"`
-	LocationName     string   `json:"location_name,omitempty"`
-	Address          string   `json:"address,omitempty"`
-	DistanceKm       *float64 `json:"distance_km,omitempty"`
-	Region           string   `json:"region"`
-	Score            float64  `json:"score"`
-	Language         string   `json:"record_language,omitempty"`
-	Taxonomy         []string `json:"taxonomy,omitempty"`
-	Phone            string   `json:"phone,omitempty"`
-	OpenNow          *bool    `json:"open,omitempty"`
+	ServiceID        string `json:"service_id"`
+	ServiceName      string `json:"service_name"`
+	OrganizationID   string `json:"organization_id,omitempty"`
+	OrganizationName string `json:"organization_name"`
+	LocationID       string `json:"location_id,omitempty"`
+	// ServiceAtLocationID is the HSDS service_at_location of the result, if
+	// any.
+	ServiceAtLocationID string   `json:"service_at_location_id,omitempty"`
+	LocationName        string   `json:"location_name,omitempty"`
+	Address             string   `json:"address,omitempty"`
+	DistanceKm          *float64 `json:"distance_km,omitempty"`
+	Region              string   `json:"region"`
+	Score               float64  `json:"score"`
+	Language            string   `json:"record_language,omitempty"`
+	Taxonomy            []string `json:"taxonomy,omitempty"`
+	Phone               string   `json:"phone,omitempty"`
+	OpenNow             *bool    `json:"open,omitempty"`
 }

@@ -65,27 +65,29 @@ func (a *analysed) docs() int { return len(a.dl) }
 
 // docAnalyser analyses docs into term ids; one per goroutine.
 type docAnalyser struct {
-	an      *analyzer
-	batch   *lexBatch
-	shared  map[string]wordIDs // read-only cache, may be nil
-	local   map[string]wordIDs
-	keys    map[string]uint32
-	texts   map[string][]uint32 // recurring texts: term ids, two per word
-	textIDs int
-	hours   map[*o211.Schedule]compiledHours // by the schedules' first row
-	taxKeys map[string][]uint32              // a code's ancestors' keyword terms
-	in      interner
-	tf      []uint32 // weighted count by term id, for the doc at hand
-	touched []uint32 // terms with tf > 0
-	ids     []uint32
-	dl      int
-	buf     []byte
+	an        *analyzer
+	batch     *lexBatch
+	shared    map[string]wordIDs // read-only cache, may be nil
+	local     map[string]wordIDs
+	keys      map[string]uint32
+	texts     map[string][]uint32 // recurring texts: term ids, two per word
+	textIDs   int
+	hours     map[*o211.Schedule]compiledHours // by the schedules' first row
+	hoursText map[string]compiledHours         // by the schedules' content
+	taxKeys   map[string][]uint32              // a code's ancestors' keyword terms
+	in        *interner
+	tf        []uint32 // weighted count by term id, for the doc at hand
+	touched   []uint32 // terms with tf > 0
+	ids       []uint32
+	dl        int
+	buf       []byte
 }
 
 func newDocAnalyser(an *analyzer, batch *lexBatch, shared, local map[string]wordIDs) *docAnalyser {
 	return &docAnalyser{an: an, batch: batch, shared: shared, local: local, keys: map[string]uint32{},
-		texts: make(map[string][]uint32, 4096), in: interner{}, hours: map[*o211.Schedule]compiledHours{},
-		taxKeys: map[string][]uint32{}}
+		texts: make(map[string][]uint32, 4096), hours: map[*o211.Schedule]compiledHours{},
+		hoursText: map[string]compiledHours{},
+		taxKeys:   map[string][]uint32{}}
 }
 
 // analyseDocs analyses docs on up to workers goroutines. cache is the
@@ -129,7 +131,8 @@ func (a *docAnalyser) run(docs []*Doc, out *analysed) {
 	out.keyOff = append(make([]int, 0, n+1), 0)
 	out.terms, out.tfs = make([]uint32, 0, n*96), make([]uint16, 0, n*96)
 	out.keys, out.dl, out.preps = make([]uint32, 0, n*16), make([]uint32, 0, n), make([]prepared, 0, n)
-	a.in = make(interner, n)
+	a.in = newInterner(min(1<<20, 64+n*256))
+	a.in.m = make(map[string]string, n)
 	for i := range docs {
 		a.doc(docs[i], out)
 	}
@@ -165,7 +168,11 @@ func (a *docAnalyser) text(s string, boost uint32, cached bool) {
 	if s == "" {
 		return
 	}
-	ids, ok := a.texts[s]
+	var ids []uint32
+	ok := false
+	if cached {
+		ids, ok = a.texts[s]
+	}
 	if !ok {
 		ids = a.ids[:0]
 		eachWord(s, func(raw string) {

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -193,24 +192,6 @@ func bleveQuery(q o211.Query) *bleve.SearchRequest {
 	return req
 }
 
-var (
-	bleveOnce  sync.Once
-	bleveIndex bleve.Index
-	bleveDir   string
-)
-
-func benchmarkBleve(b *testing.B) bleve.Index {
-	docs := fixtureDocs(b, benchSize)
-	bleveOnce.Do(func() {
-		var err error
-		if bleveDir, err = os.MkdirTemp("", "o211-bleve-"); err != nil {
-			b.Fatal(err)
-		}
-		bleveIndex = buildBleve(b, bleveDir, docs)
-	})
-	return bleveIndex
-}
-
 func BenchmarkBleve_Build(b *testing.B) {
 	docs := fixtureDocs(b, benchSize)
 	before := heapMB(nil)
@@ -240,7 +221,8 @@ func dirSize(tb testing.TB, dir string) int64 {
 }
 
 func BenchmarkBleve_Search_TextTaxonomyNearOpen(b *testing.B) {
-	idx := benchmarkBleve(b)
+	idx := buildBleve(b, b.TempDir(), fixtureDocs(b, benchSize))
+	defer idx.Close()
 	req := bleveQuery(benchQuery(b))
 	res, err := idx.SearchInContext(context.Background(), req)
 	if err != nil {

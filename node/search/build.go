@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/o211/o211"
 )
@@ -27,10 +29,11 @@ func (ix *Index) Build(docs []Doc) error {
 	s.lex = batch.finish()
 	s.avgdl = averageLength(chunks)
 	s.posts = assemble(chunks, s.lex.n, s.avgdl)
-	s.recs = make([]docRec, 0, len(docs))
-	s.hot = make([]docHot, 0, len(docs))
-	s.meta = make([]docMeta, 0, len(docs))
-	s.cats = make([]uint16, 0, len(docs))
+	room := len(docs) + len(docs)/16 // for writes to append to without copying
+	s.recs = make([]docRec, 0, room)
+	s.hot = make([]docHot, 0, room)
+	s.meta = make([]docMeta, 0, room)
+	s.cats = make([]uint16, 0, room)
 	w.placeAll(s, chunks, 0)
 	s.dead = make([]uint64, bitsetWords(len(docs)))
 	w.reorder(s, 0)
@@ -171,51 +174,81 @@ func averageLength(chunks []*analysed) float64 {
 }
 
 // assemble builds the posting lists of freshly analysed docs, numbered
-// from 0 in chunk order, in two flat arrays.
+// from 0 in chunk order, in two flat arrays, filling each chunk's part on
+// its own goroutine.
 func assemble(chunks []*analysed, nTerms uint32, avgdl float64) []*plist {
-	cnt := make([]uint32, nTerms)
+	// cur[c][t]: where chunk c's first posting of term t goes.
+	cur := make([][]uint32, len(chunks))
+	var wg sync.WaitGroup
+	for c, ch := range chunks {
+		cur[c] = make([]uint32, nTerms)
+		wg.Go(func() {
+			for _, t := range ch.terms {
+				cur[c][t]++
+			}
+			for _, t := range ch.keys {
+				cur[c][t]++
+			}
+		})
+	}
+	wg.Wait()
 	text := make([]bool, nTerms)
-	total, totalText := 0, 0
-	for _, c := range chunks {
-		for _, t := range c.terms {
-			cnt[t]++
+	for _, ch := range chunks {
+		for _, t := range ch.terms {
 			text[t] = true
 		}
-		for _, t := range c.keys {
-			cnt[t]++
-		}
-		total += len(c.terms) + len(c.keys)
-		totalText += len(c.terms)
 	}
-	flat, flatW := make([]uint32, total), make([]uint8, totalText)
+	off, woff := make([]uint32, nTerms+1), make([]uint32, nTerms+1)
+	for t := range nTerms {
+		n := uint32(0)
+		for c := range chunks {
+			cnt := cur[c][t]
+			cur[c][t] = off[t] + n
+			n += cnt
+		}
+		off[t+1], woff[t+1] = off[t]+n, woff[t]
+		if text[t] {
+			woff[t+1] += n
+		}
+	}
+	flat, flatW := make([]uint32, off[nTerms]), make([]uint8, woff[nTerms])
+	id := uint32(0)
+	for c, ch := range chunks {
+		first := id
+		id += uint32(ch.docs())
+		wg.Go(func() { fillPostings(ch, first, cur[c], off, woff, flat, flatW, avgdl) })
+	}
+	wg.Wait()
 	arr := make([]plist, nTerms)
 	posts := make([]*plist, nTerms)
-	o, ow := 0, 0
 	for t := range arr {
-		n := int(cnt[t])
-		arr[t].docs = flat[o : o : o+n]
-		o += n
+		lo, hi := off[t], off[t+1]
+		arr[t].docs = flat[lo:hi:hi]
 		if text[t] {
-			arr[t].w = flatW[ow : ow : ow+n]
-			ow += n
+			arr[t].w = flatW[woff[t]:woff[t+1]:woff[t+1]]
 		}
 		posts[t] = &arr[t]
 	}
-	id := uint32(0)
-	for _, c := range chunks {
-		for i := 0; i < c.docs(); i++ {
-			for j := c.termOff[i]; j < c.termOff[i+1]; j++ {
-				p := &arr[c.terms[j]]
-				p.docs = append(p.docs, id)
-				p.w = append(p.w, weight(c.tfs[j], c.dl[i], avgdl))
-			}
-			for _, t := range c.keys[c.keyOff[i]:c.keyOff[i+1]] {
-				arr[t].docs = append(arr[t].docs, id)
-			}
-			id++
+	return posts
+}
+
+// fillPostings writes the postings of one chunk, whose docs are numbered
+// from first, at the positions cur gives.
+func fillPostings(ch *analysed, first uint32, cur, off, woff []uint32, flat []uint32, flatW []uint8, avgdl float64) {
+	for i := 0; i < ch.docs(); i++ {
+		id := first + uint32(i)
+		for j := ch.termOff[i]; j < ch.termOff[i+1]; j++ {
+			t := ch.terms[j]
+			pos := cur[t]
+			cur[t]++
+			flat[pos] = id
+			flatW[woff[t]+pos-off[t]] = weight(ch.tfs[j], ch.dl[i], avgdl)
+		}
+		for _, t := range ch.keys[ch.keyOff[i]:ch.keyOff[i+1]] {
+			flat[cur[t]] = id
+			cur[t]++
 		}
 	}
-	return posts
 }
 
 // appendPostings returns old's posting lists with the docs of chunks added,
@@ -253,19 +286,43 @@ func appendPostings(old []*plist, nTerms uint32, chunks []*analysed, n0 uint32, 
 	return posts
 }
 
-// interner shares equal strings within one write, and copies them so that
-// the index keeps no reference to the callers' records.
-type interner map[string]string
+// interner copies strings into an arena, so that the index keeps no
+// reference to the callers' records and holds its strings in few large
+// allocations, and shares equal strings of fields that repeat.
+type interner struct {
+	m     map[string]string
+	b     strings.Builder // the current chunk of the arena
+	chunk int
+}
 
-func (in interner) s(x string) string {
+func newInterner(chunk int) *interner {
+	return &interner{m: map[string]string{}, chunk: chunk}
+}
+
+// clone returns a copy of x in the arena.
+func (in *interner) clone(x string) string {
 	if x == "" {
 		return ""
 	}
-	if v, ok := in[x]; ok {
+	if in.b.Cap()-in.b.Len() < len(x) {
+		in.b = strings.Builder{}
+		in.b.Grow(max(in.chunk, len(x)))
+	}
+	start := in.b.Len()
+	in.b.WriteString(x)
+	return in.b.String()[start:]
+}
+
+// s returns the shared copy of x.
+func (in *interner) s(x string) string {
+	if x == "" {
+		return ""
+	}
+	if v, ok := in.m[x]; ok {
 		return v
 	}
-	c := strings.Clone(x)
-	in[c] = c
+	c := in.clone(x)
+	in.m[c] = c
 	return c
 }
 
@@ -286,13 +343,13 @@ type prepared struct {
 func (a *docAnalyser) prepare(d *Doc) prepared {
 	in := a.in
 	rec := docRec{
-		key: strings.Clone(d.Key), serviceID: in.s(d.ServiceID), locationID: strings.Clone(d.LocationID),
-		salID: strings.Clone(d.ServiceAtLocationID), orgID: in.s(d.OrganizationID),
-		serviceName: strings.Clone(d.ServiceName), orgName: in.s(d.OrganizationName), locName: strings.Clone(d.LocationName),
-		address: strings.Clone(d.Address), phone: strings.Clone(d.Phone), status: in.s(d.Status), lang: in.s(d.RecordLanguage),
+		key: in.clone(d.Key), serviceID: in.s(d.ServiceID), locationID: in.clone(d.LocationID),
+		salID: in.clone(d.ServiceAtLocationID), orgID: in.s(d.OrganizationID),
+		serviceName: in.clone(d.ServiceName), orgName: in.s(d.OrganizationName), locName: in.clone(d.LocationName),
+		address: in.clone(d.Address), phone: in.clone(d.Phone), status: in.s(d.Status), lang: in.s(d.RecordLanguage),
 	}
 	if rec.lang == "" {
-		rec.lang = guessLanguage(d.ServiceName + " " + d.Description)
+		rec.lang = in.s(guessLanguage(d.ServiceName + " " + d.Description))
 	}
 	if len(d.Taxonomy) > 0 {
 		rec.taxonomy = make([]string, len(d.Taxonomy))
@@ -300,7 +357,7 @@ func (a *docAnalyser) prepare(d *Doc) prepared {
 			rec.taxonomy[i] = in.s(c)
 		}
 	}
-	p := prepared{rec: rec, cats: categoryMask(d.Taxonomy), region: d.Region, sortKey: sortKey(rec)}
+	p := prepared{rec: rec, cats: categoryMask(d.Taxonomy), region: d.Region, sortKey: in.clone(sortKey(rec))}
 	p.hot = docHot{minAge: float32(math.NaN()), maxAge: float32(math.NaN())}
 	if d.HasGeo {
 		p.hot.lat, p.hot.lon, p.hot.flags = float32(d.Lat), float32(d.Lon), flagGeo
@@ -329,14 +386,36 @@ func (a *docAnalyser) compileHours(scheds []o211.Schedule) (*hours, string) {
 		return nil, ""
 	}
 	c, ok := a.hours[&scheds[0]]
-	if !ok || c.n != len(scheds) {
-		c = compiledHours{h: compileHours(scheds), n: len(scheds)}
-		if c.h != nil {
-			c.key = a.in.s(string(encodeRules(a.buf[:0], c.h.rules)))
-		}
-		a.hours[&scheds[0]] = c
+	if ok && c.n == len(scheds) {
+		return c.h, c.key
 	}
+	a.buf = scheduleText(a.buf[:0], scheds)
+	c, ok = a.hoursText[string(a.buf)]
+	if !ok {
+		c = compiledHours{h: compileHours(scheds)}
+		if c.h != nil {
+			c.key = a.in.s(string(encodeRules(nil, c.h.rules)))
+		}
+		a.hoursText[string(a.buf)] = c
+	}
+	c.n = len(scheds)
+	a.hours[&scheds[0]] = c
 	return c.h, c.key
+}
+
+// scheduleText appends the fields of schedules that compileRule reads.
+func scheduleText(b []byte, scheds []o211.Schedule) []byte {
+	for i := range scheds {
+		s := &scheds[i]
+		for _, f := range []string{s.Freq, s.ByDay, s.ByMonthDay, s.OpensAt, s.ClosesAt, s.ValidFrom, s.ValidTo, s.DTStart, s.Until} {
+			b = append(append(b, f...), 0)
+		}
+		if s.Interval != nil {
+			b = strconv.AppendFloat(b, *s.Interval, 'g', -1, 64)
+		}
+		b = append(b, 1)
+	}
+	return b
 }
 
 // compiledHours caches compileHours for schedules of n rows.

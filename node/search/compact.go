@@ -3,6 +3,7 @@ package search
 import (
 	"math"
 	"slices"
+	"sort"
 	"strings"
 )
 
@@ -21,17 +22,15 @@ func (w *writer) reorder(s *snapshot, n0 uint32) {
 			kept = append(kept, d)
 		}
 	}
+	// Merge by binary search: writes add few docs to many.
 	order := make([]uint32, 0, len(kept)+len(added))
-	i, j := 0, 0
-	for i < len(kept) || j < len(added) {
-		if j == len(added) || (i < len(kept) && byKey(kept[i], added[j]) <= 0) {
-			order = append(order, kept[i])
-			i++
-		} else {
-			order = append(order, added[j])
-			j++
-		}
+	i := 0
+	for _, d := range added {
+		n := i + sort.Search(len(kept)-i, func(k int) bool { return byKey(kept[i+k], d) > 0 })
+		order = append(append(order, kept[i:n]...), d)
+		i = n
 	}
+	order = append(order, kept[i:]...)
 	w.order = order
 	s.rank = make([]uint32, len(s.hot))
 	for d := range s.rank {

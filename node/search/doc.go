@@ -56,6 +56,10 @@ type Doc struct {
 	Modified       time.Time
 }
 
+// SourceFieldLinkType marks attributes that keep a source system's fields
+// (the 211 Ontario program id, say) rather than classify the record.
+const SourceFieldLinkType = "source_field"
+
 // inactive reports whether the doc's service is inactive or defunct: such
 // docs are indexed but left out of searches unless asked for.
 func (d *Doc) inactive() bool {
@@ -161,6 +165,9 @@ func validLatLon(lat, lon float64) bool {
 // addTaxonomy adds the taxonomy terms of attributes to d.
 func addTaxonomy(d *Doc, attrs []o211.Attribute, names func(string) (string, string)) {
 	for _, a := range attrs {
+		if a.LinkType == SourceFieldLinkType {
+			continue // a source system's own field kept as an attribute, not a classification
+		}
 		t := a.TaxonomyTerm
 		termID := a.TaxonomyTermID
 		if t != nil && termID == "" {

@@ -118,3 +118,16 @@ func TestDocsFromService(t *testing.T) {
 		}
 	})
 }
+
+// Attributes that keep a source system's fields (the 211 Ontario importer
+// stores id_program that way) are not taxonomy classifications.
+func TestDocsFromService_SkipsSourceFields(t *testing.T) {
+	svc := &o211.Service{ID: "s", Name: "Meals", Status: "active", Attributes: []o211.Attribute{
+		{ID: "a1", LinkID: "s", LinkType: "service_type", TaxonomyTermID: "t1", TaxonomyTerm: &o211.TaxonomyTerm{ID: "t1", Code: "BD-5000.1470", Name: "Community Meals"}},
+		{ID: "a2", LinkID: "s", LinkType: SourceFieldLinkType, Value: "60932040", TaxonomyTermID: "t2", TaxonomyTerm: &o211.TaxonomyTerm{ID: "t2", Code: "id_program", Name: "211 Ontario program id"}},
+	}}
+	docs := DocsFromService(svc, "central", time.Time{}, nil)
+	if len(docs) != 1 || len(docs[0].Taxonomy) != 1 || docs[0].Taxonomy[0] != "BD-5000.1470" || len(docs[0].TaxonomyTermIDs) != 1 {
+		t.Fatalf("doc taxonomy %q, term ids %q; want only BD-5000.1470", docs[0].Taxonomy, docs[0].TaxonomyTermIDs)
+	}
+}

@@ -266,7 +266,7 @@ func (s *snapshot) openBitmap(sc *scratch, c clock, n int) []uint64 {
 	if ob := s.cache.open.Load(); ob != nil && ob.minute == key {
 		return ob.bits
 	}
-	if n < len(s.hot)/8 {
+	if n < len(s.hot)/32 {
 		return nil
 	}
 	b := make([]uint64, bitsetWords(len(s.hot)))

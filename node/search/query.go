@@ -26,6 +26,20 @@ import (
 // take the decay of 30 km. Order: by score with text; by distance with
 // Near only; by name otherwise; ties by name, then service id, then key.
 // With no text the score is the decay alone (0 without Near).
+//
+// Taxonomy matches a code and its descendants ("BD" finds "BD-1800.2000");
+// both parts of combined "A*B" codes are indexed, and a combined filter
+// needs both. Near with RadiusKm keeps docs within the radius (exact
+// haversine at the edge); distance_km is rounded to 0.1 km. OpenAt keeps
+// docs open then (schedule.go); docs with unknown hours are left out.
+// Inactive and defunct services are left out unless IncludeInactive.
+// Distinct keeps each service's best doc by the same order.
+//
+// Total counts all matches; Facets list every category of o211.Categories,
+// in that order and with zero counts, over all matches (services, with
+// Distinct), not only the page. Page 0 means 1 and PerPage 0 means 20; a
+// negative page, per_page outside 1..200, a negative radius, a radius
+// without near, a negative age and an unknown language are EINVALID.
 
 const (
 	defaultPerPage = 20
@@ -49,6 +63,7 @@ type plan struct {
 	lat, lon float64
 	radius   float64
 	box      [4]float32 // min lat, max lat, min lon, max lon, a little wide
+	inner    [4]float32 // a box surely within the radius
 	open     bool
 	clk      clock
 	hasAge   bool
@@ -216,6 +231,11 @@ func (ix *Index) planText(s *snapshot, p *plan, text string) {
 	}
 }
 
+// inInner reports whether a doc lies in the box surely within the radius.
+func (p *plan) inInner(h *docHot) bool {
+	return h.lat >= p.inner[0] && h.lat <= p.inner[1] && h.lon >= p.inner[2] && h.lon <= p.inner[3]
+}
+
 // planGeo sets the bounding box of the radius and the grid cells it covers.
 func (p *plan) planGeo(s *snapshot) {
 	dLat := p.radius / kmPerDegLat
@@ -224,6 +244,13 @@ func (p *plan) planGeo(s *snapshot) {
 	const slack = 1e-4 // degrees, more than float32 rounding
 	p.box = [4]float32{float32(p.lat - dLat - slack), float32(p.lat + dLat + slack),
 		float32(p.lon - dLon - slack), float32(p.lon + dLon + slack)}
+	// The square inscribed in the circle, at the narrowest degree of
+	// longitude, less the slack: every point in it is within the radius.
+	minLat := math.Max(0, math.Min(math.Abs(p.lat-dLat), math.Abs(p.lat+dLat)))
+	in := p.radius / math.Sqrt2 * (1 - 2*fastDistanceError)
+	inLat, inLon := in/kmPerDegLat, in/(kmPerDegLat*math.Cos(minLat*math.Pi/180))
+	p.inner = [4]float32{float32(p.lat - inLat + slack), float32(p.lat + inLat - slack),
+		float32(p.lon - inLon + slack), float32(p.lon + inLon - slack)}
 	y0, x0 := cellOf(p.lat-dLat-slack, p.lon-dLon-slack)
 	y1, x1 := cellOf(p.lat+dLat+slack, p.lon+dLon+slack)
 	if (y1-y0+1)*(x1-x0+1) > maxGeoCells {

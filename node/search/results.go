@@ -93,22 +93,29 @@ func (s *snapshot) collect(p *plan, sc *scratch, k int) tally {
 			(p.open && openBits == nil && !sc.openAt(s, h.hours, p.clk)) {
 			continue
 		}
-		e := entry{rank: s.rank[d], doc: d}
-		if p.near {
-			km := math.NaN()
-			if h.flags&flagGeo != 0 {
-				km = g.distanceKm(h.lat, h.lon)
-				if f.box && km > p.radius*(1-fastDistanceError) && !s.withinRadius(p, d, km) {
-					continue
-				}
+		e := entry{doc: d}
+		rel := float64(sc.acc[i])
+		// A text match whose relevance is below the k-th best score cannot
+		// rank (decay is at most 1): it is only counted.
+		prune := p.text && !p.distinct && len(sc.heap) == k && rel < -sc.heap[0].key
+		switch {
+		case !p.near:
+		case h.flags&flagGeo == 0:
+			e.score, e.key = decay(math.NaN()), math.Inf(1)
+		case prune && (!f.box || p.inInner(h)):
+		default:
+			km := g.distanceKm(h.lat, h.lon)
+			if f.box && km > p.radius*(1-fastDistanceError) && !s.withinRadius(p, d, km) {
+				continue
 			}
 			e.score, e.key = decay(km), km
-			if math.IsNaN(km) {
-				e.key = math.Inf(1)
-			}
 		}
+		if prune {
+			t.count(s.cats[d])
+			continue
+		}
+		e.rank = s.rank[d]
 		if p.text {
-			rel := float64(sc.acc[i])
 			if p.near {
 				rel *= e.score
 			}
