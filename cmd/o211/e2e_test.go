@@ -1,0 +1,273 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The real binary, built once for the tests of this package.
+var o211Bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "o211-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	o211Bin = filepath.Join(dir, "o211")
+	build := exec.Command("go", "build", "-race", "-o", o211Bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building o211: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// runO211 runs the binary to completion and returns its output.
+func runO211(t *testing.T, env []string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	cmd := exec.Command(o211Bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err = cmd.Run()
+	return out.String(), errb.String(), err
+}
+
+func mustRun(t *testing.T, env []string, args ...string) string {
+	t.Helper()
+	out, errOut, err := runO211(t, env, args...)
+	if err != nil {
+		t.Fatalf("o211 %s: %v\nstdout: %s\nstderr: %s", strings.Join(args, " "), err, out, errOut)
+	}
+	return out
+}
+
+// checkFor polls fn until it returns nil or the timeout passes.
+func checkFor(t *testing.T, timeout time.Duration, fn func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := fn()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s: %v", timeout, err)
+		}
+		<-time.After(20 * time.Millisecond)
+	}
+}
+
+func freeLoopback(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func getJSON(url string, v any) error {
+	resp, err := http.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s: %s", url, resp.Status, b)
+	}
+	return json.Unmarshal(b, v)
+}
+
+// startO211 starts a long-running subcommand and stops it (SIGTERM) when
+// the test ends, checking it exits cleanly.
+func startO211(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(o211Bin, args...)
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("o211 %s exited with %v\n%s", args[0], err, logs.String())
+			}
+		case <-time.After(60 * time.Second):
+			cmd.Process.Kill()
+			t.Errorf("o211 %s did not stop within 60 s of SIGTERM\n%s", args[0], logs.String())
+		}
+	})
+	return cmd
+}
+
+func TestBinary_GenImportServeExport(t *testing.T) {
+	dir := t.TempDir()
+	pkg, data := filepath.Join(dir, "pkg"), filepath.Join(dir, "node")
+	// --services is the province total; east gets its share (about 55).
+	mustRun(t, nil, "gen", "--services", "400", "--seed", "3", "--region", "east", "--out", pkg)
+	// Flags have environment forms: O211_DATA is --data.
+	out := mustRun(t, []string{"O211_DATA=" + data}, "import", "--region", "east", "--format", "hsds-csv", pkg)
+	if !strings.Contains(out, "0 rejected") {
+		t.Fatalf("import report: %s", out)
+	}
+	mustRun(t, nil, "import", "--data", data, "--format", "211ontario", filepath.Join("..", "..", "testdata", "211ontario-sample.csv"))
+
+	t.Run("ErrBadFileNamesLineAndField", func(t *testing.T) {
+		bad := filepath.Join(dir, "bad")
+		os.MkdirAll(bad, 0o755)
+		os.WriteFile(filepath.Join(bad, "services.csv"), []byte("id,name,status,minimum_age\ns-1,Food,active,12\ns-2,Meals,active,twelve\n"), 0o644)
+		_, errOut, err := runO211(t, nil, "import", "--data", data, "--format", "hsds-csv", bad)
+		if err == nil || !strings.Contains(errOut, "services.csv:3") || !strings.Contains(errOut, "minimum_age") {
+			t.Fatalf("got %v, stderr %q; want a failure naming services.csv:3 and minimum_age", err, errOut)
+		}
+	})
+
+	addr := freeLoopback(t)
+	startO211(t, "node", "--data", data, "--http", addr)
+	base := "http://" + addr
+	checkFor(t, 30*time.Second, func() error { return getJSON(base+"/readyz", &map[string]any{}) })
+
+	var res struct {
+		Total   int `json:"total"`
+		Results []struct {
+			Region string `json:"region"`
+		} `json:"results"`
+	}
+	if err := getJSON(base+"/api/v1/search?q=banque+alimentaire", &res); err != nil || res.Total == 0 || res.Results[0].Region != "east" {
+		t.Fatalf("French search: %+v, %v", res, err)
+	}
+	if err := getJSON(base+"/api/v1/search?q=meals&near=M5T&radius_km=10", &res); err != nil || res.Total == 0 {
+		t.Fatalf("search for the 211 Ontario sample's Toronto meals: %+v, %v", res, err)
+	}
+	var page struct {
+		TotalItems int `json:"total_items"`
+	}
+	if err := getJSON(base+"/hsds/services", &page); err != nil || page.TotalItems < 90 {
+		t.Fatalf("/hsds/services: %d, %v", page.TotalItems, err)
+	}
+
+	t.Run("WriteAPIWithToken", func(t *testing.T) {
+		token, _ := os.ReadFile(filepath.Join(data, "token"))
+		body := `{"name":"Test organization","description":"Made by the end-to-end test"}`
+		req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/organizations", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != http.StatusCreated {
+			t.Fatalf("create: %v %v", resp.Status, err)
+		}
+		resp.Body.Close()
+	})
+
+	t.Run("ErrStoreInUse", func(t *testing.T) {
+		_, errOut, err := runO211(t, nil, "export", "--data", data, "--out", filepath.Join(dir, "x.json"), "--format", "hsds-json")
+		if err == nil || !strings.Contains(errOut, "in use") {
+			t.Fatalf("export while the node runs: %v, %q; want a clear 'in use' error", err, errOut)
+		}
+	})
+}
+
+func TestBinary_ExportImportRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	pkg, a, b := filepath.Join(dir, "pkg"), filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	mustRun(t, nil, "gen", "--services", "200", "--seed", "5", "--out", pkg)
+	mustRun(t, nil, "import", "--data", a, "--region", "north", "--format", "hsds-csv", pkg)
+	for _, format := range []string{"hsds-json", "hsds-csv"} {
+		out := filepath.Join(dir, "export-"+format)
+		if format == "hsds-json" {
+			out += ".json"
+		}
+		mustRun(t, nil, "export", "--data", a, "--format", format, "--out", out)
+		// Importing the export into the directory it came from changes nothing.
+		rep := mustRun(t, nil, "import", "--data", a, "--format", format, out)
+		if !strings.Contains(rep, " 0 created, 0 updated") {
+			t.Fatalf("%s re-import into the source: %s", format, rep)
+		}
+		// Into an empty directory it gives back the same records.
+		target := b + "-" + format
+		rep = mustRun(t, nil, "import", "--data", target, "--region", "north", "--format", format, out)
+		created := strings.Fields(strings.SplitN(rep, "created", 2)[0])
+		n, _ := strconv.Atoi(created[len(created)-1])
+		if n == 0 {
+			t.Fatalf("%s import into an empty node created nothing: %s", format, rep)
+		}
+		mustRun(t, nil, "export", "--data", target, "--format", "hsds-csv", "--out", target+"-again")
+		for _, table := range []string{"services.csv", "locations.csv", "schedules.csv", "attributes.csv"} {
+			x, _ := os.ReadFile(filepath.Join(dir, "export-hsds-csv", table))
+			y, _ := os.ReadFile(filepath.Join(target+"-again", table))
+			if format == "hsds-csv" && !bytes.Equal(x, y) {
+				t.Fatalf("%s: %s differs after a round trip", format, table)
+			}
+		}
+	}
+}
+
+func TestBinary_Demo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the demo starts a whole province")
+	}
+	dir := t.TempDir()
+	cmd := startO211(t, "demo", "--data", dir, "--port-base", "0", "--services", "600", "--log", "json")
+	var m demoManifest
+	checkFor(t, 120*time.Second, func() error {
+		if cmd.ProcessState != nil {
+			return fmt.Errorf("demo exited")
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "demo.json"))
+		if err != nil {
+			return err
+		}
+		return json.Unmarshal(b, &m)
+	})
+	if len(m.Hubs) != 3 || len(m.Nodes) != 6 || m.Token == "" {
+		t.Fatalf("demo.json: %+v", m)
+	}
+	for _, n := range m.Nodes {
+		var res struct{ Total int }
+		if err := getJSON(n.HTTP+"/api/v1/search?q=food", &res); err != nil || res.Total == 0 {
+			t.Fatalf("node %s search: %d, %v", n.Region, res.Total, err)
+		}
+	}
+	for _, h := range m.Hubs {
+		checkFor(t, 30*time.Second, func() error {
+			var st struct {
+				Leader string `json:"leader"`
+			}
+			if err := getJSON(h.HTTP+"/api/v1/cluster", &st); err != nil || st.Leader == "" {
+				return fmt.Errorf("hub %s: leader %q, %v", h.ID, st.Leader, err)
+			}
+			return nil
+		})
+	}
+	var regions struct {
+		Regions []struct {
+			ID string `json:"id"`
+		} `json:"regions"`
+	}
+	if err := getJSON(m.Hubs[2].HTTP+"/api/v1/regions", &regions); err != nil || len(regions.Regions) != 6 {
+		t.Fatalf("hub regions: %+v, %v", regions, err)
+	}
+}
