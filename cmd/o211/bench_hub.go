@@ -24,6 +24,7 @@ import (
 // hubBench runs three `o211 hub` processes and measures failover, graceful
 // hand-over and batched write throughput against them.
 type hubBench struct {
+	exe      string // the o211 binary (default: this one)
 	dir      string
 	trials   int
 	batch    int
@@ -116,9 +117,12 @@ func benchRegion(w int) string { return "bench-" + strconv.Itoa(w) }
 
 // start runs replica id as a process.
 func (b *hubBench) start(ctx context.Context, id string) error {
-	exe, err := os.Executable()
-	if err != nil {
-		return err
+	exe := b.exe
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			return err
+		}
 	}
 	cmd := exec.CommandContext(ctx, exe, "hub", "--id", id, "--data", filepath.Join(b.dir, id),
 		"--raft", b.raft[id], "--http", b.http[id], "--token", b.token, "--log", "json",

@@ -271,3 +271,33 @@ func TestBinary_Demo(t *testing.T) {
 		t.Fatalf("hub regions: %+v, %v", regions, err)
 	}
 }
+
+// Three real `o211 hub` processes: the leader is killed with SIGKILL twice
+// while writes go on through the survivors, and every acknowledged record is
+// on every replica afterwards.
+func TestBinary_HubSurvivesLeaderKill(t *testing.T) {
+	b := &hubBench{exe: o211Bin, dir: t.TempDir(), trials: 2, writers: 1, batch: 1, out: io.Discard, token: "t"}
+	defer b.stopAll()
+	ctx := t.Context()
+	if err := b.startCluster(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.failovers(ctx, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	acked := int(b.seq[benchRegion(0)])
+	for _, id := range b.ids {
+		checkFor(t, 30*time.Second, func() error {
+			var page struct {
+				TotalItems int `json:"total_items"`
+			}
+			if err := getJSON("http://"+b.http[id]+"/hsds/organizations", &page); err != nil {
+				return err
+			}
+			if page.TotalItems != acked {
+				return fmt.Errorf("replica %s holds %d organizations, %d were acknowledged", id, page.TotalItems, acked)
+			}
+			return nil
+		})
+	}
+}
