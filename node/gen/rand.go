@@ -1,7 +1,7 @@
 package gen
 
 import (
-	"encoding/hex"
+	guuid "github.com/google/uuid"
 	"math/rand/v2"
 )
 
@@ -23,24 +23,14 @@ func newRand(seed int64, stream uint64) *rand.Rand {
 
 // uuid returns a random (version 4) UUID drawn from r.
 func uuid(r *rand.Rand) string {
-	var u [16]byte
+	var u guuid.UUID
 	a, b := r.Uint64(), r.Uint64()
 	for i := 0; i < 8; i++ {
 		u[i], u[8+i] = byte(a>>(8*i)), byte(b>>(8*i))
 	}
-	u[6] = u[6]&0x0f | 0x40
-	u[8] = u[8]&0x3f | 0x80
-	var s [36]byte
-	hex.Encode(s[0:8], u[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], u[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], u[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], u[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:], u[10:])
-	return string(s[:])
+	u[6] = u[6]&0x0f | 0x40 // version 4
+	u[8] = u[8]&0x3f | 0x80 // RFC 9562 variant
+	return u.String()
 }
 
 func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }

@@ -15,14 +15,14 @@
 package taxonomy
 
 import (
-	"crypto/sha1"
 	_ "embed"
 	"encoding/csv"
-	"encoding/hex"
 	"fmt"
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/google/uuid"
 
 	"github.com/o211/o211"
 )
@@ -140,28 +140,11 @@ func isFrench(lang string) bool {
 const TaxonomyName = "211 HSIS / AIRS"
 
 // namespace is the UUID namespace of o211's name-based ids (RFC 9562 v5).
-var namespace = [16]byte{0x6f, 0x32, 0x31, 0x31, 0x2d, 0x74, 0x61, 0x78, 0x8e, 0x3a, 0x5d, 0x21, 0x1c, 0x0a, 0x4b, 0x17}
+var namespace = uuid.UUID{0x6f, 0x32, 0x31, 0x31, 0x2d, 0x74, 0x61, 0x78, 0x8e, 0x3a, 0x5d, 0x21, 0x1c, 0x0a, 0x4b, 0x17}
 
 // nameUUID returns the version 5 UUID of name in o211's namespace.
 func nameUUID(name string) string {
-	h := sha1.New()
-	h.Write(namespace[:])
-	h.Write([]byte(name))
-	var u [16]byte
-	copy(u[:], h.Sum(nil))
-	u[6] = u[6]&0x0f | 0x50
-	u[8] = u[8]&0x3f | 0x80
-	var b [36]byte
-	hex.Encode(b[0:8], u[0:4])
-	b[8] = '-'
-	hex.Encode(b[9:13], u[4:6])
-	b[13] = '-'
-	hex.Encode(b[14:18], u[6:8])
-	b[18] = '-'
-	hex.Encode(b[19:23], u[8:10])
-	b[23] = '-'
-	hex.Encode(b[24:], u[10:])
-	return string(b[:])
+	return uuid.NewSHA1(namespace, []byte(name)).String()
 }
 
 // TaxonomyID is the id of the HSDS taxonomy row of the 211 HSIS.
