@@ -157,6 +157,10 @@ type IngestResult struct {
 	// the hub held the same or a newer version.
 	Applied int `json:"applied"`
 	Stale   int `json:"stale"`
+	// Shared counts rows of shared reference tables (the 211 HSIS taxonomy
+	// and its terms, which every region holds under the same ids) that
+	// another region already supplied: kept once, not a conflict.
+	Shared int `json:"shared,omitempty"`
 	// Conflicts lists records skipped because another region owns a record
 	// with the same kind and id.
 	Conflicts []Conflict `json:"conflicts,omitempty"`

@@ -218,6 +218,18 @@ func TestFSM_IngestBatch(t *testing.T) {
 			return nil
 		})
 	})
+	t.Run("SharedTaxonomyIsNotAConflict", func(t *testing.T) {
+		term := func(region string) *o211.Record {
+			data, _ := json.Marshal(&o211.TaxonomyTerm{ID: "term-bd", Code: "BD", Name: "Food"})
+			return &o211.Record{Kind: o211.KindTaxonomyTerm, ID: "term-bd", Region: region, Version: 1, Data: data}
+		}
+		ingest(&fsm.IngestBatch{Region: "east", FromSeq: 5, ToSeq: 5, Records: []*o211.Record{term("east")}})
+		resp := ingest(&fsm.IngestBatch{Region: "west", FromSeq: 2, ToSeq: 2, Records: []*o211.Record{term("west")}})
+		res := resp.Value.(*fsm.IngestResult)
+		if resp.Err != nil || res.Shared != 1 || len(res.Conflicts) != 0 || res.Mark != 2 {
+			t.Fatalf("got %+v, %v; want one shared row, no conflict, mark 2", res, resp.Err)
+		}
+	})
 }
 
 // TestFSM_ApplyBatchIsApplyOneByOne checks determinism across batching: the

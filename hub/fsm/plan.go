@@ -144,6 +144,8 @@ func (p *plan) ingest(c *Command) *Response {
 			return &Response{Err: err}
 		}
 		switch {
+		case cur.region != "" && cur.region != b.Region && sharedKinds[r.Kind]:
+			res.Shared++
 		case cur.region != "" && cur.region != b.Region:
 			res.Conflicts = append(res.Conflicts, Conflict{Kind: r.Kind, ID: r.ID, Owner: cur.region})
 		case cur.version >= r.Version:
@@ -162,6 +164,10 @@ func (p *plan) ingest(c *Command) *Response {
 	res.Mark = b.ToSeq
 	return &Response{Value: res}
 }
+
+// sharedKinds are the reference tables every region holds under the same
+// ids: the first region's rows are kept, the others' count as shared.
+var sharedKinds = map[o211.Kind]bool{o211.KindTaxonomy: true, o211.KindTaxonomyTerm: true}
 
 // recordState returns the owner and version of record k as planned so far:
 // in this command, in an earlier command of the batch, or in the store.
