@@ -30,9 +30,10 @@ type Directory struct {
 	logger    *slog.Logger
 	region    string
 
-	mu         sync.Mutex    // serialises Write with re-indexing and saving
-	indexedSeq atomic.Uint64 // store sequence number the index reflects
-	savedSeq   atomic.Uint64 // sequence number of the saved index file
+	mu         sync.Mutex                   // serialises Write with re-indexing and saving
+	indexedSeq atomic.Uint64                // store sequence number the index reflects
+	savedSeq   atomic.Uint64                // sequence number of the saved index file
+	onWrite    atomic.Pointer[func(uint64)] // called with the last sequence number of each Write that changed something
 }
 
 // DirectoryConfig configures OpenDirectory.

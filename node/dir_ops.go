@@ -20,6 +20,9 @@ func (d *Directory) Write(ctx context.Context, changes []o211.Change, opt store.
 		return res, err
 	}
 	last := res.Changed[len(res.Changed)-1].Seq
+	if f := d.onWrite.Load(); f != nil {
+		(*f)(last) // the outbox has new entries
+	}
 	if len(res.Changed) >= fullRebuildAt {
 		err = d.rebuild(ctx)
 	} else {

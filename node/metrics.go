@@ -31,6 +31,9 @@ func (n *Node) collectors() []prometheus.Collector {
 	records := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "o211", Name: "directory_records",
 		Help: "Live directory records by HSDS table.", ConstLabels: labels}, []string{"table"})
 	cs = append(cs, &recordCounts{n: n, vec: records})
+	if n.cfg.Replication != nil {
+		cs = append(cs, newReplicationCollector(n))
+	}
 	return cs
 }
 

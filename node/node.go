@@ -13,8 +13,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/o211/o211"
 	"github.com/o211/o211/node/api"
+	"github.com/o211/o211/replication"
 )
 
 // Config configures a Node.
@@ -30,6 +33,10 @@ type Config struct {
 	// Token protects the write and import APIs. When empty, the token in
 	// DataDir/token is used, created on first start.
 	Token string
+	// Replication, when set, links the node to the provincial hub: its
+	// changes are pushed to the hub and a copy of the provincial directory
+	// (DataDir/province.db) is pulled from it. Nil runs the node alone.
+	Replication *ReplicationConfig
 	// IndexSaveInterval is how often a changed search index is saved
 	// (default 5 minutes; it is also saved at Close).
 	IndexSaveInterval time.Duration
@@ -45,6 +52,9 @@ type Node struct {
 	log  *slog.Logger
 	dir  *Directory
 	http *api.Server
+	// province and link exist when the node is linked to the hub.
+	province *Directory
+	link     *replication.Node
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -85,9 +95,18 @@ func (n *Node) Start(ctx context.Context) error {
 		return err
 	}
 	n.cfg.Region = n.dir.Region()
-	n.http = api.New(api.Config{Addr: n.cfg.HTTPAddr, Directory: n.dir, Writer: n.dir, Importer: importer{n.dir},
-		Token: token, Logger: n.log, Now: n.cfg.Now, Collectors: n.collectors()})
+	if n.cfg.Replication != nil {
+		if err := n.startReplication(ctx); err != nil {
+			n.closeReplication()
+			n.dir.Close()
+			return err
+		}
+	}
+	n.http = api.New(api.Config{Addr: n.cfg.HTTPAddr, Directory: apiDirectory{n.dir, n}, Writer: n.dir,
+		Importer: importer{n.dir}, Token: token, Logger: n.log, Now: n.cfg.Now, Collectors: n.collectors(),
+		Routes: func(r chi.Router) { r.Get("/api/v1/status", n.getStatus) }})
 	if err := n.http.Start(ctx); err != nil {
+		n.closeReplication()
 		n.dir.Close()
 		return err
 	}
@@ -132,6 +151,7 @@ func (n *Node) Close() error {
 			n.wg.Wait()
 		}
 		if n.dir != nil {
+			errs = append(errs, n.closeReplication())
 			errs = append(errs, n.dir.Close())
 		}
 		n.err = errors.Join(errs...)

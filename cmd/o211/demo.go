@@ -17,6 +17,7 @@ import (
 	"github.com/o211/o211/node/gen"
 	"github.com/o211/o211/node/geo"
 	"github.com/o211/o211/node/importer"
+	"github.com/o211/o211/replication/pki"
 )
 
 // demoManifest is what demo.json holds (DESIGN.md fixes its fields).
@@ -75,6 +76,9 @@ func demo(ctx context.Context, cfg demoConfig, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := ensureDemoPKI(cfg, stdout); err != nil {
+		return err
+	}
 	manifest := demoManifest{Hubs: []demoHub{}, Token: token}
 	hubs, err := startDemoHubs(ctx, cfg, token)
 	defer hubs.close()
@@ -98,7 +102,12 @@ func demo(ctx context.Context, cfg demoConfig, stdout io.Writer) error {
 		if err := seedRegion(ctx, cfg, r.ID, dataDir, stdout); err != nil {
 			return fmt.Errorf("loading %s: %w", r.ID, err)
 		}
-		n := node.New(node.Config{Region: r.ID, DataDir: dataDir, HTTPAddr: demoAddr(cfg, i+1), Token: token, Logger: cfg.logger})
+		tlsc, creds, err := pki.NodeFiles(demoPKI(cfg), r.ID)
+		if err != nil {
+			return err
+		}
+		n := node.New(node.Config{Region: r.ID, DataDir: dataDir, HTTPAddr: demoAddr(cfg, i+1), Token: token, Logger: cfg.logger,
+			Replication: &node.ReplicationConfig{HubURLs: hubs.leafAddrs(), TLS: tlsc, Creds: creds, Compression: "off"}})
 		if err := n.Start(ctx); err != nil {
 			n.Close()
 			return fmt.Errorf("starting node %s: %w", r.ID, err)
@@ -112,6 +121,33 @@ func demo(ctx context.Context, cfg demoConfig, stdout io.Writer) error {
 	printDemo(stdout, cfg, manifest)
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "stopping the demo province")
+	return nil
+}
+
+// demoPKI is the demo's PKI folder.
+func demoPKI(cfg demoConfig) string { return filepath.Join(cfg.data, "pki") }
+
+// ensureDemoPKI creates, on first start, the certificates and NATS
+// credentials of the demo's three hub replicas and six regions.
+func ensureDemoPKI(cfg demoConfig, stdout io.Writer) error {
+	opts := pki.Options{Dir: demoPKI(cfg)}
+	var hosts []string
+	if ip := net.ParseIP(cfg.host); cfg.host != "" && (ip == nil || !ip.IsLoopback() && !ip.IsUnspecified()) {
+		hosts = append(hosts, cfg.host)
+	}
+	for _, id := range []string{"h1", "h2", "h3"} {
+		opts.Hubs = append(opts.Hubs, pki.Site{ID: id, Hosts: hosts})
+	}
+	for _, r := range geo.Regions() {
+		opts.Regions = append(opts.Regions, pki.Site{ID: r.ID, Hosts: hosts})
+	}
+	created, err := pki.Ensure(opts)
+	if err != nil {
+		return fmt.Errorf("creating the demo's certificates and credentials: %w", err)
+	}
+	if len(created) > 0 {
+		fmt.Fprintf(stdout, "created the demo's certificates and NATS credentials in %s\n", demoPKI(cfg))
+	}
 	return nil
 }
 

@@ -24,6 +24,7 @@ func runHub(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	httpAdvertise := fs.String("http-advertise", "", "HTTP address the other replicas forward writes to (default: --http as bound)")
 	peers := fs.String("peers", "", "the first cluster: id=raftaddr,... of all voters, used on first start only")
 	token := fs.String("token", "", "API token of the write APIs (the same on every replica)")
+	nats := addHubLinkFlags(fs)
 	logFormat := fs.String("log", "text", "log format: text or json")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -43,15 +44,37 @@ func runHub(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return err
 		}
 	}
+	link, err := nats.config(*id)
+	if err != nil {
+		return err
+	}
 	r := hub.New(cfg)
 	prov := r.ServeProvince()
+	var repl *hub.Replication
+	if link != nil {
+		repl = r.ServeReplication(*link)
+	}
 	if err := r.Start(ctx); err != nil {
 		r.Close()
 		return err
 	}
 	prov.Start(ctx)
+	if repl != nil {
+		if err := repl.Start(ctx); err != nil {
+			prov.Close()
+			r.Close()
+			return err
+		}
+	}
 	fmt.Fprintf(stdout, "o211 hub replica %s: HTTP http://%s, Raft %s\n", *id, r.HTTPAddr(), r.RaftAddr())
+	if repl != nil {
+		fmt.Fprintf(stdout, "NATS: leaf %s (region nodes), routes %s, client %s\n", repl.Server().LeafAddr(),
+			repl.Server().ClusterAddr(), repl.Server().ClientAddr())
+	}
 	<-ctx.Done()
+	if repl != nil {
+		repl.Close()
+	}
 	prov.Close()
 	return r.Close()
 }

@@ -37,6 +37,8 @@ func commands() []command {
 		{"export", "export a node's directory as HSDS", runExport},
 		{"gen", "generate a synthetic province as an HSDS datapackage", runGen},
 		{"demo", "run a whole province on this machine", runDemo},
+		{"pki", "create the certificates and NATS credentials of the hub and the regions", runPKI},
+		{"status", "show a node's or hub replica's replication status", runStatus},
 		{"bench", "measure a node (bench search)", runBench},
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/o211/o211/node"
 )
@@ -16,6 +17,8 @@ func runNode(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	data := fs.String("data", "", "data folder (required)")
 	httpAddr := fs.String("http", "127.0.0.1:8211", "HTTP listen address")
 	token := fs.String("token", "", "API token of the write API (default: the one in DATA/token, created on first start)")
+	hubNATS := fs.String("hub-nats", "", "NATS leaf addresses of the hub replicas, comma separated (host:port,...); the node runs alone without")
+	sec := addSecurityFlags(fs)
 	logFormat := fs.String("log", "text", "log format: text or json")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -28,12 +31,20 @@ func runNode(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	n := node.New(node.Config{Region: *region, DataDir: *data, HTTPAddr: *httpAddr, Token: *token, Logger: logger})
+	link, err := nodeLink(*region, *hubNATS, sec)
+	if err != nil {
+		return err
+	}
+	n := node.New(node.Config{Region: *region, DataDir: *data, HTTPAddr: *httpAddr, Token: *token, Logger: logger,
+		Replication: link})
 	if err := n.Start(ctx); err != nil {
 		n.Close()
 		return err
 	}
 	fmt.Fprintf(stdout, "o211 node %s serving at %s\n", n.Region(), n.URL())
+	if link != nil {
+		fmt.Fprintf(stdout, "linked to the hub at %s\n", strings.Join(link.HubURLs, ", "))
+	}
 	<-ctx.Done()
 	logger.Info("shutting down")
 	return n.Close()
