@@ -32,10 +32,13 @@ func (s *Store) Apply(ctx context.Context, recs []*o211.Record, aux ...Aux) (*Ap
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	objs := make([]o211.Object, len(recs)) // each row decoded once
 	for i, r := range recs {
-		if err := checkReplicated(r); err != nil {
+		obj, err := checkReplicated(r)
+		if err != nil {
 			return nil, fmt.Errorf("store: record %d: %w", i, err)
 		}
+		objs[i] = obj
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -45,7 +48,7 @@ func (s *Store) Apply(ctx context.Context, recs []*o211.Record, aux ...Aux) (*Ap
 	res := &ApplyResult{}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		w := &writer{tx: tx, s: s, seq: getSeq(tx), res: &WriteResult{}}
-		for _, r := range recs {
+		for i, r := range recs {
 			old, err := findRecord(tx, r.Kind, r.ID)
 			if err != nil {
 				return err
@@ -59,7 +62,7 @@ func (s *Store) Apply(ctx context.Context, recs []*o211.Record, aux ...Aux) (*Ap
 			if c.Deleted {
 				op = o211.OpDelete
 			}
-			if err := w.putReplicated(old, &c, op, nil); err != nil {
+			if err := w.putReplicated(old, &c, op, objs[i]); err != nil {
 				return err
 			}
 			res.Applied++
@@ -76,26 +79,26 @@ func (s *Store) Apply(ctx context.Context, recs []*o211.Record, aux ...Aux) (*Ap
 	return res, nil
 }
 
-func checkReplicated(r *o211.Record) error {
+// checkReplicated checks a replicated record and returns its row decoded
+// (nil for a tombstone).
+func checkReplicated(r *o211.Record) (o211.Object, error) {
 	if r == nil {
-		return o211.Errorf(o211.EINVALID, "missing record")
+		return nil, o211.Errorf(o211.EINVALID, "missing record")
 	}
 	if _, ok := o211.LookupKind(r.Kind); !ok {
-		return o211.Errorf(o211.EINVALID, "unknown record kind %q", r.Kind)
+		return nil, o211.Errorf(o211.EINVALID, "unknown record kind %q", r.Kind)
 	}
 	if err := o211.ValidID("id", r.ID); err != nil {
-		return err
+		return nil, err
 	}
 	if !o211.ValidRegionID(r.Region) {
-		return o211.Errorf(o211.EINVALID, "%s %q: region %q is not a valid region id", r.Kind, r.ID, r.Region)
+		return nil, o211.Errorf(o211.EINVALID, "%s %q: region %q is not a valid region id", r.Kind, r.ID, r.Region)
 	}
 	if r.Version == 0 {
-		return o211.Errorf(o211.EINVALID, "%s %q: version 0", r.Kind, r.ID)
+		return nil, o211.Errorf(o211.EINVALID, "%s %q: version 0", r.Kind, r.ID)
 	}
-	if !r.Deleted {
-		if _, err := r.Decode(); err != nil {
-			return err
-		}
+	if r.Deleted {
+		return nil, nil
 	}
-	return nil
+	return r.Decode()
 }
