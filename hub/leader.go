@@ -168,29 +168,26 @@ type encoded []byte
 // mark and the log index it was applied at; for a refused batch an
 // *o211.Error and, where known, the result with the mark.
 func (r *Replica) IngestBatch(ctx context.Context, b *fsm.IngestBatch) (*fsm.IngestResult, uint64, error) {
-	return r.ingest(ctx, b, nil)
+	return r.ingest(ctx, b)
 }
 
 // IngestBatchJSON is IngestBatch for a batch encoded as JSON (the body of
-// an HTTP request or of a NATS message): it is decoded strictly and checked,
-// and the same bytes go into the log, saving an encoding.
+// an HTTP request or of a NATS message): it is decoded strictly and checked.
 func (r *Replica) IngestBatchJSON(ctx context.Context, raw []byte) (*fsm.IngestResult, uint64, error) {
 	var b fsm.IngestBatch
 	if err := decodeStrict(raw, &b); err != nil {
 		return nil, 0, err
 	}
-	return r.ingest(ctx, &b, raw)
+	return r.ingest(ctx, &b)
 }
 
-func (r *Replica) ingest(ctx context.Context, b *fsm.IngestBatch, raw []byte) (*fsm.IngestResult, uint64, error) {
+func (r *Replica) ingest(ctx context.Context, b *fsm.IngestBatch) (*fsm.IngestResult, uint64, error) {
 	if err := fsm.ValidateBatch(b); err != nil {
 		return nil, 0, err
 	}
-	var payload any = b
-	if raw != nil {
-		payload = encoded(raw)
-	}
-	resp, index, err := r.propose(ctx, fsm.CmdIngestBatch, payload)
+	// The log carries the batch in binary form: every replica then applies
+	// it without scanning the rows' JSON again (the leader checked them).
+	resp, index, err := r.propose(ctx, fsm.CmdIngestBatchBin, encoded(fsm.EncodeIngestBatch(b)))
 	if err != nil {
 		return nil, 0, err
 	}

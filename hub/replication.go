@@ -155,7 +155,7 @@ func (x *Replication) Ingest(ctx context.Context, region string, raw []byte) *re
 		return &replication.IngestReply{Error: &replication.WireError{Code: o211.EFORBIDDEN,
 			Message: fmt.Sprintf("a batch of region %q was sent on the subject of region %q", b.Region, region)}}
 	}
-	res, index, err := x.r.ingest(ctx, &b, raw)
+	res, index, err := x.r.ingest(ctx, &b)
 	rep := &replication.IngestReply{Index: index}
 	if res != nil {
 		mark := res.Mark

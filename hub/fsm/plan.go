@@ -66,7 +66,7 @@ func (p *plan) command(data []byte) *Response {
 	switch c.Type {
 	case CmdPutRegion:
 		return p.putRegion(c)
-	case CmdIngestBatch:
+	case CmdIngestBatch, CmdIngestBatchBin:
 		return p.ingest(c)
 	case CmdSetMember:
 		return p.setMember(c)
@@ -111,7 +111,13 @@ func (p *plan) putRegion(c *Command) *Response {
 
 func (p *plan) ingest(c *Command) *Response {
 	var b IngestBatch
-	if err := c.decodePayload(&b); err != nil {
+	if c.Type == CmdIngestBatchBin {
+		bb, err := decodeIngestBatch(c.Payload)
+		if err != nil {
+			return &Response{Err: err}
+		}
+		b = *bb
+	} else if err := c.decodePayload(&b); err != nil {
 		return &Response{Err: err}
 	}
 	if err := validateBatch(&b, false); err != nil {
