@@ -157,7 +157,7 @@ func (w *writer) upsert(k key, data []byte, obj o211.Object) error {
 func (w *writer) delete(k key) error {
 	for _, child := range childRefs[k.kind] {
 		var ids []string
-		err := (&Tx{w.tx}).EachReferrer(child.kind, child.field, k.id, func(r *o211.Record) error {
+		err := newTx(w.tx).EachReferrer(child.kind, child.field, k.id, func(r *o211.Record) error {
 			ids = append(ids, r.ID)
 			return nil
 		})

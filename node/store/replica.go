@@ -48,8 +48,9 @@ func (s *Store) Apply(ctx context.Context, recs []*o211.Record, aux ...Aux) (*Ap
 	res := &ApplyResult{}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		w := &writer{tx: tx, s: s, seq: getSeq(tx), res: &WriteResult{}}
+		found := recBuckets{tx: tx}
 		for i, r := range recs {
-			old, err := findRecord(tx, r.Kind, r.ID)
+			old, err := found.find(r.Kind, r.ID)
 			if err != nil {
 				return err
 			}

@@ -14,13 +14,14 @@ import (
 // Tx is a consistent read-only view of the store. Records it returns are
 // copies and stay valid after the view ends.
 type Tx struct {
-	tx *bolt.Tx
+	tx   *bolt.Tx
+	recs recBuckets
 }
 
 // View runs fn with a read-only view. Concurrent writes are not visible in
 // it: a view sees a whole Write or none of it.
 func (s *Store) View(fn func(*Tx) error) error {
-	return s.db.View(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) })
+	return s.db.View(func(tx *bolt.Tx) error { return fn(newTx(tx)) })
 }
 
 // Get returns the live record kind/id, or an ENOTFOUND error (also for
@@ -51,7 +52,7 @@ func (t *Tx) Get(kind o211.Kind, id string) (*o211.Record, error) {
 // GetAny returns the record kind/id, tombstones included, or nil if the
 // store has never held it.
 func (t *Tx) GetAny(kind o211.Kind, id string) (*o211.Record, error) {
-	return findRecord(t.tx, kind, id)
+	return t.recs.find(kind, id)
 }
 
 // Object returns the live row kind/id decoded, or an ENOTFOUND error.
@@ -84,7 +85,7 @@ func (t *Tx) EachReferrer(kind o211.Kind, field, id string, fn func(*o211.Record
 	prefix := append([]byte(id), sep)
 	c := b.Cursor()
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		r, err := findRecord(t.tx, kind, string(k[len(prefix):]))
+		r, err := t.recs.find(kind, string(k[len(prefix):]))
 		if err != nil {
 			return err
 		}
@@ -188,6 +189,42 @@ func recBucket(tx *bolt.Tx, kind o211.Kind) *bolt.Bucket {
 
 func refBucket(tx *bolt.Tx, kind o211.Kind, field string) *bolt.Bucket {
 	return tx.Bucket(bucketRef).Bucket([]byte(string(kind) + "." + field))
+}
+
+func newTx(tx *bolt.Tx) *Tx { return &Tx{tx: tx, recs: recBuckets{tx: tx}} }
+
+// recBuckets finds records in one transaction, looking each table's bucket
+// up once.
+type recBuckets struct {
+	tx *bolt.Tx
+	m  map[o211.Kind]*bolt.Bucket
+}
+
+func (r *recBuckets) bucket(kind o211.Kind) *bolt.Bucket {
+	if b, ok := r.m[kind]; ok {
+		return b
+	}
+	b := recBucket(r.tx, kind)
+	if b != nil { // a table created later in this transaction is looked up again
+		if r.m == nil {
+			r.m = map[o211.Kind]*bolt.Bucket{}
+		}
+		r.m[kind] = b
+	}
+	return b
+}
+
+// find returns the record kind/id, tombstones included, or nil.
+func (r *recBuckets) find(kind o211.Kind, id string) (*o211.Record, error) {
+	b := r.bucket(kind)
+	if b == nil {
+		return nil, nil
+	}
+	v := b.Get([]byte(id))
+	if v == nil {
+		return nil, nil
+	}
+	return decodeRecord(kind, id, v)
 }
 
 func findRecord(tx *bolt.Tx, kind o211.Kind, id string) (*o211.Record, error) {

@@ -285,7 +285,7 @@ func (b *batch) checkDelete(p *pending) {
 	}
 	for _, pr := range protected[p.key.kind] {
 		n := 0
-		_ = (&Tx{b.tx}).EachReferrer(pr.kind, pr.field, p.key.id, func(ref *o211.Record) error {
+		_ = newTx(b.tx).EachReferrer(pr.kind, pr.field, p.key.id, func(ref *o211.Record) error {
 			if b.live(ref.Kind, ref.ID) {
 				n++
 			}
