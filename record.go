@@ -138,11 +138,11 @@ type Record struct {
 
 // Decode returns the record's row as a typed Object.
 func (r *Record) Decode() (Object, error) {
-	ki, ok := LookupKind(r.Kind)
+	newObj, ok := LookupRecordKind(r.Kind)
 	if !ok {
 		return nil, Errorf(EINVALID, "unknown record kind %q", r.Kind)
 	}
-	obj := ki.New()
+	obj := newObj()
 	if len(r.Data) > 0 {
 		if err := json.Unmarshal(r.Data, obj); err != nil {
 			return nil, Errorf(EINVALID, "%s %q: %v", r.Kind, r.ID, err)
