@@ -1,0 +1,565 @@
+package report
+
+import (
+	"sort"
+	"strconv"
+
+	"github.com/o211/o211"
+)
+
+// dim is a dimension a report can group by.
+type dim int
+
+const (
+	dimDay dim = iota
+	dimWeek
+	dimMonth
+	dimWeekday
+	dimRegion
+	dimFSA
+	dimTaxonomy
+	dimMet
+	dimReason
+	dimChannel
+	dimAgeBand
+	dimLanguage
+	dimEmergency
+)
+
+var dimNames = [...]string{"day", "week", "month", "weekday", "region", "fsa", "taxonomy", "met", "reason",
+	"channel", "age_band", "language", "emergency"}
+
+func (d dim) String() string { return dimNames[d] }
+
+// needOnly reports whether d exists only for needs, not for contacts.
+func (d dim) needOnly() bool { return d == dimTaxonomy || d == dimMet || d == dimReason }
+
+// timeDim reports whether d groups days into periods.
+func (d dim) timeDim() bool { return d <= dimWeekday }
+
+// group is a dimension to group by; Level applies to dimTaxonomy.
+type group struct {
+	Dim   dim
+	Level int
+}
+
+// filters restricts a query. A nil slice lets every value through; values
+// of one dimension are alternatives, dimensions are combined.
+type filters struct {
+	Region, FSA, Taxonomy, Reason, Channel, AgeBand, Language, Emergency []string
+	Met                                                                  *bool
+}
+
+// query is what one scan of the cube computes: the sum of the counts of
+// the rows in [From, To] that pass the filters, grouped by up to three
+// dimensions.
+type query struct {
+	From, To int32
+	Contacts bool // scan contact cells rather than need cells
+	Filters  filters
+	By       []group
+	// AllReasons lists every reason of o211.UnmetReasons on a reason axis,
+	// even those not counted.
+	AllReasons bool
+}
+
+// axis is the list of values of one grouped dimension in a result, in
+// display order.
+type axis struct {
+	Group group
+	Keys  []string
+}
+
+// result is a dense table of counts over the axes of a query: the count of
+// keys (i, j, k) is at Counts[(i*len(Axes[1].Keys)+j)*len(Axes[2].Keys)+k].
+type result struct {
+	Axes   []axis
+	Counts []int64
+	Total  int64
+}
+
+// at returns the count at the axes' positions idx.
+func (r *result) at(idx ...int) int64 { return r.Counts[r.offset(idx)] }
+
+func (r *result) offset(idx []int) int {
+	o := 0
+	for d, i := range idx {
+		o = o*len(r.Axes[d].Keys) + i
+	}
+	return o
+}
+
+// maxDense is the largest group space a scan counts in a dense array;
+// beyond it, it counts in a map.
+const maxDense = 1 << 22
+
+// mapper maps the values of one column to group slots.
+type mapper struct {
+	g     group
+	slots []int32 // by dictionary id (or by met)
+	size  int     // number of slots
+	vals  []int32 // slot -> id (dictionary dims), or slot -> day number of the period start (time dims)
+}
+
+// run scans the cube for q.
+func (c *Cube) run(q *query) *result {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+
+	tab := func(p *partition) *rows {
+		if q.Contacts {
+			return &p.contacts
+		}
+		return &p.needs
+	}
+	flt := c.filterSet(&q.Filters)
+	maps := make([]*mapper, len(q.By))
+	space := 1
+	for i, g := range q.By {
+		maps[i] = c.mapperFor(g, q.From, q.To)
+		space *= maps[i].size
+	}
+	dense := space <= maxDense
+	var counts []int64
+	var sparse map[uint64]int64
+	if dense {
+		counts = make([]int64, space)
+	} else {
+		sparse = map[uint64]int64{}
+	}
+	var total int64
+	var sel []uint32
+	var keys []uint64
+	var dayslots [31]int32
+	for _, p := range c.order {
+		last := p.base + 30
+		if next := monthStart(p.month + 1); next-1 < last {
+			last = next - 1
+		}
+		if last < q.From || p.base > q.To {
+			continue
+		}
+		t := tab(p)
+		m := t.len()
+		if m == 0 || flt.none {
+			continue
+		}
+		sel = sel[:0]
+		lo, hi := max(q.From-p.base, 0), min(q.To-p.base, 30)
+		if lo == 0 && p.base+hi >= last {
+			for i := 0; i < m; i++ {
+				sel = append(sel, uint32(i))
+			}
+		} else {
+			l, h := uint8(lo), uint8(hi)
+			for i, d := range t.day {
+				if d >= l && d <= h {
+					sel = append(sel, uint32(i))
+				}
+			}
+		}
+		sel = flt.apply(t, sel)
+		if len(sel) == 0 {
+			continue
+		}
+		if cap(keys) < len(sel) {
+			keys = make([]uint64, len(sel), t.len())
+		}
+		keys = keys[:len(sel)]
+		clear(keys)
+		for _, mp := range maps {
+			if mp.g.Dim.timeDim() {
+				for o := int32(0); o <= 30; o++ {
+					dayslots[o] = timeSlot(mp.g.Dim, p.base+o, q.From)
+				}
+				groupBy(keys, sel, t.day, dayslots[:], uint64(mp.size))
+				continue
+			}
+			switch mp.g.Dim {
+			case dimRegion:
+				groupBy(keys, sel, t.region, mp.slots, uint64(mp.size))
+			case dimFSA:
+				groupBy(keys, sel, t.fsa, mp.slots, uint64(mp.size))
+			case dimTaxonomy:
+				groupBy(keys, sel, t.code, mp.slots, uint64(mp.size))
+			case dimMet:
+				groupBy(keys, sel, t.met, mp.slots, uint64(mp.size))
+			case dimReason:
+				groupBy(keys, sel, t.reason, mp.slots, uint64(mp.size))
+			case dimChannel:
+				groupBy(keys, sel, t.channel, mp.slots, uint64(mp.size))
+			case dimAgeBand:
+				groupBy(keys, sel, t.age, mp.slots, uint64(mp.size))
+			case dimLanguage:
+				groupBy(keys, sel, t.lang, mp.slots, uint64(mp.size))
+			case dimEmergency:
+				groupBy(keys, sel, t.emerg, mp.slots, uint64(mp.size))
+			}
+		}
+		n := t.n
+		if dense {
+			for k, i := range sel {
+				counts[keys[k]] += n[i]
+				total += n[i]
+			}
+		} else {
+			for k, i := range sel {
+				sparse[keys[k]] += n[i]
+				total += n[i]
+			}
+		}
+	}
+	return c.compact(q, maps, counts, sparse, total)
+}
+
+// groupBy folds the slot of each selected row's value into its key.
+func groupBy[T uint8 | uint16 | uint32](keys []uint64, sel []uint32, col []T, slots []int32, radix uint64) {
+	for k, i := range sel {
+		keys[k] = keys[k]*radix + uint64(slots[col[i]])
+	}
+}
+
+// keep keeps the selected rows whose value passes mask.
+func keep[T uint8 | uint16 | uint32](sel []uint32, col []T, mask []bool) []uint32 {
+	out := sel[:0]
+	for _, i := range sel {
+		if mask[col[i]] {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// timeSlot returns the slot of day n on a time dimension of a period
+// starting on day from.
+func timeSlot(d dim, n, from int32) int32 {
+	switch d {
+	case dimDay:
+		return n - from
+	case dimWeek:
+		return (weekStart(n) - weekStart(from)) / 7
+	case dimMonth:
+		return monthIndex(n) - monthIndex(from)
+	default:
+		return weekday(n)
+	}
+}
+
+// filterSet is a query's filters as masks over dictionary ids.
+type filterSet struct {
+	none                                                            bool // some filter matches nothing
+	region, fsa, code, met, reason, channel, age, lang, emergencies []bool
+}
+
+func (c *Cube) filterSet(f *filters) *filterSet {
+	fs := &filterSet{}
+	mask := func(d *dict, vals []string) []bool {
+		if vals == nil {
+			return nil
+		}
+		m := make([]bool, len(d.vals))
+		any := false
+		for _, v := range vals {
+			if id, ok := d.lookup(v); ok {
+				m[id], any = true, true
+			}
+		}
+		if !any {
+			fs.none = true
+		}
+		return m
+	}
+	fs.region = mask(&c.region, f.Region)
+	fs.fsa = mask(&c.fsa, f.FSA)
+	fs.reason = mask(&c.reason, f.Reason)
+	fs.channel = mask(&c.channel, f.Channel)
+	fs.age = mask(&c.age, f.AgeBand)
+	fs.lang = mask(&c.lang, f.Language)
+	fs.emergencies = mask(&c.emerg, f.Emergency)
+	if f.Taxonomy != nil {
+		want := mask(&c.codes.dict, f.Taxonomy)
+		fs.code = make([]bool, len(c.codes.vals))
+		for id, anc := range c.codes.anc {
+			for _, a := range anc {
+				if want[a] {
+					fs.code[id] = true
+					break
+				}
+			}
+		}
+	}
+	if f.Met != nil {
+		fs.met = make([]bool, 2)
+		if *f.Met {
+			fs.met[1] = true
+		} else {
+			fs.met[0] = true
+		}
+	}
+	return fs
+}
+
+func (fs *filterSet) apply(t *rows, sel []uint32) []uint32 {
+	if fs.region != nil {
+		sel = keep(sel, t.region, fs.region)
+	}
+	if fs.fsa != nil {
+		sel = keep(sel, t.fsa, fs.fsa)
+	}
+	if fs.code != nil {
+		sel = keep(sel, t.code, fs.code)
+	}
+	if fs.met != nil {
+		sel = keep(sel, t.met, fs.met)
+	}
+	if fs.reason != nil {
+		sel = keep(sel, t.reason, fs.reason)
+	}
+	if fs.channel != nil {
+		sel = keep(sel, t.channel, fs.channel)
+	}
+	if fs.age != nil {
+		sel = keep(sel, t.age, fs.age)
+	}
+	if fs.lang != nil {
+		sel = keep(sel, t.lang, fs.lang)
+	}
+	if fs.emergencies != nil {
+		sel = keep(sel, t.emerg, fs.emergencies)
+	}
+	return sel
+}
+
+// dictOf returns the dictionary of a dimension that has one.
+func (c *Cube) dictOf(d dim) *dict {
+	switch d {
+	case dimRegion:
+		return &c.region
+	case dimFSA:
+		return &c.fsa
+	case dimTaxonomy:
+		return &c.codes.dict
+	case dimReason:
+		return &c.reason
+	case dimChannel:
+		return &c.channel
+	case dimAgeBand:
+		return &c.age
+	case dimLanguage:
+		return &c.lang
+	case dimEmergency:
+		return &c.emerg
+	}
+	return nil
+}
+
+// mapperFor returns how rows map to the slots of group g in [from, to].
+func (c *Cube) mapperFor(g group, from, to int32) *mapper {
+	m := &mapper{g: g}
+	switch {
+	case g.Dim.timeDim():
+		m.size = int(timeSlot(g.Dim, to, from)) + 1
+		if g.Dim == dimWeekday {
+			m.size = 7
+		}
+		m.vals = make([]int32, m.size)
+		for i := range m.vals {
+			switch g.Dim {
+			case dimDay:
+				m.vals[i] = from + int32(i)
+			case dimWeek:
+				m.vals[i] = weekStart(from) + 7*int32(i)
+			case dimMonth:
+				m.vals[i] = monthStart(monthIndex(from) + int32(i))
+			default:
+				m.vals[i] = int32(i)
+			}
+		}
+	case g.Dim == dimMet:
+		m.slots, m.size, m.vals = []int32{0, 1}, 2, []int32{0, 1}
+	case g.Dim == dimTaxonomy:
+		// Slots are the distinct ancestors at the level, in id order.
+		m.slots = make([]int32, len(c.codes.vals))
+		slotOf := map[uint32]int32{}
+		for id := range c.codes.vals {
+			if id == 0 {
+				continue
+			}
+			a := c.codes.ancestorAt(uint32(id), g.Level)
+			s, ok := slotOf[a]
+			if !ok {
+				s = int32(len(m.vals))
+				slotOf[a] = s
+				m.vals = append(m.vals, int32(a))
+			}
+			m.slots[id] = s
+		}
+		m.size = max(len(m.vals), 1)
+	default:
+		d := c.dictOf(g.Dim)
+		m.size = len(d.vals)
+		m.slots = make([]int32, m.size)
+		m.vals = make([]int32, m.size)
+		for i := range m.slots {
+			m.slots[i], m.vals[i] = int32(i), int32(i)
+		}
+	}
+	return m
+}
+
+// compact turns scan counts over slots into a result over the axes' keys:
+// every period on a time axis, every reason when asked, and otherwise the
+// values counted, in display order.
+func (c *Cube) compact(q *query, maps []*mapper, counts []int64, sparse map[uint64]int64, total int64) *result {
+	res := &result{Total: total, Axes: make([]axis, len(maps))}
+	used := make([][]bool, len(maps))
+	for d, mp := range maps {
+		used[d] = make([]bool, mp.size)
+	}
+	mark := func(key uint64) {
+		for d := len(maps) - 1; d >= 0; d-- {
+			s := uint64(maps[d].size)
+			used[d][key%s] = true
+			key /= s
+		}
+	}
+	if sparse != nil {
+		for k, n := range sparse {
+			if n != 0 {
+				mark(k)
+			}
+		}
+	} else {
+		for k, n := range counts {
+			if n != 0 {
+				mark(uint64(k))
+			}
+		}
+	}
+	pos := make([][]int, len(maps)) // slot -> position on the axis, or -1
+	for d, mp := range maps {
+		type kv struct {
+			slot int
+			key  string
+			rank int
+		}
+		var list []kv
+		for s := 0; s < mp.size; s++ {
+			v := mp.vals[s]
+			var key string
+			rank := 0
+			switch {
+			case mp.g.Dim == dimWeekday:
+				key = weekdayNames[v]
+			case mp.g.Dim.timeDim():
+				key = DayString(v)
+				if mp.g.Dim == dimMonth {
+					key = key[:7]
+				}
+			case mp.g.Dim == dimMet:
+				key = strconv.FormatBool(v == 1)
+			default:
+				key = c.dictOf(mp.g.Dim).vals[v]
+				rank = valueRank(mp.g.Dim, key)
+			}
+			all := mp.g.Dim.timeDim() || (q.AllReasons && mp.g.Dim == dimReason && rank < len(o211.UnmetReasons))
+			if !used[d][s] && !all {
+				continue
+			}
+			list = append(list, kv{s, key, rank})
+		}
+		if q.AllReasons && mp.g.Dim == dimReason {
+			for i, r := range o211.UnmetReasons {
+				if _, ok := c.reason.lookup(string(r)); !ok {
+					list = append(list, kv{-1, string(r), i})
+				}
+			}
+		}
+		if !mp.g.Dim.timeDim() && mp.g.Dim != dimMet {
+			sort.SliceStable(list, func(i, j int) bool {
+				if list[i].rank != list[j].rank {
+					return list[i].rank < list[j].rank
+				}
+				return lessKey(list[i].key, list[j].key)
+			})
+		}
+		pos[d] = make([]int, mp.size)
+		for s := range pos[d] {
+			pos[d][s] = -1
+		}
+		keys := make([]string, len(list))
+		for i, e := range list {
+			keys[i] = e.key
+			if e.slot >= 0 {
+				pos[d][e.slot] = i
+			}
+		}
+		res.Axes[d] = axis{Group: mp.g, Keys: keys}
+	}
+	size := 1
+	for _, a := range res.Axes {
+		size *= len(a.Keys)
+	}
+	res.Counts = make([]int64, size)
+	place := func(key uint64, n int64) {
+		o, mul := 0, 1
+		for d := len(maps) - 1; d >= 0; d-- {
+			s := uint64(maps[d].size)
+			o += pos[d][key%s] * mul
+			mul *= len(res.Axes[d].Keys)
+			key /= s
+		}
+		res.Counts[o] += n
+	}
+	if sparse != nil {
+		for k, n := range sparse {
+			if n != 0 {
+				place(k, n)
+			}
+		}
+	} else {
+		for k, n := range counts {
+			if n != 0 {
+				place(uint64(k), n)
+			}
+		}
+	}
+	return res
+}
+
+var weekdayNames = [...]string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+
+// valueRank orders values of the dimensions that have a natural order
+// (channels, age bands and reasons as the domain lists them); other values
+// come after, and "" (unknown) last.
+func valueRank(d dim, v string) int {
+	if v == "" {
+		return 1 << 20
+	}
+	switch d {
+	case dimChannel:
+		for i, c := range o211.Channels {
+			if string(c) == v {
+				return i
+			}
+		}
+		return len(o211.Channels)
+	case dimAgeBand:
+		for i, a := range o211.AgeBands {
+			if string(a) == v {
+				return i
+			}
+		}
+		return len(o211.AgeBands)
+	case dimReason:
+		for i, r := range o211.UnmetReasons {
+			if string(r) == v {
+				return i
+			}
+		}
+		return len(o211.UnmetReasons)
+	}
+	return 0
+}
+
+func lessKey(a, b string) bool { return a < b }
