@@ -16,6 +16,11 @@ type table struct {
 	RowTotals bool
 	ColTotals bool
 	Grand     bool
+	// Force, when set, marks entries to suppress whatever their value (in
+	// the order cells, row totals, column totals, grand total), for a
+	// count that another table shows would let a reader subtract its way to
+	// a small number. They count as primary suppressions.
+	Force []bool
 }
 
 // mask says which entries of a table are suppressed.
@@ -63,7 +68,7 @@ func (m *mask) Suppressed() int { return m.Primary + m.Secondary }
 func suppress(t *table, threshold int64) *mask {
 	s := newSuppressor(t)
 	for e := range s.val {
-		if s.pub[e] && s.val[e] >= 1 && s.val[e] < threshold {
+		if s.pub[e] && (s.val[e] >= 1 && s.val[e] < threshold || e < len(t.Force) && t.Force[e]) {
 			s.sup[e] = true
 			s.primary++
 		}

@@ -1,0 +1,208 @@
+package report
+
+import (
+	"encoding/csv"
+	"math"
+	"sort"
+	"strconv"
+
+	"github.com/o211/o211"
+)
+
+// EmergingReport is the answer of /api/v1/reports/emerging: for each
+// taxonomy code at a level, its needs this week against the baseline
+// weeks before, tested for a rise beyond the change in all needs.
+//
+// The test is the exact conditional binomial test of two Poisson rates:
+// given n = x + y needs of a code (x this week, y in the baseline), and
+// exposures Nw and Nb (all needs, with the same filters, in each period),
+// under the hypothesis that the code's share of needs did not change, x
+// is Binomial(n, Nw/(Nw+Nb)). The p-value is P(X >= x), one-sided since
+// the report looks for rises. A rise of all needs raises Nw too and flags
+// nothing. The p-values of all codes tested (those with any need in either
+// period) are adjusted by Benjamini-Hochberg; a code is flagged when its
+// q-value is below alpha, its count this week is at least min_count and
+// above its expected count. Rows are sorted by p-value, then count.
+type EmergingReport struct {
+	Meta
+	Level         int           `json:"level"`
+	Week          Period        `json:"week"`
+	Baseline      Period        `json:"baseline"`
+	BaselineWeeks int           `json:"baseline_weeks"`
+	WeekNeeds     Count         `json:"week_needs"`     // Nw: all needs this week
+	BaselineNeeds Count         `json:"baseline_needs"` // Nb: all needs in the baseline
+	Alpha         float64       `json:"alpha"`
+	MinCount      int           `json:"min_count"`
+	Tested        int           `json:"tested"`
+	Flagged       int           `json:"flagged"`
+	Method        string        `json:"method"`
+	Rows          []EmergingRow `json:"rows"`
+}
+
+// Period is a span of days, inclusive.
+type Period struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// EmergingRow is one code of the emerging report. Expected, RateRatio,
+// PValue and QValue are null when a count they derive from is suppressed
+// (they would give it back), RateRatio also when the baseline is zero.
+type EmergingRow struct {
+	Key
+	Count     Count    `json:"count"`
+	Baseline  Count    `json:"baseline"`
+	Expected  *float64 `json:"expected"`
+	RateRatio *float64 `json:"rate_ratio"`
+	PValue    *float64 `json:"p_value"`
+	QValue    *float64 `json:"q_value"`
+	Flagged   bool     `json:"flagged"`
+}
+
+const emergingMethod = "exact conditional binomial test of this week's count against the baseline's, " +
+	"exposure = all needs in each period; one-sided (rise); Benjamini-Hochberg q-values"
+
+func (s *server) emerging(rq *request) (output, error) {
+	level, err := rq.level(3)
+	if err != nil {
+		return nil, err
+	}
+	weeks, err := rq.intParam("baseline", 8, 1, 104)
+	if err != nil {
+		return nil, err
+	}
+	minCount, err := rq.intParam("min_count", Threshold, 1, 1<<30)
+	if err != nil {
+		return nil, err
+	}
+	alpha, err := rq.floatParam("alpha", 0.05, 1e-12, 0.5)
+	if err != nil {
+		return nil, err
+	}
+	limit, err := rq.intParam("limit", 0, 0, 10000)
+	if err != nil {
+		return nil, err
+	}
+	start := rq.today - 7 // the last seven complete days
+	if v := rq.q.Get("week"); v != "" {
+		if start, err = DayNumber(v); err != nil {
+			return nil, o211.FieldErrorf("week", "%q is not a day of the form YYYY-MM-DD", v)
+		}
+	}
+	end, bFrom := start+6, start-7*int32(weeks)
+	rq.from, rq.to = bFrom, end
+
+	g := []group{{Dim: dimTaxonomy, Level: level}}
+	wk := s.cfg.Cube.run(&query{From: start, To: end, Filters: rq.f, By: g})
+	base := s.cfg.Cube.run(&query{From: bFrom, To: start - 1, Filters: rq.f, By: g})
+	// One list of codes over both periods.
+	idx := map[string]int{}
+	var codes []string
+	for _, r := range []*result{wk, base} {
+		for _, k := range r.Axes[0].Keys {
+			if _, ok := idx[k]; !ok {
+				idx[k] = len(codes)
+				codes = append(codes, k)
+			}
+		}
+	}
+	sort.Strings(codes)
+	for i, k := range codes {
+		idx[k] = i
+	}
+	R := len(codes)
+	t := &table{R: R, C: 2, Cells: make([]int64, 2*R), ColTotals: true}
+	for c, r := range []*result{wk, base} {
+		for i, k := range r.Axes[0].Keys {
+			t.Cells[2*idx[k]+c] = r.Counts[i]
+		}
+	}
+	m := rq.mask(t)
+	nw, nb := wk.Total, base.Total
+	out := &EmergingReport{Level: level, BaselineWeeks: weeks, Alpha: alpha, MinCount: minCount, Method: emergingMethod,
+		Week:      Period{DayString(start), DayString(end)},
+		Baseline:  Period{DayString(bFrom), DayString(start - 1)},
+		WeekNeeds: count(nw, m.Cols[0]), BaselineNeeds: count(nb, m.Cols[1])}
+	out.Suppression.add(m)
+
+	p := make([]float64, R)
+	for i := range codes {
+		x, y := t.Cells[2*i], t.Cells[2*i+1]
+		p[i] = 1
+		if nw > 0 && nb > 0 {
+			p[i] = binomialUpper(x, x+y, float64(nw)/float64(nw+nb))
+		}
+	}
+	q := benjaminiHochberg(p)
+	out.Tested = R
+	rows := make([]EmergingRow, R)
+	for i, code := range codes {
+		x, y := t.Cells[2*i], t.Cells[2*i+1]
+		row := EmergingRow{Key: Key{Key: code, Label: label(dimTaxonomy, code, rq.lang)},
+			Count: count(x, m.Cells[2*i]), Baseline: count(y, m.Cells[2*i+1])}
+		expected := 0.0
+		if nb > 0 {
+			expected = float64(y) * float64(nw) / float64(nb)
+		}
+		row.Flagged = q[i] < alpha && x >= int64(minCount) && float64(x) > expected && nw > 0 && nb > 0
+		if row.Flagged {
+			out.Flagged++
+		}
+		if !row.Count.Suppressed && !row.Baseline.Suppressed && !out.WeekNeeds.Suppressed && !out.BaselineNeeds.Suppressed {
+			row.Expected = round4(expected)
+			if y > 0 && nw > 0 {
+				row.RateRatio = round4((float64(x) / float64(nw)) / (float64(y) / float64(nb)))
+			}
+			row.PValue, row.QValue = sig(p[i]), sig(q[i])
+		}
+		rows[i] = row
+	}
+	order := make([]int, R)
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		i, j := order[a], order[b]
+		if rows[i].Flagged != rows[j].Flagged {
+			return rows[i].Flagged
+		}
+		if p[i] != p[j] {
+			return p[i] < p[j]
+		}
+		return t.Cells[2*i] > t.Cells[2*j]
+	})
+	for _, i := range order {
+		out.Rows = append(out.Rows, rows[i])
+	}
+	if limit > 0 && len(out.Rows) > limit {
+		out.Rows = out.Rows[:limit]
+	}
+	return out, nil
+}
+
+func round4(x float64) *float64 {
+	r := math.Round(x*1e4) / 1e4
+	return &r
+}
+
+// sig keeps four significant digits of a probability.
+func sig(x float64) *float64 {
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'g', 4, 64), 64)
+	return &r
+}
+
+func formatFloat(x *float64) string {
+	if x == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*x, 'g', -1, 64)
+}
+
+func (o *EmergingReport) writeCSV(w *csv.Writer) {
+	writeAll(w, []string{"taxonomy", "taxonomy_name", "count", "baseline", "expected", "rate_ratio", "p_value", "q_value", "flagged"})
+	for _, r := range o.Rows {
+		writeAll(w, []string{r.Key.Key, r.Label, r.Count.String(), r.Baseline.String(), formatFloat(r.Expected),
+			formatFloat(r.RateRatio), formatFloat(r.PValue), formatFloat(r.QValue), strconv.FormatBool(r.Flagged)})
+	}
+	writeAll(w, []string{"total", "", o.WeekNeeds.String(), o.BaselineNeeds.String(), "", "", "", "", ""})
+}

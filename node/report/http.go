@@ -1,0 +1,200 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/o211/o211"
+)
+
+// Services counts the directory's services whose taxonomy matches code
+// (descendants included) within radiusKm of an FSA's centroid.
+type Services func(ctx context.Context, code, fsa string, radiusKm float64) (int, error)
+
+// Config configures the report endpoints.
+type Config struct {
+	Cube     *Cube
+	Scope    string   // "province" or the node's region id; echoed in responses
+	Services Services // nil: the gaps report answers 501 not implemented
+	// Now returns the current time (default time.Now); "this week" and the
+	// default period are relative to it, in America/Toronto.
+	Now    func() time.Time
+	Logger *slog.Logger
+	// AllowUnsuppressed lets a request ask for suppress=false and get exact
+	// small counts: for a node's own managers, who may see their region's
+	// contacts anyway. Leave it false wherever figures are published (the
+	// hub): suppress=false is then refused with 403.
+	AllowUnsuppressed bool
+}
+
+// server answers the report endpoints.
+type server struct {
+	cfg Config
+	log *slog.Logger
+	now func() time.Time
+	loc *time.Location
+}
+
+// Routes returns a function that mounts the report endpoints on r:
+// GET /api/v1/reports (the list of reports) and /api/v1/reports/needs,
+// /unmet, /top, /emerging and /gaps. See the package documentation.
+func Routes(cfg Config) func(r chi.Router) {
+	s := &server{cfg: cfg, log: cfg.Logger, now: cfg.Now, loc: o211.Toronto()}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.cfg.Cube == nil {
+		s.cfg.Cube = NewCube()
+	}
+	return func(r chi.Router) {
+		r.Get("/api/v1/reports", s.index)
+		r.Get("/api/v1/reports/needs", s.serve("needs", s.needs))
+		r.Get("/api/v1/reports/unmet", s.serve("unmet", s.unmet))
+		r.Get("/api/v1/reports/top", s.serve("top", s.top))
+		r.Get("/api/v1/reports/emerging", s.serve("emerging", s.emerging))
+		r.Get("/api/v1/reports/gaps", s.serve("gaps", s.gaps))
+	}
+}
+
+// output is a report ready to send: as JSON (the value itself) or as CSV.
+type output interface {
+	writeCSV(w *csv.Writer)
+	meta() *Meta
+}
+
+// serve adapts a report function to an HTTP handler: it answers errors as
+// problems and output as JSON or CSV.
+func (s *server) serve(name string, fn func(*request) (output, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		rq, err := s.parse(r, name)
+		if err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		out, err := fn(rq)
+		if err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		m := out.meta()
+		m.Report, m.Scope, m.Filters = name, s.cfg.Scope, rq.applied
+		m.GeneratedAt = rq.now.UTC().Truncate(time.Second)
+		m.Suppression.Applied, m.Suppression.Threshold = rq.suppress, Threshold
+		if m.From == "" {
+			m.From, m.To = DayString(rq.from), DayString(rq.to)
+		}
+		var buf bytes.Buffer
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Add("Vary", "Accept")
+		if rq.csv {
+			cw := csv.NewWriter(&buf)
+			out.writeCSV(cw)
+			cw.Flush()
+			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+			w.Header().Set("Content-Disposition", `attachment; filename="`+name+"-"+m.From+"-"+m.To+`.csv"`)
+		} else {
+			if err := json.NewEncoder(&buf).Encode(out); err != nil {
+				s.writeProblem(w, r, err)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+		}
+		_, _ = w.Write(buf.Bytes())
+	}
+}
+
+// Problem is an error body (RFC 9457 problem details), with the o211 error
+// code and, for a bad parameter, its name.
+type Problem struct {
+	Type     string         `json:"type"`
+	Title    string         `json:"title"`
+	Status   int            `json:"status"`
+	Detail   string         `json:"detail,omitempty"`
+	Instance string         `json:"instance,omitempty"`
+	Code     string         `json:"code,omitempty"`
+	Param    string         `json:"param,omitempty"`
+	Errors   []o211.Problem `json:"errors,omitempty"`
+}
+
+// statusOf maps o211 error codes to HTTP statuses.
+var statusOf = map[string]int{
+	o211.EINVALID:        http.StatusBadRequest,
+	o211.EFORBIDDEN:      http.StatusForbidden,
+	o211.ENOTFOUND:       http.StatusNotFound,
+	o211.EUNAVAILABLE:    http.StatusServiceUnavailable,
+	o211.ENOTIMPLEMENTED: http.StatusNotImplemented,
+	o211.EINTERNAL:       http.StatusInternalServerError,
+}
+
+// writeProblem answers err as application/problem+json. Internal errors
+// are logged in full and shown as a plain sentence.
+func (s *server) writeProblem(w http.ResponseWriter, r *http.Request, err error) {
+	code := o211.ErrorCode(err)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		code = o211.EUNAVAILABLE
+	}
+	st, ok := statusOf[code]
+	if !ok {
+		st, code = http.StatusInternalServerError, o211.EINTERNAL
+	}
+	p := &Problem{Type: "about:blank", Title: http.StatusText(st), Status: st, Instance: r.URL.Path, Code: code}
+	var e *o211.Error
+	switch {
+	case st == http.StatusInternalServerError:
+		s.log.Error("report: internal error", "path", r.URL.Path, "query", r.URL.RawQuery, "err", err)
+		p.Detail = "The report could not be made because of a fault on our side; it has been logged."
+	case errors.As(err, &e):
+		p.Detail = e.Message
+		if e.Field != "" {
+			p.Param = e.Field
+			p.Errors = []o211.Problem{{Field: e.Field, Reason: strings.TrimPrefix(e.Message, e.Field+": ")}}
+		}
+	default:
+		s.log.Warn("report: unavailable", "path", r.URL.Path, "err", err)
+		p.Detail = "A service the report needs did not answer in time; please try again."
+	}
+	b, _ := json.Marshal(p)
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(st)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// index lists the reports and their parameters.
+func (s *server) index(w http.ResponseWriter, r *http.Request) {
+	type report struct {
+		Name   string   `json:"name"`
+		Path   string   `json:"path"`
+		Title  string   `json:"title"`
+		Params []string `json:"params"`
+	}
+	var list []report
+	for _, name := range []string{"needs", "unmet", "top", "emerging", "gaps"} {
+		list = append(list, report{Name: name, Path: "/api/v1/reports/" + name, Title: reportTitles[name],
+			Params: append(append([]string(nil), reportParams[name]...), commonParams(name)...)})
+	}
+	b, _ := json.Marshal(map[string]any{"scope": s.cfg.Scope, "reports": list,
+		"dimensions": dimNames[:], "suppression_threshold": Threshold})
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(append(b, '\n'))
+}
+
+var reportTitles = map[string]string{
+	"needs":    "Needs (or contacts) counted by one or two dimensions",
+	"unmet":    "Unmet needs by reason, with the unmet rate",
+	"top":      "The most frequent needs, with their share and unmet rate",
+	"emerging": "Needs rising this week against the weeks before (exact binomial test, Benjamini-Hochberg)",
+	"gaps":     "Service gaps: FSAs where a need is often unmet and few services of that kind are near",
+}

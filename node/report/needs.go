@@ -1,0 +1,156 @@
+package report
+
+import (
+	"encoding/csv"
+
+	"github.com/o211/o211"
+)
+
+// NeedsReport is the answer of /api/v1/reports/needs: counts of needs (or
+// contacts) by one dimension (Rows, each with its count as Total) or two
+// (Rows by Columns, each row with its Cells and Total), with the column
+// totals and the grand total.
+type NeedsReport struct {
+	Meta
+	Measure      string     `json:"measure"` // needs or contacts
+	By           []string   `json:"by"`
+	Level        int        `json:"level,omitempty"` // of taxonomy codes, when grouped by them
+	Columns      []Key      `json:"columns,omitempty"`
+	Rows         []TableRow `json:"rows"`
+	ColumnTotals []Count    `json:"column_totals,omitempty"`
+	Total        Count      `json:"total"`
+
+	dims []dim
+}
+
+// TableRow is a row of a count table.
+type TableRow struct {
+	Key
+	Cells []Count `json:"cells,omitempty"`
+	Total Count   `json:"total"`
+}
+
+func (s *server) needs(rq *request) (output, error) {
+	measure := rq.q.Get("measure")
+	switch measure {
+	case "":
+		measure = "needs"
+	case "needs", "contacts":
+	default:
+		return nil, o211.FieldErrorf("measure", "%q is not a measure; use needs or contacts", measure)
+	}
+	contacts := measure == "contacts"
+	def := []string{"category"}
+	if contacts {
+		def = []string{"region"}
+	}
+	level, err := rq.level(2)
+	if err != nil {
+		return nil, err
+	}
+	by, err := rq.parseDims("by", def, 2, level)
+	if err != nil {
+		return nil, err
+	}
+	if contacts {
+		for _, g := range by {
+			if g.Dim.needOnly() {
+				return nil, o211.FieldErrorf("by", "contacts cannot be grouped by %s: a contact may have several needs; use measure=needs", g.Dim)
+			}
+		}
+		for _, p := range []string{"taxonomy", "met", "reason"} {
+			if rq.q.Has(p) {
+				return nil, o211.FieldErrorf(p, "contacts cannot be filtered by %s: a contact may have several needs; use measure=needs", p)
+			}
+		}
+	}
+	res := s.cfg.Cube.run(&query{From: rq.from, To: rq.to, Contacts: contacts, Filters: rq.f, By: by})
+	out := &NeedsReport{Measure: measure}
+	for _, g := range by {
+		name := g.Dim.String()
+		if g.Dim == dimTaxonomy && g.Level == 1 {
+			name = "category"
+		}
+		out.By = append(out.By, name)
+		out.dims = append(out.dims, g.Dim)
+		if g.Dim == dimTaxonomy {
+			out.Level = g.Level
+		}
+	}
+	rows := keys(res.Axes[0], rq.lang)
+	if len(by) == 1 {
+		t := &table{R: len(rows), C: 1, Cells: res.Counts, ColTotals: true}
+		m := rq.mask(t)
+		out.Suppression.add(m)
+		for i, k := range rows {
+			out.Rows = append(out.Rows, TableRow{Key: k, Total: count(res.Counts[i], m.Cells[i])})
+		}
+		out.Total = count(res.Total, m.Cols[0])
+		return out, nil
+	}
+	out.Columns = keys(res.Axes[1], rq.lang)
+	R, C := len(rows), len(out.Columns)
+	t := &table{R: R, C: C, Cells: res.Counts, RowTotals: true, ColTotals: true, Grand: true}
+	m := rq.mask(t)
+	out.Suppression.add(m)
+	colTotals := make([]int64, C)
+	for i, k := range rows {
+		row := TableRow{Key: k, Cells: make([]Count, C)}
+		var sum int64
+		for j := 0; j < C; j++ {
+			v := res.Counts[i*C+j]
+			row.Cells[j] = count(v, m.Cells[i*C+j])
+			sum += v
+			colTotals[j] += v
+		}
+		row.Total = count(sum, m.Rows[i])
+		out.Rows = append(out.Rows, row)
+	}
+	for j := 0; j < C; j++ {
+		out.ColumnTotals = append(out.ColumnTotals, count(colTotals[j], m.Cols[j]))
+	}
+	out.Total = count(res.Total, m.Grand)
+	return out, nil
+}
+
+// mask returns the suppression of t, or none when the request asked for
+// exact counts (and may).
+func (rq *request) mask(t *table) *mask {
+	if !rq.suppress {
+		return noSuppression(t)
+	}
+	return suppress(t, Threshold)
+}
+
+func (o *NeedsReport) writeCSV(w *csv.Writer) {
+	d0 := o.dims[0]
+	if len(o.dims) == 1 {
+		writeAll(w, append(keyHeader(d0), o.Measure))
+		for _, r := range o.Rows {
+			writeAll(w, append(keyRecord(d0, r.Key), r.Total.String()))
+		}
+		writeAll(w, append(totalRecord(d0), o.Total.String()))
+		return
+	}
+	head := keyHeader(d0)
+	for _, c := range o.Columns {
+		if c.Key == "" {
+			head = append(head, c.Label)
+			continue
+		}
+		head = append(head, c.Key)
+	}
+	writeAll(w, append(head, "total"))
+	for _, r := range o.Rows {
+		rec := keyRecord(d0, r.Key)
+		for _, c := range r.Cells {
+			rec = append(rec, c.String())
+		}
+		writeAll(w, append(rec, r.Total.String()))
+	}
+	rec := totalRecord(d0)
+	for _, c := range o.ColumnTotals {
+		rec = append(rec, c.String())
+	}
+	writeAll(w, append(rec, o.Total.String()))
+}
