@@ -157,6 +157,23 @@ func (c *Contact) HasPersonal() bool {
 		c.Notes != "" || (c.FollowUp != nil && c.FollowUp.Outcome != "")
 }
 
+// PersonalHeld returns the names (as in PersonalFields) of the personal
+// fields c holds, in the order of PersonalFields; nil when it holds none. A
+// postal code counts only when it is more than its FSA.
+func (c *Contact) PersonalHeld() []string {
+	p := c.Caller
+	held := []bool{p.FirstName != "", p.Callback != "", p.Email != "",
+		p.PostalCode != "" && !validFSA(p.PostalCode), p.Gender != "", c.Notes != "",
+		c.FollowUp != nil && c.FollowUp.Outcome != ""}
+	var out []string
+	for i, h := range held {
+		if h {
+			out = append(out, PersonalFields[i])
+		}
+	}
+	return out
+}
+
 // Redact returns a copy of c without its personal fields; the FSA of the
 // postal code, the age band and the language stay.
 func (c *Contact) Redact() *Contact {

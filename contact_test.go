@@ -115,6 +115,23 @@ func TestContact_Redact(t *testing.T) {
 	}
 }
 
+func TestContact_PersonalHeld(t *testing.T) {
+	c := validContact()
+	c.Normalize()
+	c.FollowUp.Outcome = "Called back, housed."
+	got := strings.Join(c.PersonalHeld(), ",")
+	if want := "caller.first_name,caller.callback,caller.postal_code,notes,follow_up.outcome"; got != want {
+		t.Fatalf("got %s, want %s", got, want)
+	}
+	if h := c.Redact().PersonalHeld(); h != nil {
+		t.Fatalf("redacted contact holds %v", h)
+	}
+	fsaOnly := &Contact{Caller: Caller{PostalCode: "K1N", AgeBand: "25-34"}, Notes: "x"}
+	if got, want := strings.Join(fsaOnly.PersonalHeld(), ","), "notes"; got != want {
+		t.Fatalf("FSA-only contact: got %q, want %q", got, want)
+	}
+}
+
 func TestValidTaxonomyCode(t *testing.T) {
 	for _, c := range []string{"B", "BD", "BD-1800", "BD-1800.2000-100", "BH-8600.6500*YS-5000.5000", "LF-7000.8200*YF-3000"} {
 		if !ValidTaxonomyCode(c) {
