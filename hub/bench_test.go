@@ -52,8 +52,8 @@ func writeUntilAcked(b *testing.B, c *cluster, id, not string, seq int) time.Tim
 	}
 }
 
-// report records the median and worst of durations as benchmark metrics.
-func report(b *testing.B, name string, ds []time.Duration) {
+// reportDurations records the median and worst of durations as benchmark metrics.
+func reportDurations(b *testing.B, name string, ds []time.Duration) {
 	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
 	b.ReportMetric(ds[len(ds)/2].Seconds(), name+"_median_s")
 	b.ReportMetric(ds[len(ds)-1].Seconds(), name+"_worst_s")
@@ -98,7 +98,7 @@ func BenchmarkFailover(b *testing.B) {
 		ds = append(ds, end.Sub(start))
 		c.start(old)
 	}
-	report(b, "failover", ds)
+	reportDurations(b, "failover", ds)
 }
 
 // BenchmarkLeadershipTransfer times, over 20 trials, a graceful Close of the
@@ -119,7 +119,7 @@ func BenchmarkLeadershipTransfer(b *testing.B) {
 		<-done
 		c.start(old)
 	}
-	report(b, "transfer", ds)
+	reportDurations(b, "transfer", ds)
 }
 
 // benchRecords returns n records of region: organisations and services of

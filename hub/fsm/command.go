@@ -157,6 +157,9 @@ type IngestResult struct {
 	// the hub held the same or a newer version.
 	Applied int `json:"applied"`
 	Stale   int `json:"stale"`
+	// Reports counts anonymised report records added to the aggregates
+	// (a report counted before counts as stale).
+	Reports int `json:"reports,omitempty"`
 	// Shared counts rows of shared reference tables (the 211 HSIS taxonomy
 	// and its terms, which every region holds under the same ids) that
 	// another region already supplied: kept once, not a conflict.

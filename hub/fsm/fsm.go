@@ -52,6 +52,8 @@ type Event struct {
 	Index uint64
 	// Changed names the directory records written, in store sequence order.
 	Changed []store.ChangeRef
+	// Reports are the anonymised report records counted, in log order.
+	Reports []*o211.Report
 	// Restored is set when the whole state was replaced from a snapshot.
 	Restored bool
 }
@@ -155,7 +157,7 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []any {
 	}
 	f.applied.Store(last)
 	if f.opts.OnApply != nil {
-		f.opts.OnApply(Event{Index: last, Changed: res.Changed})
+		f.opts.OnApply(Event{Index: last, Changed: res.Changed, Reports: p.reports})
 	}
 	return out
 }

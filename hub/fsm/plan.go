@@ -22,6 +22,8 @@ type plan struct {
 	records map[recKey]recState
 	recs    []*o211.Record
 	aux     []store.Aux
+	// reports are the report records counted by the plan.
+	reports []*o211.Report
 }
 
 type recKey struct {
@@ -143,7 +145,23 @@ func (p *plan) ingest(c *Command) *Response {
 	}
 	local := map[recKey]recState{}
 	var recs []*o211.Record
+	var reps []*preparedReport
+	seen := map[string]bool{}
 	for _, r := range b.Records {
+		if r.Kind == o211.KindReport {
+			pr, err := p.prepareReport(r)
+			if err != nil {
+				return &Response{Err: err}
+			}
+			if pr == nil || seen[r.ID] {
+				res.Stale++
+				continue
+			}
+			seen[r.ID] = true
+			reps = append(reps, pr)
+			res.Reports++
+			continue
+		}
 		k := recKey{r.Kind, r.ID}
 		cur, err := p.recordState(local, k)
 		if err != nil {
@@ -166,6 +184,9 @@ func (p *plan) ingest(c *Command) *Response {
 		p.records[k] = v
 	}
 	p.recs = append(p.recs, recs...)
+	for _, pr := range reps {
+		p.countReport(pr)
+	}
 	p.put(tableMarks, []byte(b.Region), encodeEntry(&markEntry{V: entryVersion, Seq: b.ToSeq, At: c.At}))
 	res.Mark = b.ToSeq
 	return &Response{Value: res}
@@ -281,7 +302,7 @@ func validateRecord(region string, r *o211.Record, rows bool) error {
 	if r.Region != region {
 		return o211.Errorf(o211.EFORBIDDEN, "%s %q belongs to region %q, not to %q", r.Kind, r.ID, r.Region, region)
 	}
-	if _, ok := o211.LookupKind(r.Kind); !ok {
+	if _, ok := o211.LookupRecordKind(r.Kind); !ok {
 		return o211.Errorf(o211.EINVALID, "unknown record kind %q", r.Kind)
 	}
 	if err := o211.ValidID("id", r.ID); err != nil {

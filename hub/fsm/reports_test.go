@@ -1,0 +1,162 @@
+package fsm_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"github.com/hashicorp/raft"
+
+	"github.com/o211/o211"
+	"github.com/o211/o211/hub/fsm"
+	"github.com/o211/o211/node/report"
+)
+
+func reportRec(tb testing.TB, r *o211.Report) *o211.Record {
+	tb.Helper()
+	data, err := json.Marshal(r)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &o211.Record{Kind: o211.KindReport, ID: r.ID, Region: r.Region, Version: 1, Modified: t0, Data: data}
+}
+
+func sampleReport(region, id, code string, met bool) *o211.Report {
+	n := o211.ReportNeed{Code: code, Met: met}
+	if !met {
+		n.Reason = o211.ReasonWaitlistFull
+	}
+	return &o211.Report{ID: id, Region: region, Day: "2026-11-02", FSA: "K1N", Channel: o211.ChannelPhone,
+		AgeBand: "25-34", Language: "fr", Needs: []o211.ReportNeed{n, {Code: "NL-6000.2000", Met: true}}}
+}
+
+// aggregates renders the state's aggregate table as type/code/met -> count,
+// summed over the other dimensions.
+func aggregates(tb testing.TB, f *fsm.FSM) map[string]uint64 {
+	tb.Helper()
+	out := map[string]uint64{}
+	err := f.View(func(s *fsm.State) error {
+		return s.Aggregates(0, func(typ byte, c report.Cell, n uint64) error {
+			out[fmt.Sprintf("%c %s %v", typ, c.Code, c.Met)] += n
+			return nil
+		})
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
+func TestFSM_Reports(t *testing.T) {
+	f := mustOpen(t)
+	l := &logs{tb: t}
+	var events []fsm.Event
+	ingest := func(b *fsm.IngestBatch) *fsm.Response {
+		return apply(t, f, l.next(fsm.CmdIngestBatch, t0, b))
+	}
+	registerRegion(t, f, l, "east")
+
+	first := &fsm.IngestBatch{Region: "east", FromSeq: 1, ToSeq: 3, Records: []*o211.Record{
+		org(t, "east", "a", 1),
+		reportRec(t, sampleReport("east", "r1", "BD-1800.2000", true)),
+		reportRec(t, sampleReport("east", "r2", "BH-1800.8500*YS-5000.5000", false)),
+	}}
+	resp := ingest(first)
+	res := resp.Value.(*fsm.IngestResult)
+	if resp.Err != nil || res.Applied != 1 || res.Reports != 2 || res.Mark != 3 {
+		t.Fatalf("first batch = %+v, %v; want 1 record applied, 2 reports counted, mark 3", res, resp.Err)
+	}
+	want := map[string]uint64{
+		"c  false": 2,
+		"n BD-1800.2000 true": 1, "r B true": 1, "r BD true": 1, "r BD-1800 true": 1, "r BD-1800.2000 true": 1,
+		"n BH-1800.8500 false": 1, "r B false": 1, "r BH false": 1, "r BH-1800 false": 1, "r BH-1800.8500 false": 1,
+		"n NL-6000.2000 true": 2, "r N true": 2, "r NL true": 2, "r NL-6000 true": 2, "r NL-6000.2000 true": 2,
+	}
+	if got := aggregates(t, f); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("aggregates\n got %v\nwant %v", got, want)
+	}
+	f.View(func(s *fsm.State) error {
+		if _, err := s.Tx().Get(o211.KindReport, "r1"); o211.ErrorCode(err) != o211.ENOTFOUND {
+			t.Errorf("a report was stored in the provincial directory: %v", err)
+		}
+		if total, by, _ := s.ReportCount(); total != 2 || by["east"] != 2 {
+			t.Errorf("ReportCount = %d %v, want 2", total, by)
+		}
+		return nil
+	})
+
+	t.Run("ReplayCountsNothing", func(t *testing.T) {
+		before := aggregates(t, f)
+		resp := ingest(first)
+		if res := resp.Value.(*fsm.IngestResult); resp.Err != nil || !res.Skipped {
+			t.Fatalf("replay = %+v, %v; want skipped", res, resp.Err)
+		}
+		// The same report under a later sequence number (a node restored
+		// from a backup) is still counted once.
+		resp = ingest(&fsm.IngestBatch{Region: "east", FromSeq: 4, ToSeq: 5, Records: []*o211.Record{
+			reportRec(t, sampleReport("east", "r1", "BD-1800.2000", true)),
+			reportRec(t, sampleReport("east", "r1", "BD-1800.2000", true)),
+		}})
+		res := resp.Value.(*fsm.IngestResult)
+		if resp.Err != nil || res.Reports != 0 || res.Stale != 2 || res.Mark != 5 {
+			t.Fatalf("resent report = %+v, %v; want 2 stale, mark 5", res, resp.Err)
+		}
+		if got := aggregates(t, f); fmt.Sprint(got) != fmt.Sprint(before) {
+			t.Fatalf("aggregates changed by a replay:\n got %v\nwant %v", got, before)
+		}
+	})
+	t.Run("ErrBadReportWritesNothing", func(t *testing.T) {
+		before := aggregates(t, f)
+		bad := sampleReport("east", "r9", "BD-1800.2000", true)
+		bad.Needs[0].Reason = o211.ReasonCost // a met need with a reason
+		resp := ingest(&fsm.IngestBatch{Region: "east", FromSeq: 6, ToSeq: 7, Records: []*o211.Record{
+			reportRec(t, sampleReport("east", "r8", "BD-1800.2000", true)), reportRec(t, bad)}})
+		if o211.ErrorCode(resp.Err) != o211.EINVALID {
+			t.Fatalf("got %v, want EINVALID", resp.Err)
+		}
+		if got := aggregates(t, f); fmt.Sprint(got) != fmt.Sprint(before) {
+			t.Fatalf("a refused batch changed the aggregates:\n got %v\nwant %v", got, before)
+		}
+		f.View(func(s *fsm.State) error {
+			if s.HasReport("east", "r8") {
+				t.Error("the valid report of a refused batch was counted")
+			}
+			return nil
+		})
+	})
+	t.Run("ErrForeignReport", func(t *testing.T) {
+		resp := ingest(&fsm.IngestBatch{Region: "east", FromSeq: 6, ToSeq: 6, Records: []*o211.Record{
+			reportRec(t, sampleReport("west", "w1", "BD", true))}})
+		if o211.ErrorCode(resp.Err) != o211.EFORBIDDEN {
+			t.Fatalf("got %v, want EFORBIDDEN", resp.Err)
+		}
+	})
+	t.Run("CubeMatchesRollups", func(t *testing.T) {
+		cube := report.NewCube()
+		f.View(func(s *fsm.State) error { return s.LoadCube(cube) })
+		if cube.Contacts() != 2 || cube.Needs() != 4 {
+			t.Fatalf("cube holds %d contacts and %d needs, want 2 and 4", cube.Contacts(), cube.Needs())
+		}
+	})
+	t.Run("EventsAndOneBatch", func(t *testing.T) {
+		// The whole log applied as one batch gives the same aggregates,
+		// and the event lists the reports counted once.
+		g, err := fsm.Open(fsm.Options{Path: t.TempDir() + "/state.db", NoSync: true,
+			OnApply: func(e fsm.Event) { events = append(events, e) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer g.Close()
+		var all []*raft.Log
+		l2 := &logs{tb: t}
+		all = append(all, l2.next(fsm.CmdPutRegion, t0, &fsm.PutRegion{Region: o211.Region{ID: "east", Name: "East"}}))
+		all = append(all, l2.next(fsm.CmdIngestBatch, t0, first), l2.next(fsm.CmdIngestBatch, t0, first))
+		g.ApplyBatch(all)
+		if got, want := aggregates(t, g), want; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("one batch:\n got %v\nwant %v", got, want)
+		}
+		if len(events) != 1 || len(events[0].Reports) != 2 {
+			t.Fatalf("events = %+v, want one with 2 reports", events)
+		}
+	})
+}
