@@ -67,7 +67,7 @@ func TestFSM_Reports(t *testing.T) {
 		t.Fatalf("first batch = %+v, %v; want 1 record applied, 2 reports counted, mark 3", res, resp.Err)
 	}
 	want := map[string]uint64{
-		"c  false": 2,
+		"c  false":            2,
 		"n BD-1800.2000 true": 1, "r B true": 1, "r BD true": 1, "r BD-1800 true": 1, "r BD-1800.2000 true": 1,
 		"n BH-1800.8500 false": 1, "r B false": 1, "r BH false": 1, "r BH-1800 false": 1, "r BH-1800.8500 false": 1,
 		"n NL-6000.2000 true": 2, "r N true": 2, "r NL true": 2, "r NL-6000 true": 2, "r NL-6000.2000 true": 2,
