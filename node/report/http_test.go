@@ -432,3 +432,14 @@ func TestProblem_Internal(t *testing.T) {
 		t.Fatalf("%d %s: want 500 without the error's text", w.Code, w.Body)
 	}
 }
+
+func TestEmptyCube(t *testing.T) {
+	h := mustServe(t, report.Config{Cube: report.NewCube(),
+		Services: func(context.Context, string, string, float64) (int, error) { return 0, nil }})
+	for _, url := range []string{"needs", "needs?by=taxonomy,day&level=4", "needs?by=fsa,emergency&format=csv", "needs?measure=contacts&by=weekday",
+		"unmet", "unmet?by=taxonomy", "top", "emerging", "gaps", "needs?region=east&taxonomy=BD"} {
+		if w := get(t, h, "/api/v1/reports/"+url, ""); w.Code != http.StatusOK {
+			t.Errorf("GET %s on an empty cube: %d %s", url, w.Code, w.Body)
+		}
+	}
+}

@@ -394,7 +394,10 @@ func (c *Cube) mapperFor(g group, from, to int32) *mapper {
 			}
 			m.slots[id] = s
 		}
-		m.size = max(len(m.vals), 1)
+		if len(m.vals) == 0 { // no codes yet: one empty slot
+			m.vals = []int32{0}
+		}
+		m.size = len(m.vals)
 	default:
 		d := c.dictOf(g.Dim)
 		m.size = len(d.vals)
