@@ -45,6 +45,7 @@ type hubSite struct {
 	cfg                       Config
 	r                         *Replica
 	x                         *Replication
+	rp                        *Reports
 }
 
 type nodeSite struct {
@@ -140,17 +141,22 @@ func (p *connected) startHub(id string) {
 		}
 	}
 	r := New(s.cfg)
+	rp := r.ServeReports(nil)
 	x := r.ServeReplication(ReplicationConfig{NATS: replication.ServerConfig{ClusterAddr: s.cluster, Routes: routes,
 		LeafAddr: s.leaf, TLS: tlsc, Trust: trust, Creds: creds, Compression: linkCompression()}})
 	if err := r.Start(context.Background()); err != nil {
 		p.tb.Fatalf("start %s: %v", id, err)
+	}
+	if err := rp.Load(); err != nil {
+		r.Close()
+		p.tb.Fatalf("start %s reports: %v", id, err)
 	}
 	if err := x.Start(context.Background()); err != nil {
 		r.Close()
 		p.tb.Fatalf("start %s replication: %v", id, err)
 	}
 	p.mu.Lock()
-	s.r, s.x = r, x
+	s.r, s.x, s.rp = r, x, rp
 	p.mu.Unlock()
 }
 

@@ -56,12 +56,16 @@ func startDemoHubs(ctx context.Context, cfg demoConfig, token string) (*demoHubs
 		r := hub.New(hub.Config{ID: id, DataDir: filepath.Join(cfg.data, "hubs", id), RaftAddr: peers[id],
 			HTTPAddr: demoAddr(cfg, -10+i+1), Peers: peers, Token: token, Logger: cfg.logger.With("hub", id)})
 		p := r.ServeProvince()
+		rp := r.ServeReports(p)
 		x := r.ServeReplication(nats[id])
 		if err := r.Start(ctx); err != nil {
 			r.Close()
 			return h, fmt.Errorf("starting hub replica %s: %w", id, err)
 		}
 		p.Start(ctx)
+		if err := rp.Load(); err != nil {
+			return h, fmt.Errorf("starting hub replica %s: %w", id, err)
+		}
 		h.replicas, h.provinces = append(h.replicas, r), append(h.provinces, p)
 		if err := x.Start(ctx); err != nil {
 			return h, fmt.Errorf("starting hub replica %s: %w", id, err)

@@ -50,6 +50,7 @@ func runHub(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	r := hub.New(cfg)
 	prov := r.ServeProvince()
+	reports := r.ServeReports(prov)
 	var repl *hub.Replication
 	if link != nil {
 		repl = r.ServeReplication(*link)
@@ -59,6 +60,11 @@ func runHub(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	prov.Start(ctx)
+	if err := reports.Load(); err != nil {
+		prov.Close()
+		r.Close()
+		return err
+	}
 	if repl != nil {
 		if err := repl.Start(ctx); err != nil {
 			prov.Close()

@@ -1,0 +1,141 @@
+package hub
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/o211/o211"
+	"github.com/o211/o211/hub/fsm"
+	"github.com/o211/o211/node/geo"
+	"github.com/o211/o211/node/report"
+)
+
+// Reports serves the province's anonymised needs reporting from one
+// replica: an in-memory cube of the aggregates in the replica's state,
+// loaded at start, kept up to date from the state machine's events and
+// reloaded when a snapshot replaces the state. Reports reflect the state
+// up to LoadedIndex.
+type Reports struct {
+	r    *Replica
+	log  *slog.Logger
+	cube *report.Cube
+	// province, when set, answers the service-gap report's question of how
+	// many services of a kind lie near an FSA.
+	province *Province
+
+	// mu orders loads against events: an event at or below loadedAt is
+	// already in the cube.
+	mu       sync.Mutex
+	loaded   bool
+	loadedAt uint64
+	last     uint64
+}
+
+// ServeReports makes the replica serve the provincial reports under
+// /api/v1/reports. Call it before Start, after ServeProvince if the gaps
+// report should count services (province may be nil); call Load once the
+// replica has started.
+func (r *Replica) ServeReports(province *Province) *Reports {
+	rp := &Reports{r: r, log: r.logger, cube: report.NewCube(), province: province}
+	prevApply, prevRoutes := r.cfg.OnApply, r.cfg.Routes
+	r.cfg.OnApply = func(e fsm.Event) {
+		if prevApply != nil {
+			prevApply(e)
+		}
+		rp.onApply(e)
+	}
+	cfg := report.Config{Cube: rp.cube, Scope: o211.ScopeProvince, Now: r.cfg.Now, Logger: r.logger}
+	if province != nil {
+		cfg.Services = rp.services
+	}
+	routes := report.Routes(cfg)
+	r.cfg.Routes = func(rt chi.Router) {
+		if prevRoutes != nil {
+			prevRoutes(rt)
+		}
+		routes(rt)
+	}
+	return rp
+}
+
+// Cube returns the reports' cube.
+func (rp *Reports) Cube() *report.Cube { return rp.cube }
+
+// Load fills the cube from the replica's state.
+func (rp *Reports) Load() error {
+	rp.mu.Lock()
+	defer rp.mu.Unlock()
+	return rp.load()
+}
+
+func (rp *Reports) load() error {
+	f := rp.r.FSM()
+	if f == nil {
+		return o211.Errorf(o211.EUNAVAILABLE, "the hub replica is starting")
+	}
+	rp.cube.Reset()
+	err := f.View(func(s *fsm.State) error {
+		rp.loadedAt = s.AppliedIndex()
+		return s.LoadCube(rp.cube)
+	})
+	if err != nil {
+		rp.cube.Reset()
+		rp.loaded = false
+		return err
+	}
+	rp.loaded, rp.last = true, rp.loadedAt
+	rp.log.Info("provincial reports loaded", "contacts", rp.cube.Contacts(), "applied_index", rp.loadedAt)
+	return nil
+}
+
+// LoadedIndex returns the Raft log index the reports reflect.
+func (rp *Reports) LoadedIndex() uint64 {
+	rp.mu.Lock()
+	defer rp.mu.Unlock()
+	return rp.last
+}
+
+// onApply adds the reports an event counted. It runs on the apply
+// goroutine and only touches memory, except after a snapshot restore,
+// which reloads the cube.
+func (rp *Reports) onApply(e fsm.Event) {
+	rp.mu.Lock()
+	defer rp.mu.Unlock()
+	switch {
+	case !rp.loaded:
+		return // Load will read a state that holds the event
+	case e.Restored:
+		if err := rp.load(); err != nil {
+			rp.log.Error("provincial reports: reload after a snapshot restore failed", "err", err)
+		}
+		return
+	case e.Index <= rp.loadedAt:
+		return
+	}
+	for _, r := range e.Reports {
+		if err := rp.cube.Add(r); err != nil {
+			// The state machine checked the report; this cannot happen
+			// unless the two disagree on what a report is.
+			rp.log.Error("provincial reports: report not added to the cube", "id", r.ID, "err", err)
+		}
+	}
+	rp.last = e.Index
+}
+
+// services counts the provincial directory's services of a kind within
+// radiusKm of an FSA's centroid, for the service-gap report.
+func (rp *Reports) services(ctx context.Context, code, fsa string, radiusKm float64) (int, error) {
+	f, ok := geo.LookupFSA(fsa)
+	if !ok {
+		return 0, o211.FieldErrorf("fsa", "%q is not an Ontario FSA", fsa)
+	}
+	res, err := rp.province.Search(ctx, o211.Query{Taxonomy: code, HasNear: true, Lat: f.Lat, Lon: f.Lon,
+		RadiusKm: radiusKm, PerPage: 1, Distinct: true})
+	if err != nil {
+		return 0, err
+	}
+	return res.Total, nil
+}
