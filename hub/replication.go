@@ -159,7 +159,7 @@ func (x *Replication) Ingest(ctx context.Context, region string, raw []byte) *re
 	rep := &replication.IngestReply{Index: index}
 	if res != nil {
 		mark := res.Mark
-		rep.Mark, rep.Skipped, rep.Applied, rep.Stale = &mark, res.Skipped, res.Applied, res.Stale
+		rep.Mark, rep.Skipped, rep.Applied, rep.Stale, rep.Reports = &mark, res.Skipped, res.Applied, res.Stale, res.Reports
 		for _, c := range res.Conflicts {
 			rep.Conflicts = append(rep.Conflicts, fmt.Sprintf("%s %s (owned by %s)", c.Kind, c.ID, c.Owner))
 		}

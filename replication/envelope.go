@@ -53,6 +53,8 @@ type IngestReply struct {
 	// at the same or a newer version.
 	Applied int `json:"applied"`
 	Stale   int `json:"stale"`
+	// Reports counts the anonymised report records the hub counted.
+	Reports int `json:"reports,omitempty"`
 	// Conflicts names records skipped because another region owns them.
 	Conflicts []string `json:"conflicts,omitempty"`
 	// Index is the Raft log index at which the batch was applied.
