@@ -201,6 +201,7 @@ func BenchmarkYearReport(b *testing.B) {
 		{"Emerging", "/api/v1/reports/emerging?level=3"},
 		{"Gaps", "/api/v1/reports/gaps?level=2&min_rate=0.05&" + year},
 		{"NeedsCSV", "/api/v1/reports/needs?by=region,category&format=csv&" + year},
+		{"NeedsFSAByLevel3", "/api/v1/reports/needs?by=fsa,taxonomy&level=3&" + year},
 	} {
 		b.Run(q.name, func(b *testing.B) {
 			lat := make([]time.Duration, 0, b.N)
