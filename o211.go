@@ -6,6 +6,7 @@ package o211
 
 import (
 	"regexp"
+	"sync"
 	"time"
 )
 
@@ -28,9 +29,12 @@ func ValidRegionID(id string) bool { return regionIDPattern.MatchString(id) }
 
 // Toronto is the time zone in which Ontario's 211 services keep their hours.
 // It falls back to a fixed EST offset when the zone database is missing.
-func Toronto() *time.Location {
+// The zone is loaded once (loading it reads and parses the zone file).
+func Toronto() *time.Location { return toronto() }
+
+var toronto = sync.OnceValue(func() *time.Location {
 	if loc, err := time.LoadLocation("America/Toronto"); err == nil {
 		return loc
 	}
 	return time.FixedZone("EST", -5*3600)
-}
+})
