@@ -2,6 +2,7 @@ package report
 
 import (
 	"encoding/csv"
+	"encoding/json"
 
 	"github.com/o211/o211"
 )
@@ -28,6 +29,29 @@ type TableRow struct {
 	Key
 	Cells []Count `json:"cells,omitempty"`
 	Total Count   `json:"total"`
+}
+
+// MarshalJSON writes the row in one piece: large tables have hundreds of
+// thousands of cells, and encoding/json would check each one's output.
+func (r TableRow) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 48+20*len(r.Cells))
+	key, err := json.Marshal(r.Key)
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, key[:len(key)-1]...)
+	if len(r.Cells) > 0 {
+		b = append(b, `,"cells":[`...)
+		for i, c := range r.Cells {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = c.appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	b = r.Total.appendJSON(append(b, `,"total":`...))
+	return append(b, '}'), nil
 }
 
 func (s *server) needs(rq *request) (output, error) {

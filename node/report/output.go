@@ -48,11 +48,13 @@ type Count struct {
 }
 
 // MarshalJSON writes {"value":n} or {"value":null,"suppressed":true}.
-func (c Count) MarshalJSON() ([]byte, error) {
+func (c Count) MarshalJSON() ([]byte, error) { return c.appendJSON(nil), nil }
+
+func (c Count) appendJSON(b []byte) []byte {
 	if c.Suppressed {
-		return []byte(`{"value":null,"suppressed":true}`), nil
+		return append(b, `{"value":null,"suppressed":true}`...)
 	}
-	return append(strconv.AppendInt([]byte(`{"value":`), c.Value, 10), '}'), nil
+	return append(strconv.AppendInt(append(b, `{"value":`...), c.Value, 10), '}')
 }
 
 // UnmarshalJSON reads what MarshalJSON writes.
