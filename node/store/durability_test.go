@@ -25,6 +25,10 @@ func TestMain(m *testing.M) {
 		crashChild(path)
 		return
 	}
+	if path := os.Getenv(contactCrashChildEnv); path != "" {
+		contactCrashChild(path)
+		return
+	}
 	os.Exit(m.Run())
 }
 

@@ -20,6 +20,29 @@
 //	counts/
 //	  <kind>           -> uint64 BE, number of live records of the kind
 //
+// A regional store also keeps the region's 211 contacts (o211.Contact, the
+// conversations navigators record; not the HSDS "contact" rows of rec/)
+// and the audit log of reads of their personal fields. They never enter
+// changes/ or outbox/: only a closed contact's anonymised report travels,
+// as a record rec/report/<random id> with its sequence number, change and
+// outbox entry, written in the transaction that closes the contact.
+// Times in keys are Unix nanoseconds, uint64 BE.
+//
+//	contacts/
+//	  <id>                       -> codec(1) JSON of o211.Contact
+//	contacts_start/
+//	  <start>|<id>               -> empty
+//	contacts_navigator/
+//	  <navigator>|<start>|<id>   -> empty
+//	contacts_due/
+//	  <due YYYY-MM-DD>|<id>      -> empty, while the follow-up has no outcome
+//	contacts_retain/
+//	  <end, or start>|<id>       -> empty, until the personal fields are purged
+//	audit/
+//	  <time><n BE>               -> codec(1) JSON of AuditEntry (n: the bucket's sequence)
+//	audit_contact/
+//	  <contact id>|<time><n BE>  -> empty
+//
 // Deleted rows stay in rec/ as tombstones (Deleted, version+1, last data kept)
 // so that deletions replicate and so that what pointed at them can be found.
 package store
@@ -51,6 +74,14 @@ var (
 	bucketChanges = []byte("changes")
 	bucketOutbox  = []byte("outbox")
 	bucketCounts  = []byte("counts")
+
+	bucketContacts     = []byte("contacts")
+	bucketContactStart = []byte("contacts_start")
+	bucketContactNav   = []byte("contacts_navigator")
+	bucketContactDue   = []byte("contacts_due")
+	bucketContactKeep  = []byte("contacts_retain")
+	bucketAudit        = []byte("audit")
+	bucketAuditContact = []byte("audit_contact")
 
 	keyVersion = []byte("version")
 	keyRegion  = []byte("region")
@@ -94,8 +125,11 @@ type Store struct {
 	db     *bolt.DB
 	region string
 
-	mu     sync.Mutex // serialises Write with Ack
+	mu     sync.Mutex // serialises Write, Ack, Apply, group commits and Close
 	closed bool
+	// commit runs the group commits of contacts and audit entries (nil on
+	// a replica store).
+	commit *committer
 }
 
 // Open opens or creates the store at path. It checks the schema version,
@@ -124,6 +158,9 @@ func Open(path string, opts Options) (*Store, error) {
 	if err := db.Update(s.init); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if s.region != replicaMark {
+		s.commit = newCommitter(s)
 	}
 	return s, nil
 }
@@ -172,7 +209,12 @@ func (s *Store) init(tx *bolt.Tx) error {
 	default:
 		s.region = string(r)
 	}
-	for _, name := range [][]byte{bucketRec, bucketRef, bucketChanges, bucketOutbox, bucketCounts} {
+	names := [][]byte{bucketRec, bucketRef, bucketChanges, bucketOutbox, bucketCounts}
+	if s.region != replicaMark { // added in place to files made before contacts: version 1 still
+		names = append(names, bucketContacts, bucketContactStart, bucketContactNav, bucketContactDue,
+			bucketContactKeep, bucketAudit, bucketAuditContact)
+	}
+	for _, name := range names {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("store: %w", err)
 		}
@@ -182,6 +224,9 @@ func (s *Store) init(tx *bolt.Tx) error {
 
 // Close closes the file. It is safe to call more than once.
 func (s *Store) Close() error {
+	if s.commit != nil {
+		s.commit.close() // before the lock: a commit in progress holds it
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed || s.db == nil {

@@ -1,0 +1,168 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/o211/o211"
+)
+
+// AuditEntry records that someone was given, or erased, a contact's
+// personal fields.
+type AuditEntry struct {
+	Time time.Time `json:"time"`
+	// Actor is who: a navigator id, "api-token", "retention".
+	Actor string `json:"actor"`
+	// Action is what: "read", "create", "update", "close", "purge".
+	Action    string `json:"action"`
+	ContactID string `json:"contact_id"`
+	// Fields names the personal fields concerned (o211.PersonalFields).
+	Fields []string `json:"fields"`
+	// Path is the request path that returned them ("" for the purge).
+	Path string `json:"path,omitempty"`
+}
+
+// AppendAudit appends entries to the audit log durably, in the next group
+// commit (shared with the contact writes and the other readers' entries).
+// Entries without a time get the commit's.
+//
+// Errors: EINVALID for an entry without contact id or actor, ErrClosed.
+func (s *Store) AppendAudit(ctx context.Context, entries ...AuditEntry) error {
+	if s.commit == nil {
+		return errReplicaContacts
+	}
+	for i := range entries {
+		if entries[i].ContactID == "" || entries[i].Actor == "" {
+			return o211.Errorf(o211.EINVALID, "an audit entry needs its contact id and actor")
+		}
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	return s.commit.do(ctx, func(g *groupTx) (func() error, error) {
+		return func() error {
+			for i := range entries {
+				e := entries[i]
+				if e.Time.IsZero() {
+					e.Time = g.now
+				}
+				if err := g.putAudit(&e); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, nil
+	})
+}
+
+// putAudit writes e and its entry in the by-contact index.
+func (g *groupTx) putAudit(e *AuditEntry) error {
+	b := g.tx.Bucket(bucketAudit)
+	n, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	key := binary.BigEndian.AppendUint64(timeKey(e.Time), n)
+	data, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	if err := b.Put(key, append([]byte{codecV1}, data...)); err != nil {
+		return err
+	}
+	return g.tx.Bucket(bucketAuditContact).Put(append(append([]byte(e.ContactID), sep), key...), nil)
+}
+
+// AuditQuery selects audit entries.
+type AuditQuery struct {
+	// ContactID keeps the entries of one contact.
+	ContactID string
+	// From and To bound the time: From <= time < To (zero: open).
+	From, To time.Time
+	Cursor   string
+	// Limit is the page size (default 100, at most 1000).
+	Limit int
+}
+
+// AuditPage is a page of audit entries, oldest first.
+type AuditPage struct {
+	Entries []AuditEntry
+	// Next continues the listing; "" on the last page.
+	Next string
+}
+
+// Audit returns a page of the audit log.
+//
+// Errors: EINVALID for a cursor of another listing.
+func (s *Store) Audit(q AuditQuery) (*AuditPage, error) {
+	if q.Limit <= 0 {
+		q.Limit = 100
+	}
+	q.Limit = min(q.Limit, 1000)
+	var prefix []byte
+	bucket := bucketAudit
+	if q.ContactID != "" {
+		bucket, prefix = bucketAuditContact, append([]byte(q.ContactID), sep)
+	}
+	from := append(append([]byte(nil), prefix...), timeKey(q.From)...)
+	var to, after []byte
+	if !q.To.IsZero() {
+		to = append(append([]byte(nil), prefix...), timeKey(q.To)...)
+	}
+	if q.Cursor != "" {
+		k, err := base64.RawURLEncoding.DecodeString(q.Cursor)
+		if err != nil || !bytes.HasPrefix(k, prefix) || len(k) != len(prefix)+16 {
+			return nil, o211.FieldErrorf("cursor", "is not a cursor of this listing")
+		}
+		if bytes.Compare(k, from) >= 0 {
+			from, after = k, k
+		}
+	}
+	page := &AuditPage{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketAudit) == nil {
+			return errReplicaContacts
+		}
+		log := tx.Bucket(bucketAudit)
+		c := tx.Bucket(bucket).Cursor()
+		k, v := c.Seek(from)
+		if k != nil && bytes.Equal(k, after) {
+			k, v = c.Next()
+		}
+		for ; k != nil && bytes.HasPrefix(k, prefix) && (to == nil || bytes.Compare(k, to) < 0); k, v = c.Next() {
+			if len(page.Entries) == q.Limit {
+				page.Next = base64.RawURLEncoding.EncodeToString(prevCopy(c))
+				return nil
+			}
+			if q.ContactID != "" {
+				v = log.Get(k[len(prefix):])
+			}
+			if len(v) < 1 || v[0] != codecV1 {
+				return fmt.Errorf("%w: audit entry %x", errCorrupt, k)
+			}
+			var e AuditEntry
+			if err := json.Unmarshal(v[1:], &e); err != nil {
+				return fmt.Errorf("%w: audit entry %x: %v", errCorrupt, k, err)
+			}
+			page.Entries = append(page.Entries, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return page, nil
+}
+
+// prevCopy moves c back one key and returns a copy of it.
+func prevCopy(c *bolt.Cursor) []byte {
+	k, _ := c.Prev()
+	return append([]byte(nil), k...)
+}

@@ -1,0 +1,147 @@
+package store
+
+import (
+	"bytes"
+	"encoding/base64"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/o211/o211"
+)
+
+// ContactQuery selects contacts for Contacts. Every filter set must hold.
+type ContactQuery struct {
+	// From and To bound the start time: From <= start < To (zero: open).
+	From, To time.Time
+	// Navigator keeps the contacts of one navigator.
+	Navigator string
+	// FollowUpDue (YYYY-MM-DD) keeps the contacts whose follow-up is due on
+	// or before that day and has no outcome yet.
+	FollowUpDue string
+	// Status keeps the open or the closed contacts.
+	Status o211.ContactStatus
+	// Cursor continues a listing where the page that gave it ended.
+	Cursor string
+	// Limit is the page size (default 50, at most MaxContactPage).
+	Limit int
+}
+
+// MaxContactPage is the largest page Contacts returns.
+const MaxContactPage = 500
+
+// ContactPage is one page of contacts, with the cursor of the next.
+type ContactPage struct {
+	Contacts []*o211.Contact
+	// Next continues the listing; "" on the last page.
+	Next string
+}
+
+// Contacts returns a page of the contacts that q selects: by start time
+// (oldest first), or with FollowUpDue by due day (earliest first), or with
+// Navigator by that navigator's start times.
+//
+// Errors: EINVALID for a bad FollowUpDue or a cursor of another listing.
+func (s *Store) Contacts(q ContactQuery) (*ContactPage, error) {
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	q.Limit = min(q.Limit, MaxContactPage)
+	ix, err := q.plan()
+	if err != nil {
+		return nil, err
+	}
+	page := &ContactPage{}
+	err = s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketContacts) == nil {
+			return errReplicaContacts
+		}
+		c := tx.Bucket(ix.bucket).Cursor()
+		k, _ := c.Seek(ix.from)
+		if k != nil && bytes.Equal(k, ix.after) {
+			k, _ = c.Next()
+		}
+		var last []byte
+		for ; k != nil && bytes.HasPrefix(k, ix.prefix) && (ix.to == nil || bytes.Compare(k, ix.to) < 0); k, _ = c.Next() {
+			id := k[bytes.LastIndexByte(k, sep)+1:]
+			ct, err := findContact(tx, string(id))
+			if err != nil {
+				return err
+			} else if ct == nil || !q.match(ct) {
+				continue
+			}
+			if len(page.Contacts) == q.Limit {
+				page.Next = ix.tag + base64.RawURLEncoding.EncodeToString(last)
+				return nil
+			}
+			page.Contacts = append(page.Contacts, ct)
+			last = append(last[:0], k...)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return page, nil
+}
+
+// listPlan is the index range a query walks: keys from (after the cursor's
+// key, when given) up to to, with prefix.
+type listPlan struct {
+	tag             string
+	bucket          []byte
+	prefix          []byte
+	from, after, to []byte
+}
+
+func (q *ContactQuery) plan() (*listPlan, error) {
+	var p listPlan
+	switch {
+	case q.FollowUpDue != "":
+		if _, err := time.Parse(time.DateOnly, q.FollowUpDue); err != nil {
+			return nil, o211.FieldErrorf("follow_up_due", "%q is not a date of the form YYYY-MM-DD", q.FollowUpDue)
+		}
+		p.tag, p.bucket = "d", bucketContactDue
+		p.to = append([]byte(q.FollowUpDue), sep+1) // every id of the day
+	case q.Navigator != "":
+		p.tag, p.bucket = "n", bucketContactNav
+		p.prefix = append([]byte(q.Navigator), sep)
+		p.from = append(append([]byte(nil), p.prefix...), timeKey(q.From)...)
+		if !q.To.IsZero() {
+			p.to = append(append([]byte(nil), p.prefix...), timeKey(q.To)...)
+		}
+	default:
+		p.tag, p.bucket = "s", bucketContactStart
+		p.from = timeKey(q.From)
+		if !q.To.IsZero() {
+			p.to = timeKey(q.To)
+		}
+	}
+	if p.from == nil {
+		p.from = p.prefix
+	}
+	if q.Cursor != "" {
+		k, err := base64.RawURLEncoding.DecodeString(q.Cursor[min(1, len(q.Cursor)):])
+		if err != nil || q.Cursor[:1] != p.tag || !bytes.HasPrefix(k, p.prefix) {
+			return nil, o211.FieldErrorf("cursor", "is not a cursor of this listing")
+		}
+		if bytes.Compare(k, p.from) >= 0 {
+			p.from, p.after = k, k
+		}
+	}
+	return &p, nil
+}
+
+// match applies the filters the index walked does not.
+func (q *ContactQuery) match(c *o211.Contact) bool {
+	switch {
+	case q.Status != "" && c.Status != q.Status,
+		q.Navigator != "" && c.Navigator != q.Navigator,
+		!q.From.IsZero() && c.Start.Before(q.From),
+		!q.To.IsZero() && !c.Start.Before(q.To):
+		return false
+	case q.FollowUpDue != "":
+		return c.FollowUp != nil && c.FollowUp.Outcome == "" && c.Purged == nil && c.FollowUp.Due <= q.FollowUpDue
+	}
+	return true
+}
