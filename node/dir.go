@@ -121,7 +121,9 @@ func (d *Directory) catchUp(ctx context.Context, seq uint64) error {
 	err := d.store.View(func(tx *store.Tx) error {
 		last = tx.Seq()
 		return tx.ChangesSince(seq, func(c store.ChangeRef) error {
-			changed = append(changed, directory.Changed{Kind: c.Kind, ID: c.ID})
+			if !c.IsReport() { // reports of closed contacts are not in the directory
+				changed = append(changed, directory.Changed{Kind: c.Kind, ID: c.ID})
+			}
 			return nil
 		})
 	})

@@ -33,9 +33,12 @@
 //	PUT    /api/v1/{table}/{id}             replace or create (token; If-Match)
 //	DELETE /api/v1/{table}/{id}             delete (token; If-Match; 409 when in use)
 //	POST   /api/v1/import                   format skip_invalid; the file as body (token)
+//	       /api/v1/contacts, /api/v1/audit  211 contacts and their audit log (package node/contacts,
+//	                                        mounted by the node through Config.Routes)
 //	GET    /healthz /readyz /metrics        liveness, readiness, Prometheus
 //	GET    /                                placeholder until the web console
 //
 // The tables are those of Tables(): the HSDS datapackage's, with
-// service_at_location named service_at_locations.
+// service_at_location named service_at_locations and contact (HSDS contact
+// people) named contact_persons.
 package api

@@ -35,13 +35,19 @@ type Table struct {
 
 // Tables returns the tables of the write API, each after the tables it
 // refers to: the tables of the HSDS datapackage, except that
-// service_at_location is named service_at_locations as in the HSDS API.
+// service_at_location is named service_at_locations as in the HSDS API,
+// and HSDS contacts (contact people of organizations and services) are
+// contact_persons: /api/v1/contacts is the node's record of 211 contacts
+// (package node/contacts).
 func Tables() []Table {
 	var out []Table
 	for _, ki := range o211.Kinds() {
 		path := ki.Table
-		if ki.Kind == o211.KindServiceAtLocation {
+		switch ki.Kind {
+		case o211.KindServiceAtLocation:
 			path = "service_at_locations"
+		case o211.KindContact:
+			path = "contact_persons"
 		}
 		out = append(out, Table{Path: path, Kind: ki.Kind})
 	}
