@@ -17,6 +17,7 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/node/api"
+	"github.com/o211/o211/node/contacts"
 	"github.com/o211/o211/replication"
 )
 
@@ -40,8 +41,12 @@ type Config struct {
 	// IndexSaveInterval is how often a changed search index is saved
 	// (default 5 minutes; it is also saved at Close).
 	IndexSaveInterval time.Duration
-	Logger            *slog.Logger
-	Now               func() time.Time
+	// ContactRetention is how long the personal fields of a contact are
+	// kept after it ended (default contacts.DefaultRetention, two years);
+	// a negative value disables the purge.
+	ContactRetention time.Duration
+	Logger           *slog.Logger
+	Now              func() time.Time
 	// NoSync skips fsync: tests and benchmarks only.
 	NoSync bool
 }
@@ -55,6 +60,10 @@ type Node struct {
 	// province and link exist when the node is linked to the hub.
 	province *Directory
 	link     *replication.Node
+	contacts *contacts.Service
+	// onReport, when set, receives each report record written as a
+	// contact closes (the node's report cube).
+	onReport func(*o211.Report)
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -102,14 +111,20 @@ func (n *Node) Start(ctx context.Context) error {
 			return err
 		}
 	}
+	n.contacts = contacts.New(contacts.Config{Store: n.dir.Store(), Token: token, Retention: n.cfg.ContactRetention,
+		OnReport: n.reportWritten, OnOutbox: n.outboxWritten, Logger: n.log, Now: n.cfg.Now})
 	n.http = api.New(api.Config{Addr: n.cfg.HTTPAddr, Directory: apiDirectory{n.dir, n}, Writer: n.dir,
 		Importer: importer{n.dir}, Token: token, Logger: n.log, Now: n.cfg.Now, Collectors: n.collectors(),
-		Routes: func(r chi.Router) { r.Get("/api/v1/status", n.getStatus) }})
+		Routes: func(r chi.Router) {
+			r.Get("/api/v1/status", n.getStatus)
+			n.contacts.Routes(r)
+		}})
 	if err := n.http.Start(ctx); err != nil {
 		n.closeReplication()
 		n.dir.Close()
 		return err
 	}
+	n.contacts.Start()
 	bg, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel
 	n.wg.Add(1)
@@ -150,6 +165,9 @@ func (n *Node) Close() error {
 			n.cancel()
 			n.wg.Wait()
 		}
+		if n.contacts != nil {
+			errs = append(errs, n.contacts.Close())
+		}
 		if n.dir != nil {
 			errs = append(errs, n.closeReplication())
 			errs = append(errs, n.dir.Close())
@@ -158,6 +176,25 @@ func (n *Node) Close() error {
 	})
 	return n.err
 }
+
+// reportWritten passes a report record just written to the node's
+// report cube, if any.
+func (n *Node) reportWritten(r *o211.Report) {
+	if n.onReport != nil {
+		n.onReport(r)
+	}
+}
+
+// outboxWritten tells the pusher, when linked, that the outbox has a new
+// entry.
+func (n *Node) outboxWritten(seq uint64) {
+	if f := n.dir.onWrite.Load(); f != nil {
+		(*f)(seq)
+	}
+}
+
+// Contacts returns the node's contact service.
+func (n *Node) Contacts() *contacts.Service { return n.contacts }
 
 // URL returns the base URL of the node's HTTP API.
 func (n *Node) URL() string {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/o211/o211/node"
+	"github.com/o211/o211/node/contacts"
 )
 
 func runNode(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -19,6 +20,8 @@ func runNode(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	token := fs.String("token", "", "API token of the write API (default: the one in DATA/token, created on first start)")
 	hubNATS := fs.String("hub-nats", "", "NATS leaf addresses of the hub replicas, comma separated (host:port,...); the node runs alone without")
 	sec := addSecurityFlags(fs)
+	retention := fs.Duration("contact-retention", contacts.DefaultRetention,
+		"how long contacts' personal fields are kept after the contact ended (then erased; reports stay); 0 keeps them")
 	logFormat := fs.String("log", "text", "log format: text or json")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -35,8 +38,13 @@ func runNode(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	if *retention < 0 {
+		return fmt.Errorf("--contact-retention %s: use a positive duration, or 0 to keep personal fields", *retention)
+	} else if *retention == 0 {
+		*retention = -1 // node.Config: negative disables the purge
+	}
 	n := node.New(node.Config{Region: *region, DataDir: *data, HTTPAddr: *httpAddr, Token: *token, Logger: logger,
-		Replication: link})
+		Replication: link, ContactRetention: *retention})
 	if err := n.Start(ctx); err != nil {
 		n.Close()
 		return err
