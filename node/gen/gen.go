@@ -3,7 +3,8 @@
 // real forward sortation areas, 211 HSIS taxonomy codes, opening hours,
 // languages, age limits and verification dates, about one record in six in
 // French. It writes HSDS rows, streamed to a function or into an HSDS
-// tabular datapackage.
+// tabular datapackage. GenerateContacts draws a stream of contacts of the
+// same province (see contacts.go for their conventions).
 //
 // Output is deterministic: the same Options give the same rows in the same
 // order, and WriteDatapackage byte-identical files. Each organization is
