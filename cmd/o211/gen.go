@@ -10,7 +10,11 @@ import (
 )
 
 func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flagSet("gen", "gen --services N --seed S --out DIR [--region ID]", stderr)
+	if len(args) > 0 && args[0] == "contacts" {
+		return runGenContacts(ctx, args[1:], stdout, stderr)
+	}
+	fs := flagSet("gen", "gen --services N --seed S --out DIR [--region ID]\n"+
+		"   or: o211 gen contacts [flags]   a stream of contacts (o211 gen contacts --help)", stderr)
 	services := fs.Int("services", 6000, "number of services in the whole province")
 	seed := fs.Int64("seed", 1, "random seed; the same seed gives the same output")
 	out := fs.String("out", "", "folder to write the HSDS datapackage into (required)")

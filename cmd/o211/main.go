@@ -35,7 +35,7 @@ func commands() []command {
 		{"hub", "run a provincial hub replica (or manage members)", runHub},
 		{"import", "import directory data into a node's store", runImport},
 		{"export", "export a node's directory as HSDS", runExport},
-		{"gen", "generate a synthetic province as an HSDS datapackage", runGen},
+		{"gen", "generate a synthetic province as an HSDS datapackage, or its contacts", runGen},
 		{"demo", "run a whole province on this machine", runDemo},
 		{"pki", "create the certificates and NATS credentials of the hub and the regions", runPKI},
 		{"status", "show a node's or hub replica's replication status", runStatus},
