@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,17 +17,22 @@ import (
 	"github.com/o211/o211/node/importer"
 )
 
-// runGenContacts is "o211 gen contacts": a synthetic stream of contacts as
-// NDJSON.
+// genContactsUsage is the synopsis of gen contacts.
+const genContactsUsage = "gen contacts --seed S --start YYYY-MM-DD --days N --per-day N [--region ID]\n" +
+	"         [--surge region:YYYY-MM-DD:days:factor[:tag]] [--surge-needs CODES] [--directory DIR]\n" +
+	"         (--out FILE|- | --post URL --token T --region ID)\n\n" +
+	"Writes a realistic stream of closed 211 contacts, one JSON o211 contact a line, in order of\n" +
+	"start time: daily and weekly rhythm, needs as 211 taxonomy codes, about one need in twenty\n" +
+	"unmet, about one caller in six in French. Callers have names, numbers, e-mail addresses,\n" +
+	"postal codes and notes: synthetic personal data (numbers in the 555-01xx range, e-mail under\n" +
+	"example.com). The same flags give the same output; a region's contacts are the same whether\n" +
+	"it is generated alone or with the province. With --post they are created on a running node\n" +
+	"instead (POST /api/v1/contacts), which holds its own region's contacts only."
+
+// runGenContacts is "o211 gen contacts": a synthetic stream of contacts,
+// written as NDJSON or created on a node.
 func runGenContacts(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flagSet("gen contacts", "gen contacts --seed S --start YYYY-MM-DD --days N --per-day N [--region ID]\n"+
-		"         [--surge region:YYYY-MM-DD:days:factor[:tag]] [--surge-needs CODES] [--directory DIR] --out FILE|-\n\n"+
-		"Writes a realistic stream of closed 211 contacts, one JSON o211 contact a line, in order of\n"+
-		"start time: daily and weekly rhythm, needs as 211 taxonomy codes, about one need in twenty\n"+
-		"unmet, about one caller in six in French. Callers have names, numbers, e-mail addresses,\n"+
-		"postal codes and notes: synthetic personal data (numbers in the 555-01xx range, e-mail under\n"+
-		"example.com). The same flags give the same output; a region's contacts are the same whether\n"+
-		"it is generated alone or with the province.", stderr)
+	fs := flagSet("gen contacts", genContactsUsage, stderr)
 	seed := fs.Int64("seed", 1, "random seed; the same seed gives the same contacts")
 	startFlag := fs.String("start", gen.DefaultNow.Format(time.DateOnly), "first day, YYYY-MM-DD (local Toronto time)")
 	days := fs.Int("days", 7, "number of days")
@@ -38,14 +44,21 @@ func runGenContacts(ctx context.Context, args []string, stdout, stderr io.Writer
 	surgeNeeds := fs.String("surge-needs", strings.Join(gen.DefaultSurgeNeeds, ","), "comma-separated taxonomy codes of the emergency's needs, most frequent first")
 	directory := fs.String("directory", "", "an HSDS CSV datapackage (written by o211 gen): referrals go to its services in the\n"+
 		"        contact's region that offer the need; without it contacts have no referrals")
-	out := fs.String("out", "", "file to write, or - for standard output (required)")
+	out := fs.String("out", "", "file to write, or - for standard output (required unless --post)")
+	post := fs.String("post", "", "create the contacts on the node at this URL (http://host:port) instead of writing them;\n"+
+		"        needs --region (the node's) and --token; contacts there already are skipped")
+	token := fs.String("token", "", "the node's API token, for --post")
+	workers := fs.Int("post-workers", 8, "concurrent requests of --post")
 	quiet := fs.Bool("quiet", false, "do not show progress")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *out == "" || fs.NArg() > 0 {
+	switch {
+	case (*out == "") == (*post == "") || fs.NArg() > 0:
 		fs.Usage()
-		return fmt.Errorf("--out is required, and no arguments")
+		return fmt.Errorf("give one of --out and --post, and no arguments")
+	case *post != "" && (*region == "" || *token == ""):
+		return fmt.Errorf("--post needs --region (a node holds its own region's contacts) and --token")
 	}
 	start, err := time.Parse(time.DateOnly, *startFlag)
 	if err != nil {
@@ -75,28 +88,31 @@ func runGenContacts(ctx context.Context, args []string, stdout, stderr io.Writer
 			fmt.Fprintf(stderr, "directory %s: %d services at locations to refer to\n", *directory, idx.Sites())
 		}
 	}
-
-	return writeContacts(ctx, cfg, *out, *quiet, stdout, stderr)
+	if *post != "" {
+		return writeContacts(ctx, cfg, newPostSink(ctx, *post, *token, *workers), *quiet, stdout, stderr)
+	}
+	sink, err := newFileSink(*out, stdout)
+	if err != nil {
+		return err
+	}
+	if *out == "-" {
+		stdout = stderr // the summary must not mix with the contacts
+	}
+	return writeContacts(ctx, cfg, sink, *quiet, stdout, stderr)
 }
 
-// writeContacts writes the contacts of cfg as NDJSON to the file out ("-"
-// for stdout), with progress on stderr unless quiet, and a summary.
-func writeContacts(ctx context.Context, cfg gen.ContactsConfig, out string, quiet bool, stdout, stderr io.Writer) error {
-	w, summary, where := stdout, stdout, out
-	var f *os.File
-	if out == "-" {
-		summary, where = stderr, "standard output"
-	} else {
-		var err error
-		if f, err = os.Create(out); err != nil {
-			return err
-		}
-		defer f.Close()
-		w = f
-	}
-	bw := bufio.NewWriterSize(w, 256<<10)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
+// contactSink receives generated contacts.
+type contactSink interface {
+	put(c *o211.Contact) error
+	// close ends the stream and returns the first error; done says where
+	// the contacts went.
+	close() error
+	done() string
+}
+
+// writeContacts hands the contacts of cfg to sink, with progress on stderr
+// unless quiet, and a summary on stdout.
+func writeContacts(ctx context.Context, cfg gen.ContactsConfig, sink contactSink, quiet bool, stdout, stderr io.Writer) error {
 	var st contactStats
 	began, last := time.Now(), time.Now()
 	err := gen.GenerateContacts(cfg, func(c *o211.Contact) error {
@@ -108,21 +124,58 @@ func writeContacts(ctx context.Context, cfg gen.ContactsConfig, out string, quie
 			last = time.Now()
 			fmt.Fprintf(stderr, "contacts %9d  through %s\n", st.contacts, c.Start.Format(time.DateOnly))
 		}
-		return enc.Encode(c)
+		return sink.put(c)
 	})
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err == nil && f != nil {
-		err = f.Close()
+	if cerr := sink.close(); err == nil || cerr != nil && errors.Is(err, errPostFailed) {
+		err = cerr
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(summary, "wrote %d contacts to %s in %s: %d needs (%d unmet, %.1f%%), %d in French, %d with referrals, %d tagged for an emergency\n",
-		st.contacts, where, time.Since(began).Round(time.Millisecond), st.needs, st.unmet, st.unmetPercent(), st.french, st.referred, st.emergency)
+	fmt.Fprintf(stdout, "%d contacts %s in %s: %d needs (%d unmet, %.1f%%), %d in French, %d with referrals, %d tagged for an emergency\n",
+		st.contacts, sink.done(), time.Since(began).Round(time.Millisecond), st.needs, st.unmet, st.unmetPercent(), st.french, st.referred, st.emergency)
 	return nil
 }
+
+// fileSink writes contacts as NDJSON.
+type fileSink struct {
+	name string
+	f    *os.File // nil for standard output
+	bw   *bufio.Writer
+	enc  *json.Encoder
+}
+
+func newFileSink(name string, stdout io.Writer) (*fileSink, error) {
+	s := &fileSink{name: name}
+	w := stdout
+	if name != "-" {
+		f, err := os.Create(name)
+		if err != nil {
+			return nil, err
+		}
+		s.f, w = f, f
+	} else {
+		s.name = "standard output"
+	}
+	s.bw = bufio.NewWriterSize(w, 256<<10)
+	s.enc = json.NewEncoder(s.bw)
+	s.enc.SetEscapeHTML(false)
+	return s, nil
+}
+
+func (s *fileSink) put(c *o211.Contact) error { return s.enc.Encode(c) }
+
+func (s *fileSink) close() error {
+	err := s.bw.Flush()
+	if s.f != nil {
+		if cerr := s.f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
+
+func (s *fileSink) done() string { return "written to " + s.name }
 
 // contactStats count what gen contacts wrote.
 type contactStats struct {

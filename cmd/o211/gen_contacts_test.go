@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/o211/o211"
 )
@@ -71,6 +72,29 @@ func TestGenContacts(t *testing.T) {
 		}
 		if tagged == 0 || referred == 0 {
 			t.Fatalf("%d contacts tagged for the emergency, %d with referrals: want some of both", tagged, referred)
+		}
+	})
+	t.Run("PostToNode", func(t *testing.T) {
+		pkg, data := filepath.Join(dir, "east-pkg"), filepath.Join(dir, "east")
+		mustRun(t, nil, "gen", "--services", "400", "--seed", "4", "--region", "east", "--out", pkg)
+		mustRun(t, nil, "import", "--data", data, "--region", "east", "--format", "hsds-csv", "--quiet", pkg)
+		addr := freeLoopback(t)
+		startO211(t, "node", "--region", "east", "--data", data, "--http", addr, "--token", "gen-token")
+		base := "http://" + addr
+		checkFor(t, 30*time.Second, func() error { return getJSON(base+"/readyz", &map[string]any{}) })
+		args := []string{"gen", "contacts", "--seed", "4", "--start", "2026-03-02", "--days", "1", "--per-day", "300",
+			"--region", "east", "--directory", pkg, "--post", base, "--token", "gen-token", "--quiet"}
+		out := mustRun(t, nil, args...)
+		if !strings.Contains(out, " 0 there already") || strings.Contains(out, "(0 created") {
+			t.Fatalf("first post: %s", out)
+		}
+		// Posting again creates nothing: the ids are the same.
+		if out := mustRun(t, nil, args...); !strings.Contains(out, "(0 created") {
+			t.Fatalf("second post: %s", out)
+		}
+		_, stderr, err := runO211(t, nil, append(args[:len(args)-3], "--token", "wrong")...)
+		if err == nil || !strings.Contains(stderr, "401") {
+			t.Fatalf("post with a wrong token: %v, %q", err, stderr)
 		}
 	})
 	t.Run("ErrBadSurge", func(t *testing.T) {
