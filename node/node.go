@@ -18,6 +18,7 @@ import (
 	"github.com/o211/o211"
 	"github.com/o211/o211/node/api"
 	"github.com/o211/o211/node/contacts"
+	"github.com/o211/o211/node/report"
 	"github.com/o211/o211/replication"
 )
 
@@ -61,6 +62,7 @@ type Node struct {
 	province *Directory
 	link     *replication.Node
 	contacts *contacts.Service
+	reports  *report.Cube
 	// onReport, when set, receives each report record written as a
 	// contact closes (the node's report cube).
 	onReport func(*o211.Report)
@@ -111,6 +113,12 @@ func (n *Node) Start(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := n.openReports(); err != nil {
+		n.closeReplication()
+		n.dir.Close()
+		return fmt.Errorf("node: loading the region's reports: %w", err)
+	}
+	reportRoutes := report.Routes(n.reportConfig())
 	n.contacts = contacts.New(contacts.Config{Store: n.dir.Store(), Token: token, Retention: n.cfg.ContactRetention,
 		OnReport: n.reportWritten, OnOutbox: n.outboxWritten, Logger: n.log, Now: n.cfg.Now})
 	n.http = api.New(api.Config{Addr: n.cfg.HTTPAddr, Directory: apiDirectory{n.dir, n}, Writer: n.dir,
@@ -118,6 +126,7 @@ func (n *Node) Start(ctx context.Context) error {
 		Routes: func(r chi.Router) {
 			r.Get("/api/v1/status", n.getStatus)
 			n.contacts.Routes(r)
+			reportRoutes(r)
 		}})
 	if err := n.http.Start(ctx); err != nil {
 		n.closeReplication()
@@ -180,6 +189,9 @@ func (n *Node) Close() error {
 // reportWritten passes a report record just written to the node's
 // report cube, if any.
 func (n *Node) reportWritten(r *o211.Report) {
+	if err := n.reports.Add(r); err != nil {
+		n.log.Error("a report record was not added to the region's reports", "id", r.ID, "err", err)
+	}
 	if n.onReport != nil {
 		n.onReport(r)
 	}

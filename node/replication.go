@@ -344,3 +344,6 @@ func (c *replicationCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.descs[m.name], t, values[m.name])
 	}
 }
+
+// Link returns the node's link to the hub, nil when it runs alone.
+func (n *Node) Link() *replication.Node { return n.link }

@@ -1,0 +1,92 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/o211/o211/node/report"
+)
+
+// A node publishes its own region's reports from the contacts it closed,
+// and loads them again from its store after a restart.
+func TestNode_Reports(t *testing.T) {
+	dir := t.TempDir()
+	start := func() *Node {
+		n := New(Config{Region: "east", DataDir: dir, HTTPAddr: "127.0.0.1:0", Token: "tok", NoSync: true})
+		if err := n.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	n := start()
+	defer func() { n.Close() }()
+	const contacts = 25 // 15 by phone, 10 by chat, one in five with an unmet need
+	for i := 0; i < contacts; i++ {
+		channel := "phone"
+		if i >= 15 {
+			channel = "chat"
+		}
+		needs := `{"code":"BD-1800.2000","status":"met"}`
+		if i%5 == 0 {
+			needs += `,{"code":"BH-1800.8500","status":"unmet","reason":"waitlist-full"}`
+		}
+		body := fmt.Sprintf(`{"channel":%q,"status":"closed","start":"2026-11-02T1%d:00:00Z","end":"2026-11-02T1%d:10:00Z",
+			"caller":{"first_name":"Ann","postal_code":"K1N 5T5"},"needs":[%s]}`, channel, i%10, i%10, needs)
+		req, _ := http.NewRequest("POST", n.URL()+"/api/v1/contacts", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer tok")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("contact %d: status %d", i, resp.StatusCode)
+		}
+	}
+	check := func(n *Node) {
+		t.Helper()
+		var rep report.NeedsReport
+		getJSON(t, n.URL()+"/api/v1/reports/needs?measure=contacts&by=channel&from=2026-11-01&to=2026-11-30", &rep)
+		got := map[string]string{}
+		for _, r := range rep.Rows {
+			b, _ := json.Marshal(r.Total)
+			got[r.Key.Key] = string(b)
+		}
+		if rep.Scope != "east" || rep.Total.Value != contacts || got["phone"] != `{"value":15}` || got["chat"] != `{"value":10}` {
+			t.Fatalf("contacts by channel: scope %q total %+v rows %v", rep.Scope, rep.Total, got)
+		}
+		// 5 unmet housing needs: suppressed, with the food needs beside
+		// them so that the total does not give them away.
+		var needs report.NeedsReport
+		getJSON(t, n.URL()+"/api/v1/reports/needs?by=taxonomy&level=2&from=2026-11-01&to=2026-11-30", &needs)
+		if needs.Total.Value != contacts+5 || needs.Suppression.Cells != 2 {
+			t.Fatalf("needs by level 2: total %+v, %d suppressed; want %d and 2", needs.Total, needs.Suppression.Cells, contacts+5)
+		}
+	}
+	check(n)
+	n.Close()
+	n = start()
+	if got := n.Reports().Contacts(); got != contacts {
+		t.Fatalf("after a restart the region's reports hold %d contacts, want %d", got, contacts)
+	}
+	check(n)
+}
+
+func getJSON(tb testing.TB, url string, v any) {
+	tb.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		tb.Fatalf("GET %s: %s", url, resp.Status)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		tb.Fatal(err)
+	}
+}
