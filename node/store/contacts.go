@@ -259,7 +259,13 @@ func (g *groupTx) putReport(c *o211.Contact) (*o211.Report, uint64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	rec := &o211.Record{Kind: o211.KindReport, ID: rep.ID, Region: g.w.s.region, Version: 1, Modified: g.now, Data: data}
+	// The record's time is the report's day, not the moment the contact
+	// closed: that moment, beside a phone log, could point to the call.
+	day, err := time.Parse(time.DateOnly, rep.Day)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: the report of contact %q: day %q: %w", c.ID, rep.Day, err)
+	}
+	rec := &o211.Record{Kind: o211.KindReport, ID: rep.ID, Region: g.w.s.region, Version: 1, Modified: day, Data: data}
 	if err := g.w.put(nil, rec, o211.OpUpsert, rep); err != nil {
 		return nil, 0, err
 	}
