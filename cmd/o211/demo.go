@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/o211/o211/node"
@@ -43,7 +44,10 @@ type demoConfig struct {
 	seed     int64
 	host     string
 	portBase int
-	logger   *slog.Logger
+	// contactsPerDay is the province's contacts a day loaded on first
+	// start (0: none).
+	contactsPerDay int
+	logger         *slog.Logger
 }
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -54,6 +58,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.Int64Var(&cfg.seed, "seed", 1, "random seed of the generated data")
 	fs.StringVar(&cfg.host, "host", "127.0.0.1", "address to serve on")
 	fs.IntVar(&cfg.portBase, "port-base", 8210, "nodes listen on port-base+1.. (0: any free port)")
+	fs.IntVar(&cfg.contactsPerDay, "contacts-per-day", 400, "contacts a day in the province over the last 8 weeks, loaded on first start (0: none)")
 	logFormat := fs.String("log", "text", "log format: text or json")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -119,6 +124,21 @@ func demo(ctx context.Context, cfg demoConfig, stdout io.Writer) error {
 		return err
 	}
 	printDemo(stdout, cfg, manifest)
+	var loaders sync.WaitGroup
+	defer loaders.Wait()
+	for _, n := range nodes {
+		loaders.Add(1)
+		go func() {
+			defer loaders.Done()
+			start := time.Now()
+			if err := seedContacts(ctx, cfg, n); err != nil {
+				cfg.logger.Error("demo: loading generated contacts failed", "region", n.Region(), "err", err)
+			} else if ctx.Err() == nil {
+				cfg.logger.Info("demo: generated contacts loaded", "region", n.Region(), "contacts", n.Reports().Contacts(),
+					"took", time.Since(start).Round(time.Millisecond))
+			}
+		}()
+	}
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "stopping the demo province")
 	return nil
@@ -208,6 +228,10 @@ func printDemo(w io.Writer, cfg demoConfig, m demoManifest) {
 	fmt.Fprintln(w, "Regional nodes:")
 	for _, n := range m.Nodes {
 		fmt.Fprintf(w, "  %-14s %s   (search: %s/api/v1/search?q=food+bank&near=K1N)\n", n.Region, n.HTTP, n.HTTP)
+	}
+	if len(m.Hubs) > 0 {
+		fmt.Fprintf(w, "Provincial reports (generated contacts load in the background on first start):\n  %s/api/v1/reports/needs?by=region,category\n  %s/api/v1/reports/emerging\n",
+			m.Hubs[0].HTTP, m.Hubs[0].HTTP)
 	}
 	fmt.Fprintf(w, "\nAPI token for the write APIs: %s\nURLs saved in %s. Press Ctrl-C to stop.\n",
 		m.Token, filepath.Join(cfg.data, "demo.json"))

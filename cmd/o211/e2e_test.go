@@ -230,7 +230,7 @@ func TestBinary_Demo(t *testing.T) {
 		t.Skip("the demo starts a whole province")
 	}
 	dir := t.TempDir()
-	cmd := startO211(t, "demo", "--data", dir, "--port-base", "0", "--services", "600", "--log", "json")
+	cmd := startO211(t, "demo", "--data", dir, "--port-base", "0", "--services", "600", "--contacts-per-day", "60", "--log", "json")
 	var m demoManifest
 	checkFor(t, 120*time.Second, func() error {
 		if cmd.ProcessState != nil {
@@ -269,6 +269,25 @@ func TestBinary_Demo(t *testing.T) {
 	}
 	if err := getJSON(m.Hubs[2].HTTP+"/api/v1/regions", &regions); err != nil || len(regions.Regions) != 6 {
 		t.Fatalf("hub regions: %+v, %v", regions, err)
+	}
+	// The generated contacts reach every hub replica's reports, from
+	// every region.
+	for _, h := range m.Hubs {
+		checkFor(t, 120*time.Second, func() error {
+			var rep struct {
+				Rows  []json.RawMessage `json:"rows"`
+				Total struct {
+					Value int `json:"value"`
+				} `json:"total"`
+			}
+			if err := getJSON(h.HTTP+"/api/v1/reports/needs?measure=contacts&by=region", &rep); err != nil {
+				return err
+			}
+			if len(rep.Rows) != 6 || rep.Total.Value == 0 {
+				return fmt.Errorf("hub %s reports %d contacts over %d regions", h.ID, rep.Total.Value, len(rep.Rows))
+			}
+			return nil
+		})
 	}
 }
 
