@@ -105,7 +105,16 @@ func (s *server) serve(name string, fn func(*request) (output, error)) http.Hand
 			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 			w.Header().Set("Content-Disposition", `attachment; filename="`+name+"-"+m.From+"-"+m.To+`.csv"`)
 		} else {
-			if err := json.NewEncoder(&buf).Encode(out); err != nil {
+			var err error
+			if a, ok := out.(jsonAppender); ok {
+				var b []byte
+				if b, err = a.appendJSON(nil); err == nil {
+					buf.Write(b)
+				}
+			} else {
+				err = json.NewEncoder(&buf).Encode(out)
+			}
+			if err != nil {
 				s.writeProblem(w, r, err)
 				return
 			}
