@@ -76,9 +76,6 @@ func expectedAggregates(st *store.Store) (map[string]uint64, int, error) {
 			code := o211.SplitTaxonomyCode(nd.Code)[0]
 			reason := string(nd.Reason)
 			out[aggKey(fsm.CellNeed, r.Day, r.FSA, code, nd.Met, reason, ch, age, r.Language, r.Emergency)]++
-			for _, a := range o211.TaxonomyAncestors(code) {
-				out[aggKey(fsm.CellRollup, r.Day, r.FSA, a, nd.Met, reason, ch, age, r.Language, r.Emergency)]++
-			}
 		}
 		return nil
 	})

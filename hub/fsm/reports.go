@@ -22,10 +22,14 @@ import (
 // Its type is one of:
 //
 //	'c'  a contact (code ""): one per report;
-//	'n'  a need at its own code (the service term of the need's code);
-//	'r'  a roll-up: the needs at code or below it, for every level of each
-//	     need's code ("B", "BD", "BD-1800", "BD-1800.2000"), so that any
-//	     level can be read without summing descendants.
+//	'n'  a need at its own code (the service term of the need's code).
+//
+// Needs are counted at their own code only. Every level of the taxonomy is
+// derived from them when read ("BD" is the sum of the needs coded "BD" or
+// below it): node/report's cube maps each code to its ancestors once.
+// Storing a roll-up row per level as well tripled the state (51 MB against
+// 17 MB for a month of a province's contacts; BENCHMARKS.md) for counts
+// that are a sum away.
 //
 // Keys start with the day so that a period is one range of the table.
 const (
@@ -37,27 +41,20 @@ const (
 const (
 	CellContact byte = 'c'
 	CellNeed    byte = 'n'
-	CellRollup  byte = 'r'
 )
 
 // reportCells returns the aggregate cells one report adds: its contact
-// cell, its need cells and their roll-ups.
+// cell and its need cells.
 func reportCells(r *o211.Report) ([]aggCell, error) {
 	cells, err := report.Cells(r)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]aggCell, 0, 4*len(cells))
-	for _, c := range cells {
+	out := make([]aggCell, len(cells))
+	for i, c := range cells {
+		out[i] = aggCell{typ: CellNeed, cell: c}
 		if c.Code == "" {
-			out = append(out, aggCell{typ: CellContact, cell: c})
-			continue
-		}
-		out = append(out, aggCell{typ: CellNeed, cell: c})
-		for _, a := range o211.TaxonomyAncestors(c.Code) {
-			up := c
-			up.Code = a
-			out = append(out, aggCell{typ: CellRollup, cell: up})
+			out[i].typ = CellContact
 		}
 	}
 	return out, nil
@@ -173,13 +170,11 @@ func (s *State) Aggregates(typ byte, fn func(typ byte, c report.Cell, n uint64) 
 	})
 }
 
-// LoadCube adds every contact and need cell of the state to cube: the
-// base facts from which any report is computed.
+// LoadCube adds every contact and need cell of the state to cube, from
+// which any report is computed at any level of the taxonomy.
 func (s *State) LoadCube(cube *report.Cube) error {
-	return s.Aggregates(0, func(t byte, c report.Cell, n uint64) error {
-		if t == CellContact || t == CellNeed {
-			cube.AddCell(c, int64(n))
-		}
+	return s.Aggregates(0, func(_ byte, c report.Cell, n uint64) error {
+		cube.AddCell(c, int64(n))
 		return nil
 	})
 }
