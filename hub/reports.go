@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/hub/fsm"
@@ -51,6 +52,16 @@ func (r *Replica) ServeReports(province *Province) *Reports {
 	if province != nil {
 		cfg.Services = rp.services
 	}
+	r.metrics.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "o211_hub_report_contacts",
+			Help: "Closed contacts of every region counted in the provincial reports."},
+			func() float64 { return float64(rp.cube.Contacts()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "o211_hub_report_needs",
+			Help: "Needs of those contacts counted in the provincial reports."},
+			func() float64 { return float64(rp.cube.Needs()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "o211_hub_reports_applied_index",
+			Help: "Raft log index the provincial reports reflect."},
+			func() float64 { return float64(rp.LoadedIndex()) }))
 	routes := report.Routes(cfg)
 	r.cfg.Routes = func(rt chi.Router) {
 		if prevRoutes != nil {

@@ -3,6 +3,8 @@ package hub
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -211,6 +213,15 @@ func TestReports_ExactAfterFaults(t *testing.T) {
 		getStatusJSON(t, "http://"+s.r.HTTPAddr()+"/api/v1/reports/needs?measure=contacts&by=region&from=2026-01-01&to=2026-12-31", &rep)
 		if rep.Total.Value != int64(len(regions)*perRegion) || len(rep.Rows) != len(regions) {
 			t.Fatalf("replica %s publishes %+v, want %d contacts over %d regions", s.id, rep.Total, len(regions)*perRegion, len(regions))
+		}
+		resp, err := http.Get("http://" + s.r.HTTPAddr() + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		metrics, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if want := fmt.Sprintf("o211_hub_report_contacts %d", len(regions)*perRegion); !strings.Contains(string(metrics), want) {
+			t.Errorf("replica %s's /metrics lacks %s", s.id, want)
 		}
 		for _, row := range rep.Rows {
 			if row.Total.Suppressed || row.Total.Value != perRegion {

@@ -8,11 +8,15 @@ import (
 )
 
 // collectors returns the node's own metrics: directory sizes, search index
-// size, store file size, change sequence and outbox backlog.
+// size, store file size, change sequence, outbox backlog, group commits and
+// the contacts reported.
 func (n *Node) collectors() []prometheus.Collector {
 	labels := prometheus.Labels{"region": n.cfg.Region}
 	gauge := func(name, help string, f func() float64) prometheus.Collector {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "o211", Name: name, Help: help, ConstLabels: labels}, f)
+	}
+	counter := func(name, help string, f func() float64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "o211", Name: name, Help: help, ConstLabels: labels}, f)
 	}
 	cs := []prometheus.Collector{
 		gauge("search_index_docs", "Documents (services at locations) in the search index.", func() float64 {
@@ -26,6 +30,15 @@ func (n *Node) collectors() []prometheus.Collector {
 		gauge("outbox_entries", "Changes waiting to be sent to the provincial hub.", func() float64 {
 			k, _, _ := n.dir.Store().OutboxStats()
 			return float64(k)
+		}),
+		counter("store_group_commits_total", "Transactions of the store's group committer (contacts, audit, purge).", func() float64 {
+			return float64(n.dir.Store().GroupCommitStats().Commits)
+		}),
+		counter("store_group_commit_requests_total", "Writes the group commits held: requests over commits is the sharing of fsyncs.", func() float64 {
+			return float64(n.dir.Store().GroupCommitStats().Requests)
+		}),
+		gauge("report_contacts", "Closed contacts in the region's reports (anonymised report records).", func() float64 {
+			return float64(n.reports.Contacts())
 		}),
 	}
 	records := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "o211", Name: "directory_records",

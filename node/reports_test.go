@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -68,6 +69,15 @@ func TestNode_Reports(t *testing.T) {
 		}
 	}
 	check(n)
+	resp, err := http.Get(n.URL() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if want := `o211_report_contacts{region="east"} 25`; !strings.Contains(string(metrics), want) {
+		t.Errorf("/metrics lacks %s", want)
+	}
 	n.Close()
 	n = start()
 	if got := n.Reports().Contacts(); got != contacts {
