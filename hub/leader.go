@@ -148,7 +148,7 @@ func (r *Replica) propose(ctx context.Context, typ fsm.CommandType, payload any)
 	}
 	start := time.Now()
 	f := r.raft.Apply(b, timeout)
-	if err := f.Error(); err != nil {
+	if err := r.wait(ctx, f); err != nil {
 		return nil, 0, translate(op, err)
 	}
 	r.metrics.applySeconds.Observe(time.Since(start).Seconds())
@@ -157,6 +157,24 @@ func (r *Replica) propose(ctx context.Context, typ fsm.CommandType, payload any)
 		return nil, 0, fmt.Errorf("%s: no response from the state machine at index %d", op, f.Index())
 	}
 	return resp, f.Index(), nil
+}
+
+// wait waits for a write's commit, or for ctx to end, or for Raft to shut
+// down. With BatchApplyCh, hashicorp/raft never answers a write still
+// queued in its apply channel when it shuts down, so f.Error alone could
+// wait forever. A write abandoned this way may or may not be committed;
+// every command is idempotent, so the caller may retry it.
+func (r *Replica) wait(ctx context.Context, f raft.ApplyFuture) error {
+	done := make(chan error, 1)
+	go func() { done <- f.Error() }()
+	select {
+	case err := <-done:
+		return err
+	case <-r.stopped:
+		return raft.ErrRaftShutdown
+	case <-ctx.Done():
+		return context.DeadlineExceeded
+	}
 }
 
 // encoded is a payload already encoded as JSON.

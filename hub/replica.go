@@ -51,7 +51,10 @@ type Replica struct {
 	mu       sync.Mutex
 	closed   bool
 	leaderCh chan struct{} // closed and replaced at each leadership change
-	readyAt  uint64        // commit index to reach before /readyz says ready
+	// stopped is closed once Raft has shut down: writes still waiting for
+	// their commit then end (see propose).
+	stopped  chan struct{}
+	readyAt  uint64 // commit index to reach before /readyz says ready
 	caughtUp bool
 	// handedOver is set by Close when it transferred leadership (tests).
 	handedOver bool
@@ -65,6 +68,7 @@ func New(cfg Config) *Replica {
 		cfg:      cfg,
 		logger:   cfg.Logger.With("replica", cfg.ID),
 		leaderCh: make(chan struct{}),
+		stopped:  make(chan struct{}),
 	}
 	r.metrics = newMetrics(r)
 	return r
@@ -297,6 +301,7 @@ func (r *Replica) shutdown(graceful bool) error {
 		}
 		errs = append(errs, r.raft.Shutdown().Error())
 	}
+	close(r.stopped)
 	r.wg.Wait()
 	if r.trans != nil {
 		r.trans.CloseStreams()
