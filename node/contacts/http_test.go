@@ -348,6 +348,11 @@ func TestContacts_List(t *testing.T) {
 		})
 	}
 	before := len(n.audit(t, "limit=1000"))
+	list("navigator=nav-1")
+	if after := len(n.audit(t, "limit=1000")); after != before+4 {
+		t.Fatalf("listing 4 contacts with their personal fields wrote %d audit entries, want 4", after-before)
+	}
+	before = len(n.audit(t, "limit=1000"))
 	list("redacted=true")
 	if after := len(n.audit(t, "limit=1000")); after != before {
 		t.Fatalf("a redacted listing wrote %d audit entries", after-before)
