@@ -3,6 +3,8 @@ package hub
 import (
 	"context"
 	"log/slog"
+	"net/http"
+	"strconv"
 	"sync"
 
 	"github.com/go-chi/chi/v5"
@@ -67,7 +69,17 @@ func (r *Replica) ServeReports(province *Province) *Reports {
 		if prevRoutes != nil {
 			prevRoutes(rt)
 		}
-		routes(rt)
+		// Responses say how fresh they are: the Raft index the cube
+		// reflects, as the replica's other reads do.
+		rt.Group(func(g chi.Router) {
+			g.Use(func(next http.Handler) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+					w.Header().Set(headerIndex, strconv.FormatUint(rp.LoadedIndex(), 10))
+					next.ServeHTTP(w, req)
+				})
+			})
+			routes(g)
+		})
 	}
 	return rp
 }

@@ -214,7 +214,15 @@ func TestReports_ExactAfterFaults(t *testing.T) {
 		if rep.Total.Value != int64(len(regions)*perRegion) || len(rep.Rows) != len(regions) {
 			t.Fatalf("replica %s publishes %+v, want %d contacts over %d regions", s.id, rep.Total, len(regions)*perRegion, len(regions))
 		}
-		resp, err := http.Get("http://" + s.r.HTTPAddr() + "/metrics")
+		resp, err := http.Get("http://" + s.r.HTTPAddr() + "/api/v1/reports/top")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if idx := resp.Header.Get(headerIndex); idx == "" || idx == "0" {
+			t.Errorf("replica %s's reports say %s=%q, want the Raft index they reflect", s.id, headerIndex, idx)
+		}
+		resp, err = http.Get("http://" + s.r.HTTPAddr() + "/metrics")
 		if err != nil {
 			t.Fatal(err)
 		}
