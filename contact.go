@@ -152,7 +152,7 @@ var PersonalFields = []string{"caller.first_name", "caller.callback", "caller.em
 // HasPersonal reports whether c holds any personal field.
 func (c *Contact) HasPersonal() bool {
 	p := c.Caller
-	fullPostal := p.PostalCode != "" && !validFSA(p.PostalCode)
+	fullPostal := p.PostalCode != "" && !ValidFSA(p.PostalCode)
 	return p.FirstName != "" || p.Callback != "" || p.Email != "" || fullPostal || p.Gender != "" ||
 		c.Notes != "" || (c.FollowUp != nil && c.FollowUp.Outcome != "")
 }
@@ -163,7 +163,7 @@ func (c *Contact) HasPersonal() bool {
 func (c *Contact) PersonalHeld() []string {
 	p := c.Caller
 	held := []bool{p.FirstName != "", p.Callback != "", p.Email != "",
-		p.PostalCode != "" && !validFSA(p.PostalCode), p.Gender != "", c.Notes != "",
+		p.PostalCode != "" && !ValidFSA(p.PostalCode), p.Gender != "", c.Notes != "",
 		c.FollowUp != nil && c.FollowUp.Outcome != ""}
 	var out []string
 	for i, h := range held {
@@ -280,14 +280,14 @@ func (p *Caller) validate(ck *checker) {
 		ck.fail("caller.callback", "%q is not a phone number", p.Callback)
 	}
 	ck.email("caller.email", p.Email)
-	if p.PostalCode != "" && NormalizePostalCode(p.PostalCode) == "" && !validFSA(p.PostalCode) {
+	if p.PostalCode != "" && NormalizePostalCode(p.PostalCode) == "" && !ValidFSA(p.PostalCode) {
 		ck.fail("caller.postal_code", "%q is not a Canadian postal code (A1A 1A1) or FSA (A1A)", p.PostalCode)
 	}
 	if p.AgeBand != "" && !validAgeBand(p.AgeBand) {
 		ck.fail("caller.age_band", "%q is not one of %s", p.AgeBand, joinAgeBands())
 	}
 	ck.text("caller.gender", p.Gender, 100)
-	if p.Language != "" && !validLanguage(p.Language) {
+	if p.Language != "" && !ValidLanguage(p.Language) {
 		ck.fail("caller.language", "%q is not an ISO 639 language code (\"en\", \"fr\")", p.Language)
 	}
 }
@@ -363,7 +363,7 @@ func validTaxonomyTerm(p string) bool {
 func NormalizePostalCode(s string) string {
 	s = strings.ToUpper(strings.Join(strings.Fields(s), ""))
 	s = strings.ReplaceAll(s, "-", "")
-	if len(s) != 6 || !validFSA(s[:3]) || !isDigit(s[3]) || !isUpper(s[4]) || !isDigit(s[5]) {
+	if len(s) != 6 || !ValidFSA(s[:3]) || !isDigit(s[3]) || !isUpper(s[4]) || !isDigit(s[5]) {
 		return ""
 	}
 	return s[:3] + " " + s[3:]
@@ -373,13 +373,15 @@ func NormalizePostalCode(s string) string {
 // a postal code or FSA, upper case, or "" when s has none.
 func FSAOf(s string) string {
 	s = strings.ToUpper(strings.TrimSpace(s))
-	if len(s) < 3 || !validFSA(s[:3]) {
+	if len(s) < 3 || !ValidFSA(s[:3]) {
 		return ""
 	}
 	return s[:3]
 }
 
-func validFSA(s string) bool {
+// ValidFSA reports whether s is a forward sortation area: letter, digit,
+// letter, upper case ("K1N").
+func ValidFSA(s string) bool {
 	return len(s) == 3 && isUpper(s[0]) && isDigit(s[1]) && isUpper(s[2])
 }
 
@@ -405,7 +407,9 @@ func validPhone(s string) bool {
 	return digits >= 7 && digits <= 20
 }
 
-func validLanguage(s string) bool {
+// ValidLanguage reports whether s has the form of an ISO 639 language
+// code: two or three lower-case letters.
+func ValidLanguage(s string) bool {
 	if len(s) < 2 || len(s) > 3 {
 		return false
 	}

@@ -85,7 +85,7 @@ func (r *Report) Validate() error {
 	if _, err := time.Parse(time.DateOnly, r.Day); err != nil {
 		ck.fail("day", "%q is not a date of the form YYYY-MM-DD", r.Day)
 	}
-	if r.FSA != "" && !validFSA(r.FSA) {
+	if r.FSA != "" && !ValidFSA(r.FSA) {
 		ck.fail("fsa", "%q is not an FSA (A1A)", r.FSA)
 	}
 	if !validChannel(r.Channel) {
@@ -94,7 +94,7 @@ func (r *Report) Validate() error {
 	if r.AgeBand != "" && !validAgeBand(r.AgeBand) {
 		ck.fail("age_band", "%q is not one of %s", r.AgeBand, joinAgeBands())
 	}
-	if r.Language != "" && !validLanguage(r.Language) {
+	if r.Language != "" && !ValidLanguage(r.Language) {
 		ck.fail("language", "%q is not an ISO 639 language code", r.Language)
 	}
 	if r.Emergency != "" && !ValidTag(r.Emergency) {

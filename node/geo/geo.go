@@ -97,29 +97,19 @@ func LookupFSA(code string) (FSA, bool) {
 	return f, ok
 }
 
-// NormalizePostalCode returns a Canadian postal code in the form "A1A 1A1",
-// or an EINVALID error naming the value when it is not one.
+// NormalizePostalCode returns a Canadian postal code in the form "A1A 1A1"
+// (o211.NormalizePostalCode), or an EINVALID error naming the value when it
+// is not one.
 func NormalizePostalCode(s string) (string, error) {
-	c := strings.ToUpper(strings.Join(strings.Fields(s), ""))
-	if len(c) != 6 || !isLetter(c[0]) || !isDigit(c[1]) || !isLetter(c[2]) ||
-		!isDigit(c[3]) || !isLetter(c[4]) || !isDigit(c[5]) {
-		return "", o211.Errorf(o211.EINVALID, "%q is not a Canadian postal code (A1A 1A1)", s)
+	if pc := o211.NormalizePostalCode(s); pc != "" {
+		return pc, nil
 	}
-	return c[:3] + " " + c[3:], nil
+	return "", o211.Errorf(o211.EINVALID, "%q is not a Canadian postal code (A1A 1A1)", s)
 }
 
-// FSAOf returns the FSA code of a postal code or FSA, or "" when s is not
-// one.
-func FSAOf(s string) string {
-	c := strings.ToUpper(strings.Join(strings.Fields(s), ""))
-	if len(c) >= 3 && isLetter(c[0]) && isDigit(c[1]) && isLetter(c[2]) {
-		return c[:3]
-	}
-	return ""
-}
-
-func isLetter(b byte) bool { return b >= 'A' && b <= 'Z' }
-func isDigit(b byte) bool  { return b >= '0' && b <= '9' }
+// FSAOf returns the FSA code of a postal code or FSA, spaces anywhere
+// ignored, or "" when s is not one.
+func FSAOf(s string) string { return o211.FSAOf(strings.Join(strings.Fields(s), "")) }
 
 // Point is a latitude and longitude in degrees.
 type Point struct {

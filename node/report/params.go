@@ -163,12 +163,12 @@ func (rq *request) parseFilters() error {
 	}
 	specs := []spec{
 		{"region", &f.Region, nil, o211.ValidRegionID, "a region id (lower-case letters, digits and hyphens)"},
-		{"fsa", &f.FSA, strings.ToUpper, validFSA, "a forward sortation area (A1A), or unknown"},
+		{"fsa", &f.FSA, strings.ToUpper, o211.ValidFSA, "a forward sortation area (A1A), or unknown"},
 		{"taxonomy", &f.Taxonomy, nil, validTerm, "a 211 taxonomy code of one term (BD-1800; no *)"},
 		{"reason", &f.Reason, nil, oneOf(o211.UnmetReasons), "one of " + joinValues(o211.UnmetReasons)},
 		{"channel", &f.Channel, nil, oneOf(o211.Channels), "one of " + joinValues(o211.Channels)},
 		{"age_band", &f.AgeBand, nil, oneOf(o211.AgeBands), "one of " + joinValues(o211.AgeBands) + ", or unknown"},
-		{"language", &f.Language, strings.ToLower, validLanguage, "an ISO 639 code of two or three letters, or unknown"},
+		{"language", &f.Language, strings.ToLower, o211.ValidLanguage, "an ISO 639 code of two or three letters, or unknown"},
 		{"emergency", &f.Emergency, nil, o211.ValidTag, "an emergency tag, or none"},
 	}
 	for _, sp := range specs {
@@ -203,22 +203,6 @@ func (rq *request) parseFilters() error {
 		rq.applied["met"] = []string{strconv.FormatBool(b)}
 	}
 	return nil
-}
-
-func validFSA(s string) bool {
-	return len(s) == 3 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= '0' && s[1] <= '9' && s[2] >= 'A' && s[2] <= 'Z'
-}
-
-func validLanguage(s string) bool {
-	if len(s) < 2 || len(s) > 3 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < 'a' || s[i] > 'z' {
-			return false
-		}
-	}
-	return true
 }
 
 func validTerm(s string) bool { return !strings.Contains(s, "*") && o211.ValidTaxonomyCode(s) }
