@@ -1,7 +1,6 @@
 package hub
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/hub/fsm"
-	"github.com/o211/o211/node/geo"
 	"github.com/o211/o211/node/report"
 )
 
@@ -25,9 +23,6 @@ type Reports struct {
 	r    *Replica
 	log  *slog.Logger
 	cube *report.Cube
-	// province, when set, answers the service-gap report's question of how
-	// many services of a kind lie near an FSA.
-	province *Province
 
 	// mu orders loads against events: an event at or below loadedAt is
 	// already in the cube.
@@ -42,7 +37,7 @@ type Reports struct {
 // report should count services (province may be nil); call Load once the
 // replica has started.
 func (r *Replica) ServeReports(province *Province) *Reports {
-	rp := &Reports{r: r, log: r.logger, cube: report.NewCube(), province: province}
+	rp := &Reports{r: r, log: r.logger, cube: report.NewCube()}
 	prevApply, prevRoutes := r.cfg.OnApply, r.cfg.Routes
 	r.cfg.OnApply = func(e fsm.Event) {
 		if prevApply != nil {
@@ -52,7 +47,7 @@ func (r *Replica) ServeReports(province *Province) *Reports {
 	}
 	cfg := report.Config{Cube: rp.cube, Scope: o211.ScopeProvince, Now: r.cfg.Now, Logger: r.logger}
 	if province != nil {
-		cfg.Services = rp.services
+		cfg.Services = report.SearchServices(province.Search)
 	}
 	r.metrics.reg.MustRegister(
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "o211_hub_report_contacts",
@@ -146,19 +141,4 @@ func (rp *Reports) onApply(e fsm.Event) {
 		}
 	}
 	rp.last = e.Index
-}
-
-// services counts the provincial directory's services of a kind within
-// radiusKm of an FSA's centroid, for the service-gap report.
-func (rp *Reports) services(ctx context.Context, code, fsa string, radiusKm float64) (int, error) {
-	f, ok := geo.LookupFSA(fsa)
-	if !ok {
-		return 0, o211.FieldErrorf("fsa", "%q is not an Ontario FSA", fsa)
-	}
-	res, err := rp.province.Search(ctx, o211.Query{Taxonomy: code, HasNear: true, Lat: f.Lat, Lon: f.Lon,
-		RadiusKm: radiusKm, PerPage: 1, Distinct: true})
-	if err != nil {
-		return 0, err
-	}
-	return res.Total, nil
 }
