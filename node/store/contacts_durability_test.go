@@ -1,12 +1,9 @@
 package store_test
 
 import (
-	"bufio"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -58,29 +55,7 @@ func contactCrashChild(path string) {
 // SIGKILL in the middle of group commits.
 func TestStore_AcknowledgedContactsSurviveKill(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "node.db")
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), contactCrashChildEnv+"="+path)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var acked []string
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "error") {
-			t.Fatal(line)
-		}
-		acked = append(acked, strings.TrimPrefix(line, "acked "))
-		if len(acked) >= 300 {
-			cmd.Process.Kill()
-			break
-		}
-	}
-	cmd.Wait()
+	acked := killChildAfter(t, contactCrashChildEnv, path, 300)
 	s, err := store.Open(path, store.Options{Region: "east"})
 	if err != nil {
 		t.Fatalf("reopen after SIGKILL: %v", err)

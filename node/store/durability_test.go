@@ -53,29 +53,8 @@ func crashChild(path string) {
 // killed with SIGKILL in the middle of writing.
 func TestStore_AcknowledgedWritesSurviveKill(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "node.db")
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), crashChildEnv+"="+path)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	acked := -1
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "error") {
-			t.Fatal(line)
-		}
-		acked, _ = strconv.Atoi(strings.TrimPrefix(line, "acked "))
-		if acked >= 40 {
-			cmd.Process.Kill()
-			break
-		}
-	}
-	cmd.Wait()
+	lines := killChildAfter(t, crashChildEnv, path, 41)
+	acked, _ := strconv.Atoi(lines[len(lines)-1])
 	s, err := store.Open(path, store.Options{Region: "east"})
 	if err != nil {
 		t.Fatalf("reopen after SIGKILL: %v", err)
@@ -106,4 +85,37 @@ func TestOpen_ErrSchemaVersion(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "schema version 99") {
 		t.Fatalf("got %v, want a schema version error", err)
 	}
+}
+
+// killChildAfter runs this test binary as a crash child (env set to path),
+// reads the "acked X" lines it prints, kills it with SIGKILL once it has
+// acknowledged want writes, and returns what followed "acked " on each.
+func killChildAfter(t *testing.T, env, path string, want int) []string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), env+"="+path)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	var acked []string
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "error") {
+			cmd.Process.Kill()
+			t.Fatal(line)
+		}
+		acked = append(acked, strings.TrimPrefix(line, "acked "))
+		if len(acked) >= want {
+			cmd.Process.Kill()
+			return acked
+		}
+	}
+	t.Fatalf("the crash child ended after %d acknowledgements: %v", len(acked), sc.Err())
+	return nil
 }
