@@ -18,14 +18,7 @@ import (
 // catch-up walks the change feed) leaves the search index as it was.
 func TestNode_Contacts(t *testing.T) {
 	dir := t.TempDir()
-	start := func() *Node {
-		n := New(Config{Region: "east", DataDir: dir, HTTPAddr: "127.0.0.1:0", Token: "tok", NoSync: true})
-		if err := n.Start(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	n := start()
+	n := mustStartNode(t, dir)
 	defer func() { n.Close() }()
 	if _, err := n.Directory().Write(context.Background(), foodBank(1, "Food bank"), store.WriteOptions{}); err != nil {
 		t.Fatal(err)
@@ -67,7 +60,7 @@ func TestNode_Contacts(t *testing.T) {
 	}
 
 	n.Close()
-	n = start()
+	n = mustStartNode(t, dir)
 	if n.Directory().IndexLen() != docs {
 		t.Fatalf("after restart the index has %d docs, want %d", n.Directory().IndexLen(), docs)
 	}

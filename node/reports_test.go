@@ -16,14 +16,7 @@ import (
 // and loads them again from its store after a restart.
 func TestNode_Reports(t *testing.T) {
 	dir := t.TempDir()
-	start := func() *Node {
-		n := New(Config{Region: "east", DataDir: dir, HTTPAddr: "127.0.0.1:0", Token: "tok", NoSync: true})
-		if err := n.Start(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	n := start()
+	n := mustStartNode(t, dir)
 	defer func() { n.Close() }()
 	const contacts = 25 // 15 by phone, 10 by chat, one in five with an unmet need
 	for i := 0; i < contacts; i++ {
@@ -79,11 +72,22 @@ func TestNode_Reports(t *testing.T) {
 		t.Errorf("/metrics lacks %s", want)
 	}
 	n.Close()
-	n = start()
+	n = mustStartNode(t, dir)
 	if got := n.Reports().Contacts(); got != contacts {
 		t.Fatalf("after a restart the region's reports hold %d contacts, want %d", got, contacts)
 	}
 	check(n)
+}
+
+// mustStartNode starts a lone node of region east on dir, with API token
+// "tok".
+func mustStartNode(tb testing.TB, dir string) *Node {
+	tb.Helper()
+	n := New(Config{Region: "east", DataDir: dir, HTTPAddr: "127.0.0.1:0", Token: "tok", NoSync: true})
+	if err := n.Start(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	return n
 }
 
 func getJSON(tb testing.TB, url string, v any) {
