@@ -41,17 +41,22 @@ func (r TableRow) MarshalJSON() ([]byte, error) {
 	}
 	b = append(b, key[:len(key)-1]...)
 	if len(r.Cells) > 0 {
-		b = append(b, `,"cells":[`...)
-		for i, c := range r.Cells {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = c.appendJSON(b)
-		}
-		b = append(b, ']')
+		b = appendCounts(append(b, `,"cells":`...), r.Cells)
 	}
 	b = r.Total.appendJSON(append(b, `,"total":`...))
 	return append(b, '}'), nil
+}
+
+// appendCounts appends cs as a JSON array.
+func appendCounts(b []byte, cs []Count) []byte {
+	b = append(b, '[')
+	for i, c := range cs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = c.appendJSON(b)
+	}
+	return append(b, ']')
 }
 
 // jsonAppender is an output that writes its own JSON, sparing encoding/json
@@ -93,14 +98,7 @@ func (r *NeedsReport) appendJSON(b []byte) ([]byte, error) {
 		b = append(b, ']')
 	}
 	if len(r.ColumnTotals) > 0 {
-		b = append(b, `,"column_totals":[`...)
-		for i, c := range r.ColumnTotals {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = c.appendJSON(b)
-		}
-		b = append(b, ']')
+		b = appendCounts(append(b, `,"column_totals":`...), r.ColumnTotals)
 	}
 	b = r.Total.appendJSON(append(b, `,"total":`...))
 	return append(b, '}', '\n'), nil
