@@ -25,21 +25,25 @@ type AuditEntry struct {
 	ContactID string `json:"contact_id"`
 	// Fields names the personal fields concerned (o211.PersonalFields).
 	Fields []string `json:"fields"`
-	// Path is the request path that returned them ("" for the purge).
+	// Path is the request path that returned them ("" for the purge), or
+	// what an account change changed.
 	Path string `json:"path,omitempty"`
+	// From is the client address of a sign-in.
+	From string `json:"from,omitempty"`
 }
 
 // AppendAudit appends entries to the audit log durably, in the next group
 // commit (shared with the contact writes and the other readers' entries).
 // Entries without a time get the commit's.
 //
-// Errors: EINVALID for an entry without contact id or actor, ErrClosed.
+// Errors: EINVALID for an entry without actor, or without contact id
+// (other than an account change or a sign-in), ErrClosed.
 func (s *Store) AppendAudit(ctx context.Context, entries ...AuditEntry) error {
 	if s.commit == nil {
 		return errReplicaContacts
 	}
 	for i := range entries {
-		if entries[i].ContactID == "" || entries[i].Actor == "" {
+		if (entries[i].ContactID == "" && !accountActions[entries[i].Action]) || entries[i].Actor == "" {
 			return o211.Errorf(o211.EINVALID, "an audit entry needs its contact id and actor")
 		}
 	}
@@ -76,6 +80,9 @@ func (g *groupTx) putAudit(e *AuditEntry) error {
 	}
 	if err := b.Put(key, append([]byte{codecV1}, data...)); err != nil {
 		return err
+	}
+	if e.ContactID == "" {
+		return nil // an account change or a sign-in
 	}
 	return g.tx.Bucket(bucketAuditContact).Put(append(append([]byte(e.ContactID), sep), key...), nil)
 }

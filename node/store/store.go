@@ -43,6 +43,11 @@
 //	audit_contact/
 //	  <contact id>|<time><n BE>  -> empty
 //
+// The audit log also records account changes and sign-ins (entries that
+// name no contact). The region's users, tokens and console sessions have
+// their own buckets, drawn in users.go and sessions.go: users/,
+// users_name/, tokens/, tokens_user/, sessions/, signins/.
+//
 // Deleted rows stay in rec/ as tombstones (Deleted, version+1, last data kept)
 // so that deletions replicate and so that what pointed at them can be found.
 package store
@@ -120,6 +125,8 @@ type Options struct {
 
 // Store is a bbolt-backed HSDS directory. It is safe for concurrent use.
 type Store struct {
+	sessionDB // console sessions and sign-in counters (sessions.go)
+
 	path   string
 	opts   Options
 	db     *bolt.DB
@@ -154,7 +161,7 @@ func Open(path string, opts Options) (*Store, error) {
 	} else if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	s.db = db
+	s.db, s.sessionDB = db, sessionDB{db}
 	if err := db.Update(s.init); err != nil {
 		db.Close()
 		return nil, err
@@ -212,7 +219,8 @@ func (s *Store) init(tx *bolt.Tx) error {
 	names := [][]byte{bucketRec, bucketRef, bucketChanges, bucketOutbox, bucketCounts}
 	if s.region != replicaMark { // added in place to files made before contacts: version 1 still
 		names = append(names, bucketContacts, bucketContactStart, bucketContactNav, bucketContactDue,
-			bucketContactKeep, bucketAudit, bucketAuditContact)
+			bucketContactKeep, bucketAudit, bucketAuditContact,
+			bucketUsers, bucketUserNames, bucketTokens, bucketTokensUser, bucketSessions, bucketSignIns)
 	}
 	for _, name := range names {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
