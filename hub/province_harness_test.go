@@ -396,7 +396,7 @@ func writeChanges(ctx context.Context, get func() *o211node.Node, region string,
 		if err != nil {
 			return written, err
 		}
-		_, err = nd.Directory().Write(ctx, cs, store.WriteOptions{SkipInvalid: true})
+		_, err = nd.Directory().Write(ctx, cs, o211.WriteOptions{SkipInvalid: true})
 		if err != nil {
 			if ctx.Err() != nil {
 				return written, ctx.Err()

@@ -42,7 +42,7 @@ func BenchmarkReplication_Drain(b *testing.B) {
 		for k := i; k < min(i+per, backlog); k++ {
 			cs = append(cs, orgChange("east", k, 0))
 		}
-		if _, err := nd.Directory().Write(ctx, cs, store.WriteOptions{}); err != nil {
+		if _, err := nd.Directory().Write(ctx, cs, o211.WriteOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -149,7 +149,7 @@ func BenchmarkReplication_SteadyLag(b *testing.B) {
 			cs = append(cs, orgChange("east", k, 0))
 			k++
 		}
-		if _, err := nd.Directory().Write(ctx, cs, store.WriteOptions{}); err != nil {
+		if _, err := nd.Directory().Write(ctx, cs, o211.WriteOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}

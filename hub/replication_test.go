@@ -16,7 +16,6 @@ import (
 
 	"github.com/o211/o211"
 	o211node "github.com/o211/o211/node"
-	"github.com/o211/o211/node/store"
 	"github.com/o211/o211/replication"
 	"github.com/o211/o211/replication/pki"
 )
@@ -216,7 +215,7 @@ func TestReplication_LinkCut(t *testing.T) {
 	}
 	ctx := context.Background()
 	// Both regions' directories reach the hub and every copy first.
-	if _, err := p.node("west").Directory().Write(ctx, foodBank("west", "Windsor food bank", 42.31, -83.03), store.WriteOptions{}); err != nil {
+	if _, err := p.node("west").Directory().Write(ctx, foodBank("west", "Windsor food bank", 42.31, -83.03), o211.WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range regions {

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/o211/o211"
-	"github.com/o211/o211/node/store"
 )
 
 // A node serves contacts under /api/v1/contacts: closing one hands its
@@ -20,7 +19,7 @@ func TestNode_Contacts(t *testing.T) {
 	dir := t.TempDir()
 	n := mustStartNode(t, dir)
 	defer func() { n.Close() }()
-	if _, err := n.Directory().Write(context.Background(), foodBank(1, "Food bank"), store.WriteOptions{}); err != nil {
+	if _, err := n.Directory().Write(context.Background(), foodBank(1, "Food bank"), o211.WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	var mu sync.Mutex

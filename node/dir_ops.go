@@ -12,7 +12,7 @@ import (
 // before returning: a search made after Write returns sees the change.
 // Errors are the store's (EINVALID with every problem, ECONFLICT,
 // ENOTFOUND).
-func (d *Directory) Write(ctx context.Context, changes []o211.Change, opt store.WriteOptions) (*store.WriteResult, error) {
+func (d *Directory) Write(ctx context.Context, changes []o211.Change, opt o211.WriteOptions) (*store.WriteResult, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	res, err := d.store.Write(ctx, changes, opt)

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/o211/o211"
-	"github.com/o211/o211/node/store"
 )
 
 func f64(v float64) *float64 { return &v }
@@ -46,7 +45,7 @@ func searchTotal(tb testing.TB, d *Directory, text string) int {
 
 func mustWriteDir(tb testing.TB, d *Directory, changes ...o211.Change) {
 	tb.Helper()
-	if _, err := d.Write(context.Background(), changes, store.WriteOptions{}); err != nil {
+	if _, err := d.Write(context.Background(), changes, o211.WriteOptions{}); err != nil {
 		tb.Fatal(err)
 	}
 }

@@ -50,7 +50,7 @@ func (d *testDirectory) Search(ctx context.Context, q o211.Query) (*o211.Results
 }
 
 // Write writes to the store and reindexes.
-func (d *testDirectory) Write(ctx context.Context, changes []o211.Change, opt store.WriteOptions) (*store.WriteResult, error) {
+func (d *testDirectory) Write(ctx context.Context, changes []o211.Change, opt o211.WriteOptions) (*store.WriteResult, error) {
 	res, err := d.st.Write(ctx, changes, opt)
 	if err != nil {
 		return res, err
@@ -86,7 +86,7 @@ func MustOpenDirectory(tb testing.TB, now ...func() time.Time) *testDirectory {
 	tb.Helper()
 	d := MustOpenEmptyDirectory(tb, now...)
 	changes := append(exampleRows(tb), ontarioRows()...)
-	if _, err := d.Write(context.Background(), changes, store.WriteOptions{}); err != nil {
+	if _, err := d.Write(context.Background(), changes, o211.WriteOptions{}); err != nil {
 		tb.Fatalf("loading the test directory: %v", err)
 	}
 	return d

@@ -38,7 +38,7 @@ type ProvincialSearcher interface {
 // Directory that also updates the search index).
 type Writer interface {
 	// Write applies changes in one transaction; see store.Store.Write.
-	Write(ctx context.Context, changes []o211.Change, opt store.WriteOptions) (*store.WriteResult, error)
+	Write(ctx context.Context, changes []o211.Change, opt o211.WriteOptions) (*store.WriteResult, error)
 }
 
 // Importer loads a file of directory records. The server writes the

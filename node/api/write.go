@@ -17,7 +17,6 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/node/directory"
-	"github.com/o211/o211/node/store"
 	"github.com/o211/o211/node/tabular"
 )
 
@@ -363,7 +362,7 @@ func (s *Server) replaceRecord(t Table) http.HandlerFunc {
 // put writes obj and returns it as stored, with the write's warnings.
 // Rejections of the row are unprocessable (422).
 func (s *Server) put(r *http.Request, obj o211.Object) (*o211.Record, []o211.Problem, error) {
-	res, err := s.cfg.Writer.Write(r.Context(), []o211.Change{o211.Upsert(obj)}, store.WriteOptions{})
+	res, err := s.cfg.Writer.Write(r.Context(), []o211.Change{o211.Upsert(obj)}, o211.WriteOptions{})
 	if err != nil {
 		if o211.ErrorCode(err) == o211.EINVALID {
 			err = unprocessable(err)
@@ -400,7 +399,7 @@ func (s *Server) deleteRecord(t Table) http.HandlerFunc {
 				return
 			}
 		}
-		if _, err := s.cfg.Writer.Write(r.Context(), []o211.Change{o211.Delete(t.Kind, id)}, store.WriteOptions{}); err != nil {
+		if _, err := s.cfg.Writer.Write(r.Context(), []o211.Change{o211.Delete(t.Kind, id)}, o211.WriteOptions{}); err != nil {
 			s.writeProblem(w, r, err)
 			return
 		}

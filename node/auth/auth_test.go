@@ -242,7 +242,7 @@ func TestSignIn_Lockout(t *testing.T) {
 	if _, err := f.signIn(t, "nobody", "whatever-pw"); !errors.Is(err, o211.ErrWrongCredentials) {
 		t.Fatalf("unknown user: %v", err)
 	}
-	page, err := f.st.Audit(store.AuditQuery{Limit: 100})
+	page, err := f.st.Audit(o211.AuditQuery{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

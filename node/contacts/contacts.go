@@ -30,9 +30,9 @@ type Store interface {
 	CreateContact(ctx context.Context, c *o211.Contact, opt store.ContactOptions) (*store.ContactResult, error)
 	UpdateContact(ctx context.Context, c *o211.Contact, opt store.ContactOptions) (*store.ContactResult, error)
 	Contact(id string) (*o211.Contact, error)
-	Contacts(q store.ContactQuery) (*store.ContactPage, error)
-	AppendAudit(ctx context.Context, entries ...store.AuditEntry) error
-	Audit(q store.AuditQuery) (*store.AuditPage, error)
+	Contacts(q o211.ContactQuery) (*o211.ContactPage, error)
+	AppendAudit(ctx context.Context, entries ...o211.AuditEntry) error
+	Audit(q o211.AuditQuery) (*o211.AuditPage, error)
 	PurgeContacts(ctx context.Context, cutoff time.Time, limit int) (*store.PurgeResult, error)
 }
 
@@ -115,7 +115,7 @@ type caller struct {
 func (s *Service) Create(ctx context.Context, c *o211.Contact, who caller) (*o211.Contact, error) {
 	c.Normalize()
 	res, err := s.cfg.Store.CreateContact(ctx, c, store.ContactOptions{Check: CheckDirectory,
-		Audit: &store.AuditEntry{Actor: who.actor, Action: "create", Path: who.path}})
+		Audit: &o211.AuditEntry{Actor: who.actor, Action: "create", Path: who.path}})
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +141,7 @@ func (s *Service) Get(ctx context.Context, id string, redacted bool, who caller)
 
 // List returns a page of contacts, after writing the audit entries of the
 // personal fields it returns (none when redacted).
-func (s *Service) List(ctx context.Context, q store.ContactQuery, redacted bool, who caller) (*store.ContactPage, error) {
+func (s *Service) List(ctx context.Context, q o211.ContactQuery, redacted bool, who caller) (*o211.ContactPage, error) {
 	page, err := s.cfg.Store.Contacts(q)
 	if err != nil {
 		return nil, err
@@ -161,10 +161,10 @@ func (s *Service) List(ctx context.Context, q store.ContactQuery, redacted bool,
 // audit appends, durably, an entry for each contact that holds personal
 // fields.
 func (s *Service) audit(ctx context.Context, who caller, action string, cs ...*o211.Contact) error {
-	var entries []store.AuditEntry
+	var entries []o211.AuditEntry
 	for _, c := range cs {
 		if f := c.PersonalHeld(); len(f) > 0 {
-			entries = append(entries, store.AuditEntry{Actor: who.actor, Action: action, ContactID: c.ID, Fields: f, Path: who.path})
+			entries = append(entries, o211.AuditEntry{Actor: who.actor, Action: action, ContactID: c.ID, Fields: f, Path: who.path})
 		}
 	}
 	if err := s.cfg.Store.AppendAudit(ctx, entries...); err != nil {
@@ -200,7 +200,7 @@ func (s *Service) Update(ctx context.Context, id string, ifVersion uint64, actio
 		c.ID, c.Version = id, cur.Version
 		c.Normalize()
 		res, err := s.cfg.Store.UpdateContact(ctx, c, store.ContactOptions{Check: CheckDirectory,
-			Audit: &store.AuditEntry{Actor: who.actor, Action: action, Path: who.path}})
+			Audit: &o211.AuditEntry{Actor: who.actor, Action: action, Path: who.path}})
 		if o211.ErrorCode(err) == o211.ECONFLICT && ifVersion == 0 && try < maxRetries {
 			if now, gerr := s.cfg.Store.Contact(id); gerr == nil && now.Version != cur.Version {
 				continue // changed in between: apply the change to the new version

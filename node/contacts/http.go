@@ -16,7 +16,6 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/node/api"
-	"github.com/o211/o211/node/store"
 )
 
 // The HTTP API, every route behind the node's API token:
@@ -64,8 +63,8 @@ type ContactList struct {
 
 // AuditList is the body of GET /api/v1/audit.
 type AuditList struct {
-	Entries    []store.AuditEntry `json:"entries"`
-	NextCursor string             `json:"next_cursor"`
+	Entries    []o211.AuditEntry `json:"entries"`
+	NextCursor string            `json:"next_cursor"`
 }
 
 func (s *Service) handleCreate(w http.ResponseWriter, r *http.Request) {
@@ -195,7 +194,7 @@ func (s *Service) update(w http.ResponseWriter, r *http.Request, action string, 
 }
 
 func (s *Service) handleAudit(w http.ResponseWriter, r *http.Request) {
-	q := store.AuditQuery{ContactID: r.URL.Query().Get("contact"), Cursor: r.URL.Query().Get("cursor")}
+	q := o211.AuditQuery{ContactID: r.URL.Query().Get("contact"), Cursor: r.URL.Query().Get("cursor")}
 	var err error
 	if q.From, err = timeParam(r, "from", false); err == nil {
 		if q.To, err = timeParam(r, "to", true); err == nil {
@@ -212,13 +211,13 @@ func (s *Service) handleAudit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if page.Entries == nil {
-		page.Entries = []store.AuditEntry{}
+		page.Entries = []o211.AuditEntry{}
 	}
 	writeJSON(w, http.StatusOK, AuditList{Entries: page.Entries, NextCursor: page.Next})
 }
 
 // listQuery reads the parameters of GET /api/v1/contacts.
-func listQuery(r *http.Request) (q store.ContactQuery, redacted bool, err error) {
+func listQuery(r *http.Request) (q o211.ContactQuery, redacted bool, err error) {
 	v := r.URL.Query()
 	q.Navigator, q.FollowUpDue, q.Cursor = v.Get("navigator"), v.Get("follow_up_due"), v.Get("cursor")
 	if q.FollowUpDue != "" {

@@ -56,7 +56,7 @@ func MustOpenNode(tb testing.TB, now func() time.Time) *testNode {
 		o211.Upsert(&o211.ServiceAtLocation{ID: "sal-1", ServiceID: "svc-1", LocationID: "loc-1"}),
 		o211.Upsert(&o211.Taxonomy{ID: "tax-local", Name: "Local", Description: "Local terms"}),
 		o211.Upsert(&o211.TaxonomyTerm{ID: "term-local", Code: "YZ-9999", Name: "Local need", Description: "x", TaxonomyID: "tax-local"}),
-	}, store.WriteOptions{})
+	}, o211.WriteOptions{})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func body(start time.Time) map[string]any {
 	}
 }
 
-func (n *testNode) audit(tb testing.TB, query string) []store.AuditEntry {
+func (n *testNode) audit(tb testing.TB, query string) []o211.AuditEntry {
 	tb.Helper()
 	var l contacts.AuditList
 	if err := json.Unmarshal(n.do(tb, "GET", "/api/v1/audit?"+query, nil).want(tb, 200).body, &l); err != nil {

@@ -70,7 +70,7 @@ func MustOpenDirectory(tb testing.TB) *store.Store {
 			tb.Fatal(err)
 		}
 	}
-	if _, err := s.Write(ctx, synthetic(), store.WriteOptions{}); err != nil {
+	if _, err := s.Write(ctx, synthetic(), o211.WriteOptions{}); err != nil {
 		tb.Fatal(err)
 	}
 	return s

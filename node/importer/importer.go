@@ -50,7 +50,7 @@ const (
 // Writer writes changes to a directory. *store.Store implements it; the
 // node wraps it so that its search index follows every write.
 type Writer interface {
-	Write(ctx context.Context, changes []o211.Change, opts store.WriteOptions) (*store.WriteResult, error)
+	Write(ctx context.Context, changes []o211.Change, opts o211.WriteOptions) (*store.WriteResult, error)
 }
 
 // Options control an import.

@@ -32,7 +32,7 @@ func (b *Batch) Write(ctx context.Context, w Writer, opts Options) (*Report, err
 		// makes the all-or-nothing write fail after its checks.
 		n := len(b.Changes)
 		dry := append(b.Changes[:n:n], o211.Upsert(&o211.Service{}))
-		res, err := w.Write(ctx, dry, store.WriteOptions{})
+		res, err := w.Write(ctx, dry, o211.WriteOptions{})
 		if res == nil || len(res.Rejected) == 0 {
 			if err == nil {
 				err = errors.New("importer: the store accepted a dry run") // cannot happen: see above
@@ -43,7 +43,7 @@ func (b *Batch) Write(ctx context.Context, w Writer, opts Options) (*Report, err
 		rep.Warnings = append(rep.Warnings, b.rejections(res.Warnings)...)
 		return b.fail(rep, problems)
 	}
-	res, err := w.Write(ctx, b.Changes, store.WriteOptions{SkipInvalid: opts.SkipInvalid, Progress: opts.progress(StageWrite)})
+	res, err := w.Write(ctx, b.Changes, o211.WriteOptions{SkipInvalid: opts.SkipInvalid, Progress: opts.progress(StageWrite)})
 	if err != nil {
 		if res != nil && len(res.Rejected) > 0 && !opts.SkipInvalid {
 			problems = append(problems, b.rejections(res.Rejected)...)

@@ -7,30 +7,11 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/o211/o211"
 )
-
-// AuditEntry records that someone was given, or erased, a contact's
-// personal fields.
-type AuditEntry struct {
-	Time time.Time `json:"time"`
-	// Actor is who: a navigator id, "api-token", "retention".
-	Actor string `json:"actor"`
-	// Action is what: "read", "create", "update", "close", "purge".
-	Action    string `json:"action"`
-	ContactID string `json:"contact_id"`
-	// Fields names the personal fields concerned (o211.PersonalFields).
-	Fields []string `json:"fields"`
-	// Path is the request path that returned them ("" for the purge), or
-	// what an account change changed.
-	Path string `json:"path,omitempty"`
-	// From is the client address of a sign-in.
-	From string `json:"from,omitempty"`
-}
 
 // AppendAudit appends entries to the audit log durably, in the next group
 // commit (shared with the contact writes and the other readers' entries).
@@ -38,7 +19,7 @@ type AuditEntry struct {
 //
 // Errors: EINVALID for an entry without actor, or without contact id
 // (other than an account change or a sign-in), ErrClosed.
-func (s *Store) AppendAudit(ctx context.Context, entries ...AuditEntry) error {
+func (s *Store) AppendAudit(ctx context.Context, entries ...o211.AuditEntry) error {
 	if s.commit == nil {
 		return errReplicaContacts
 	}
@@ -67,7 +48,7 @@ func (s *Store) AppendAudit(ctx context.Context, entries ...AuditEntry) error {
 }
 
 // putAudit writes e and its entry in the by-contact index.
-func (g *groupTx) putAudit(e *AuditEntry) error {
+func (g *groupTx) putAudit(e *o211.AuditEntry) error {
 	b := g.tx.Bucket(bucketAudit)
 	n, err := b.NextSequence()
 	if err != nil {
@@ -87,28 +68,10 @@ func (g *groupTx) putAudit(e *AuditEntry) error {
 	return g.tx.Bucket(bucketAuditContact).Put(append(append([]byte(e.ContactID), sep), key...), nil)
 }
 
-// AuditQuery selects audit entries.
-type AuditQuery struct {
-	// ContactID keeps the entries of one contact.
-	ContactID string
-	// From and To bound the time: From <= time < To (zero: open).
-	From, To time.Time
-	Cursor   string
-	// Limit is the page size (default 100, at most 1000).
-	Limit int
-}
-
-// AuditPage is a page of audit entries, oldest first.
-type AuditPage struct {
-	Entries []AuditEntry
-	// Next continues the listing; "" on the last page.
-	Next string
-}
-
 // Audit returns a page of the audit log.
 //
 // Errors: EINVALID for a cursor of another listing.
-func (s *Store) Audit(q AuditQuery) (*AuditPage, error) {
+func (s *Store) Audit(q o211.AuditQuery) (*o211.AuditPage, error) {
 	if q.Limit <= 0 {
 		q.Limit = 100
 	}
@@ -132,7 +95,7 @@ func (s *Store) Audit(q AuditQuery) (*AuditPage, error) {
 			from, after = k, k
 		}
 	}
-	page := &AuditPage{}
+	page := &o211.AuditPage{}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketAudit) == nil {
 			return errReplicaContacts
@@ -154,7 +117,7 @@ func (s *Store) Audit(q AuditQuery) (*AuditPage, error) {
 			if len(v) < 1 || v[0] != codecV1 {
 				return fmt.Errorf("%w: audit entry %x", errCorrupt, k)
 			}
-			var e AuditEntry
+			var e o211.AuditEntry
 			if err := json.Unmarshal(v[1:], &e); err != nil {
 				return fmt.Errorf("%w: audit entry %x: %v", errCorrupt, k, err)
 			}

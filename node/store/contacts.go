@@ -29,7 +29,7 @@ type ContactOptions struct {
 	// transaction if the contact as written holds personal fields (the
 	// response that returns it reads them). Actor, Action and Path are
 	// taken from it; the store sets Time, ContactID and Fields.
-	Audit *AuditEntry
+	Audit *o211.AuditEntry
 }
 
 // ContactResult is what a contact write did.
@@ -220,7 +220,7 @@ func clientFields(c *o211.Contact) *o211.Contact {
 
 // putContact stores c over old (nil if new) with its index entries, the
 // report record when c closes, and the audit entry.
-func (g *groupTx) putContact(old, c *o211.Contact, audit *AuditEntry) (*ContactResult, error) {
+func (g *groupTx) putContact(old, c *o211.Contact, audit *o211.AuditEntry) (*ContactResult, error) {
 	res := &ContactResult{Contact: c}
 	if c.Status == o211.ContactClosed && (old == nil || old.Status != o211.ContactClosed) {
 		at := g.now

@@ -10,48 +10,21 @@ import (
 	"github.com/o211/o211"
 )
 
-// ContactQuery selects contacts for Contacts. Every filter set must hold.
-type ContactQuery struct {
-	// From and To bound the start time: From <= start < To (zero: open).
-	From, To time.Time
-	// Navigator keeps the contacts of one navigator.
-	Navigator string
-	// FollowUpDue (YYYY-MM-DD) keeps the contacts whose follow-up is due on
-	// or before that day and has no outcome yet.
-	FollowUpDue string
-	// Status keeps the open or the closed contacts.
-	Status o211.ContactStatus
-	// Cursor continues a listing where the page that gave it ended.
-	Cursor string
-	// Limit is the page size (default 50, at most MaxContactPage).
-	Limit int
-}
-
-// MaxContactPage is the largest page Contacts returns.
-const MaxContactPage = 500
-
-// ContactPage is one page of contacts, with the cursor of the next.
-type ContactPage struct {
-	Contacts []*o211.Contact
-	// Next continues the listing; "" on the last page.
-	Next string
-}
-
 // Contacts returns a page of the contacts that q selects: by start time
 // (oldest first), or with FollowUpDue by due day (earliest first), or with
 // Navigator by that navigator's start times.
 //
 // Errors: EINVALID for a bad FollowUpDue or a cursor of another listing.
-func (s *Store) Contacts(q ContactQuery) (*ContactPage, error) {
+func (s *Store) Contacts(q o211.ContactQuery) (*o211.ContactPage, error) {
 	if q.Limit <= 0 {
 		q.Limit = 50
 	}
-	q.Limit = min(q.Limit, MaxContactPage)
-	ix, err := q.plan()
+	q.Limit = min(q.Limit, o211.MaxContactPage)
+	ix, err := planContacts(&q)
 	if err != nil {
 		return nil, err
 	}
-	page := &ContactPage{}
+	page := &o211.ContactPage{}
 	err = s.db.View(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketContacts) == nil {
 			return errReplicaContacts
@@ -67,7 +40,7 @@ func (s *Store) Contacts(q ContactQuery) (*ContactPage, error) {
 			ct, err := findContact(tx, string(id))
 			if err != nil {
 				return err
-			} else if ct == nil || !q.match(ct) {
+			} else if ct == nil || !matchContact(&q, ct) {
 				continue
 			}
 			if len(page.Contacts) == q.Limit {
@@ -94,7 +67,7 @@ type listPlan struct {
 	from, after, to []byte
 }
 
-func (q *ContactQuery) plan() (*listPlan, error) {
+func planContacts(q *o211.ContactQuery) (*listPlan, error) {
 	var p listPlan
 	switch {
 	case q.FollowUpDue != "":
@@ -132,8 +105,8 @@ func (q *ContactQuery) plan() (*listPlan, error) {
 	return &p, nil
 }
 
-// match applies the filters the index walked does not.
-func (q *ContactQuery) match(c *o211.Contact) bool {
+// matchContact applies the filters the index walked does not.
+func matchContact(q *o211.ContactQuery, c *o211.Contact) bool {
 	switch {
 	case q.Status != "" && c.Status != q.Status,
 		q.Navigator != "" && c.Navigator != q.Navigator,

@@ -212,7 +212,7 @@ func TestStore_Contacts(t *testing.T) {
 		}
 		ids = append(ids, mustCreate(t, s, c).Contact.ID)
 	}
-	all := func(t *testing.T, q store.ContactQuery) []string {
+	all := func(t *testing.T, q o211.ContactQuery) []string {
 		t.Helper()
 		var out []string
 		for pages := 0; ; pages++ {
@@ -243,16 +243,16 @@ func TestStore_Contacts(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name string
-		q    store.ContactQuery
+		q    o211.ContactQuery
 		want []string
 	}{
-		{"All", store.ContactQuery{Limit: 7}, ids},
-		{"Period", store.ContactQuery{From: day.Add(5 * time.Hour), To: day.Add(12 * time.Hour), Limit: 3},
+		{"All", o211.ContactQuery{Limit: 7}, ids},
+		{"Period", o211.ContactQuery{From: day.Add(5 * time.Hour), To: day.Add(12 * time.Hour), Limit: 3},
 			pick(func(i int) bool { return i >= 5 && i < 12 })},
-		{"Navigator", store.ContactQuery{Navigator: "nav-1", Limit: 4}, pick(func(i int) bool { return i%3 == 1 })},
-		{"NavigatorPeriod", store.ContactQuery{Navigator: "nav-1", From: day.Add(10 * time.Hour), Limit: 2},
+		{"Navigator", o211.ContactQuery{Navigator: "nav-1", Limit: 4}, pick(func(i int) bool { return i%3 == 1 })},
+		{"NavigatorPeriod", o211.ContactQuery{Navigator: "nav-1", From: day.Add(10 * time.Hour), Limit: 2},
 			pick(func(i int) bool { return i%3 == 1 && i >= 10 })},
-		{"Closed", store.ContactQuery{Status: o211.ContactClosed, Limit: 1}, pick(func(i int) bool { return i%10 == 0 })},
+		{"Closed", o211.ContactQuery{Status: o211.ContactClosed, Limit: 1}, pick(func(i int) bool { return i%10 == 0 })},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := all(t, tc.q); strings.Join(got, ",") != strings.Join(tc.want, ",") {
@@ -261,7 +261,7 @@ func TestStore_Contacts(t *testing.T) {
 		})
 	}
 	t.Run("FollowUpDue", func(t *testing.T) {
-		got := all(t, store.ContactQuery{FollowUpDue: day.AddDate(0, 0, 1).Format(time.DateOnly), Limit: 5})
+		got := all(t, o211.ContactQuery{FollowUpDue: day.AddDate(0, 0, 1).Format(time.DateOnly), Limit: 5})
 		want := pick(func(i int) bool { return i%5 <= 1 })
 		if len(got) != len(want) {
 			t.Fatalf("got %d due, want %d", len(got), len(want))
@@ -272,13 +272,13 @@ func TestStore_Contacts(t *testing.T) {
 		if _, err := s.UpdateContact(ctx, c, store.ContactOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		if got := all(t, store.ContactQuery{FollowUpDue: day.AddDate(0, 0, 1).Format(time.DateOnly), Limit: 5}); len(got) != len(want)-1 {
+		if got := all(t, o211.ContactQuery{FollowUpDue: day.AddDate(0, 0, 1).Format(time.DateOnly), Limit: 5}); len(got) != len(want)-1 {
 			t.Fatalf("after an outcome: got %d due, want %d", len(got), len(want)-1)
 		}
 	})
 	t.Run("ErrCursor", func(t *testing.T) {
-		p, _ := s.Contacts(store.ContactQuery{Limit: 2})
-		_, err := s.Contacts(store.ContactQuery{Navigator: "nav-1", Cursor: p.Next})
+		p, _ := s.Contacts(o211.ContactQuery{Limit: 2})
+		_, err := s.Contacts(o211.ContactQuery{Navigator: "nav-1", Cursor: p.Next})
 		if e, ok := err.(*o211.Error); !ok || e.Field != "cursor" {
 			t.Fatalf("got %v, want a cursor error", err)
 		}
@@ -346,7 +346,7 @@ func TestStore_Audit(t *testing.T) {
 	s := MustOpenStore(t)
 	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 	for i := 0; i < 12; i++ {
-		err := s.AppendAudit(ctx, store.AuditEntry{Time: t0.Add(time.Duration(i) * time.Minute), Actor: "nav-1",
+		err := s.AppendAudit(ctx, o211.AuditEntry{Time: t0.Add(time.Duration(i) * time.Minute), Actor: "nav-1",
 			Action: "read", ContactID: fmt.Sprintf("c-%d", i%3), Fields: []string{"notes"}, Path: "/api/v1/contacts/x"})
 		if err != nil {
 			t.Fatal(err)
@@ -354,12 +354,12 @@ func TestStore_Audit(t *testing.T) {
 	}
 	// The create's audit entry is written with it.
 	res, err := s.CreateContact(ctx, newContact("nav-1", t0), store.ContactOptions{
-		Audit: &store.AuditEntry{Actor: "nav-2", Action: "create", Path: "/api/v1/contacts"}})
+		Audit: &o211.AuditEntry{Actor: "nav-2", Action: "create", Path: "/api/v1/contacts"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	all := func(q store.AuditQuery) []store.AuditEntry {
-		var out []store.AuditEntry
+	all := func(q o211.AuditQuery) []o211.AuditEntry {
+		var out []o211.AuditEntry
 		for {
 			p, err := s.Audit(q)
 			if err != nil {
@@ -372,16 +372,16 @@ func TestStore_Audit(t *testing.T) {
 			q.Cursor = p.Next
 		}
 	}
-	if got := all(store.AuditQuery{Limit: 5}); len(got) != 13 {
+	if got := all(o211.AuditQuery{Limit: 5}); len(got) != 13 {
 		t.Fatalf("got %d entries, want 13", len(got))
 	}
-	if got := all(store.AuditQuery{ContactID: "c-1", Limit: 2}); len(got) != 4 || got[0].ContactID != "c-1" || !got[1].Time.After(got[0].Time) {
+	if got := all(o211.AuditQuery{ContactID: "c-1", Limit: 2}); len(got) != 4 || got[0].ContactID != "c-1" || !got[1].Time.After(got[0].Time) {
 		t.Fatalf("by contact: got %+v", got)
 	}
-	if got := all(store.AuditQuery{ContactID: "c-1", From: t0.Add(4 * time.Minute), To: t0.Add(10 * time.Minute)}); len(got) != 2 {
+	if got := all(o211.AuditQuery{ContactID: "c-1", From: t0.Add(4 * time.Minute), To: t0.Add(10 * time.Minute)}); len(got) != 2 {
 		t.Fatalf("by contact and period: got %d, want 2 (minutes 4 and 7)", len(got))
 	}
-	got := all(store.AuditQuery{ContactID: res.Contact.ID})
+	got := all(o211.AuditQuery{ContactID: res.Contact.ID})
 	if len(got) != 1 || got[0].Actor != "nav-2" || strings.Join(got[0].Fields, ",") != strings.Join(res.Contact.PersonalHeld(), ",") {
 		t.Fatalf("create's audit entry: got %+v", got)
 	}
@@ -432,7 +432,7 @@ func TestStore_PurgeContacts(t *testing.T) {
 		if _, err := s.UpdateContact(ctx, c, store.ContactOptions{}); o211.ErrorCode(err) != o211.ECONFLICT {
 			t.Fatalf("update of a purged contact: got %v, want ECONFLICT", err)
 		}
-		a, _ := s.Audit(store.AuditQuery{ContactID: id})
+		a, _ := s.Audit(o211.AuditQuery{ContactID: id})
 		if len(a.Entries) != 1 || a.Entries[0].Actor != "retention" || a.Entries[0].Action != "purge" {
 			t.Fatalf("purge audit of %s: %+v", id, a.Entries)
 		}

@@ -41,7 +41,7 @@ func crashChild(path string) {
 		os.Exit(1)
 	}
 	for n := 0; ; n++ {
-		if _, err := s.Write(context.Background(), smallDirectory(n), store.WriteOptions{}); err != nil {
+		if _, err := s.Write(context.Background(), smallDirectory(n), o211.WriteOptions{}); err != nil {
 			fmt.Println("error", err)
 			os.Exit(1)
 		}

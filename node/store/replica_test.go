@@ -75,7 +75,7 @@ func TestStore_Apply(t *testing.T) {
 		}
 	})
 	t.Run("ErrWrite", func(t *testing.T) {
-		_, err := s.Write(ctx, smallDirectory(1), store.WriteOptions{})
+		_, err := s.Write(ctx, smallDirectory(1), o211.WriteOptions{})
 		if o211.ErrorCode(err) != o211.EFORBIDDEN {
 			t.Fatalf("got %v, want EFORBIDDEN", err)
 		}

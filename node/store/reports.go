@@ -63,7 +63,7 @@ func (s *Store) PurgeContacts(ctx context.Context, cutoff time.Time, limit int) 
 					return err
 				}
 				if len(held) > 0 {
-					if err := g.putAudit(&AuditEntry{Time: g.now, Actor: "retention", Action: "purge",
+					if err := g.putAudit(&o211.AuditEntry{Time: g.now, Actor: "retention", Action: "purge",
 						ContactID: c.ID, Fields: held}); err != nil {
 						return err
 					}

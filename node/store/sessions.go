@@ -26,7 +26,7 @@ import (
 // A regional store writes sign-in events to its audit log; a sessions
 // file has its own:
 //
-//	signin_log/<time><n BE>          -> codec(1) JSON of AuditEntry
+//	signin_log/<time><n BE>          -> codec(1) JSON of o211.AuditEntry
 var (
 	bucketSessions = []byte("sessions")
 	bucketSignIns  = []byte("signins")
@@ -123,12 +123,12 @@ func (d sessionDB) PutSignInState(_ context.Context, userID string, st o211.Sign
 }
 
 // signInAudit is the audit entry of a sign-in event.
-func signInAudit(e auth.SignInEvent) AuditEntry {
+func signInAudit(e auth.SignInEvent) o211.AuditEntry {
 	actor := e.Username
 	if e.UserID != "" {
 		actor = e.Username + " (" + e.UserID + ")"
 	}
-	return AuditEntry{Time: e.Time, Actor: actor, Action: e.Action, From: e.From}
+	return o211.AuditEntry{Time: e.Time, Actor: actor, Action: e.Action, From: e.From}
 }
 
 // AuditSignIn appends a sign-in event to the region's audit log.
@@ -209,12 +209,12 @@ func (f *SessionFile) AuditSignIn(_ context.Context, e auth.SignInEvent) error {
 }
 
 // SignInLog returns the last n entries of the sign-in log, newest first.
-func (f *SessionFile) SignInLog(n int) ([]AuditEntry, error) {
-	var out []AuditEntry
+func (f *SessionFile) SignInLog(n int) ([]o211.AuditEntry, error) {
+	var out []o211.AuditEntry
 	err := f.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketSignLog).Cursor()
 		for k, _ := c.Last(); k != nil && len(out) < n; k, _ = c.Prev() {
-			var e AuditEntry
+			var e o211.AuditEntry
 			if _, err := getJSON(tx, bucketSignLog, k, &e); err != nil {
 				return err
 			}

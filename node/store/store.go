@@ -39,7 +39,7 @@
 //	contacts_retain/
 //	  <end, or start>|<id>       -> empty, until the personal fields are purged
 //	audit/
-//	  <time><n BE>               -> codec(1) JSON of AuditEntry (n: the bucket's sequence)
+//	  <time><n BE>               -> codec(1) JSON of o211.AuditEntry (n: the bucket's sequence)
 //	audit_contact/
 //	  <contact id>|<time><n BE>  -> empty
 //

@@ -12,15 +12,6 @@ import (
 	"github.com/o211/o211"
 )
 
-// WriteOptions control a Write.
-type WriteOptions struct {
-	// SkipInvalid writes the valid changes and reports the others in
-	// WriteResult.Rejected. Without it a Write is all or nothing.
-	SkipInvalid bool
-	// Progress, when set, is called as changes are applied.
-	Progress func(done, total int)
-}
-
 // Rejection is a change that was not written, and why.
 type Rejection struct {
 	Index  int       `json:"index"` // position in the changes given to Write
@@ -53,7 +44,7 @@ type WriteResult struct {
 //
 // Without SkipInvalid, any invalid change fails the whole write with an
 // EINVALID *o211.Error listing every problem, and nothing is written.
-func (s *Store) Write(ctx context.Context, changes []o211.Change, opt WriteOptions) (*WriteResult, error) {
+func (s *Store) Write(ctx context.Context, changes []o211.Change, opt o211.WriteOptions) (*WriteResult, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

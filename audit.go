@@ -1,0 +1,39 @@
+package o211
+
+import "time"
+
+// AuditEntry records that someone was given, or erased, a contact's
+// personal fields.
+type AuditEntry struct {
+	Time time.Time `json:"time"`
+	// Actor is who: a navigator id, "api-token", "retention".
+	Actor string `json:"actor"`
+	// Action is what: "read", "create", "update", "close", "purge".
+	Action    string `json:"action"`
+	ContactID string `json:"contact_id"`
+	// Fields names the personal fields concerned (PersonalFields).
+	Fields []string `json:"fields"`
+	// Path is the request path that returned them ("" for the purge), or
+	// what an account change changed.
+	Path string `json:"path,omitempty"`
+	// From is the client address of a sign-in.
+	From string `json:"from,omitempty"`
+}
+
+// AuditQuery selects audit entries.
+type AuditQuery struct {
+	// ContactID keeps the entries of one contact.
+	ContactID string
+	// From and To bound the time: From <= time < To (zero: open).
+	From, To time.Time
+	Cursor   string
+	// Limit is the page size (default 100, at most 1000).
+	Limit int
+}
+
+// AuditPage is a page of audit entries, oldest first.
+type AuditPage struct {
+	Entries []AuditEntry
+	// Next continues the listing; "" on the last page.
+	Next string
+}
