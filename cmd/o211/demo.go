@@ -14,8 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/o211/o211/cmd/o211/internal/gen"
 	"github.com/o211/o211/node"
-	"github.com/o211/o211/node/gen"
 	"github.com/o211/o211/node/geo"
 	"github.com/o211/o211/node/importer"
 	"github.com/o211/o211/replication/pki"

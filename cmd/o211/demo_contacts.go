@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/cmd/o211/internal/gen"
 	"github.com/o211/o211/node"
-	"github.com/o211/o211/node/gen"
 )
 
 // demoContactDays is how many days of contacts the demo loads, ending

@@ -6,7 +6,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/o211/o211/node/gen"
+	"github.com/o211/o211/cmd/o211/internal/gen"
 )
 
 func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error {

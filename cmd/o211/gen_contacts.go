@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/o211/o211"
-	"github.com/o211/o211/node/gen"
+	"github.com/o211/o211/cmd/o211/internal/gen"
 	"github.com/o211/o211/node/importer"
 )
 

@@ -3,7 +3,6 @@ package fsm_test
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,8 +11,6 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/hub/fsm"
-	"github.com/o211/o211/node/gen"
-	"github.com/o211/o211/node/report"
 )
 
 // BenchmarkFSM_IngestBatch measures applying batches of 100 records of
@@ -46,72 +43,4 @@ func BenchmarkFSM_IngestBatch(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*size)/b.Elapsed().Seconds(), "records/s")
-}
-
-// BenchmarkFSM_IngestReports applies a year of a province's generated
-// contacts, as report records in batches of 500 from their regions, and
-// reports the rate, the state file's size and the rows of the aggregate
-// table.
-//
-//	go test -run '^$' -bench IngestReports -benchtime 1x ./hub/fsm
-func BenchmarkFSM_IngestReports(b *testing.B) {
-	days := 365
-	if testing.Short() {
-		days = 30
-	}
-	for i := 0; i < b.N; i++ {
-		path := filepath.Join(b.TempDir(), "state.db")
-		f, err := fsm.Open(fsm.Options{Path: path, NoSync: true})
-		if err != nil {
-			b.Fatal(err)
-		}
-		l := &logs{tb: b}
-		pending := map[string][]*o211.Record{}
-		seq := map[string]uint64{}
-		flush := func(region string) {
-			recs := pending[region]
-			if seq[region] == 0 {
-				registerRegion(b, f, l, region)
-			}
-			from := seq[region] + 1
-			seq[region] += uint64(len(recs))
-			resp := f.Apply(l.next(fsm.CmdIngestBatch, t0, &fsm.IngestBatch{Region: region, FromSeq: from, ToSeq: seq[region], Records: recs})).(*fsm.Response)
-			if resp.Err != nil {
-				b.Fatal(resp.Err)
-			}
-			pending[region] = nil
-		}
-		n := 0
-		b.StartTimer()
-		err = gen.GenerateContacts(gen.ContactsConfig{Seed: 1, Start: gen.DefaultNow, Days: days}, func(c *o211.Contact) error {
-			n++
-			rep := o211.Anonymise(c, fmt.Sprintf("r-%d", n))
-			data, _ := json.Marshal(rep)
-			pending[c.Region] = append(pending[c.Region], &o211.Record{Kind: o211.KindReport, ID: rep.ID, Region: c.Region, Version: 1, Modified: t0, Data: data})
-			if len(pending[c.Region]) == 500 {
-				flush(c.Region)
-			}
-			return nil
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		for r := range pending {
-			if len(pending[r]) > 0 {
-				flush(r)
-			}
-		}
-		b.StopTimer()
-		rows := map[byte]int{}
-		f.View(func(s *fsm.State) error {
-			return s.Aggregates(0, func(typ byte, _ report.Cell, _ uint64) error { rows[typ]++; return nil })
-		})
-		f.Close()
-		st, _ := os.Stat(path)
-		b.ReportMetric(float64(n), "reports")
-		b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "reports/s")
-		b.ReportMetric(float64(st.Size())/1e6, "state-MB")
-		b.ReportMetric(float64(rows[fsm.CellContact]), "contact-rows")
-		b.ReportMetric(float64(rows[fsm.CellNeed]), "need-rows")
-	}
 }

@@ -1,6 +1,6 @@
 //go:build unix
 
-package importer_test
+package main
 
 import (
 	"context"
@@ -9,10 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/o211/o211/node/gen"
+	"github.com/o211/o211/cmd/o211/internal/gen"
 	"github.com/o211/o211/node/importer"
 	"github.com/o211/o211/node/store"
 )
+
+// The benchmarks of the importer over a generated province live here
+// because the generator is internal to the binary.
 
 // writeLargeDatapackage writes the generated directory of a province of n
 // services as a datapackage and returns its number of rows.
@@ -32,6 +35,8 @@ func writeLargeDatapackage(tb testing.TB, dir string, n int) int {
 // BenchmarkImport_Datapackage60k imports the generated datapackage of a
 // 60,000-service province (package gen; about 800,000 rows) into an empty
 // store. Target: 30 s on two cores.
+//
+//	go test -run '^$' -bench Import_Datapackage60k -benchtime 1x ./cmd/o211
 func BenchmarkImport_Datapackage60k(b *testing.B) {
 	dir := b.TempDir()
 	rows := writeLargeDatapackage(b, dir, 60000)

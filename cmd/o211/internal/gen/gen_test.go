@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/o211/o211"
-	"github.com/o211/o211/node/gen"
+	"github.com/o211/o211/cmd/o211/internal/gen"
 	"github.com/o211/o211/node/geo"
 	"github.com/o211/o211/node/taxonomy"
 )
@@ -311,7 +311,7 @@ func TestGenerate_Taxonomy(t *testing.T) {
 // sample ("BD-5000.1470*YB-8000").
 func sampleCombos(tb testing.TB) []string {
 	tb.Helper()
-	f, err := os.Open(filepath.Join("..", "..", "..", "shared", "data", "211ontario-sample.csv"))
+	f, err := os.Open(filepath.Join("..", "..", "..", "..", "testdata", "211ontario-sample.csv"))
 	if err != nil {
 		tb.Fatal(err)
 	}
