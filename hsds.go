@@ -1,7 +1,7 @@
 package o211
 
 // HSDS 3.0 record types, one per table of the standard. Field names and JSON
-// tags follow ../shared/hsds/schema exactly. Foreign keys are plain ids; the
+// tags follow testdata/hsds/schema exactly. Foreign keys are plain ids; the
 // nested arrays are filled only when a record is served "full" and are never
 // stored (the store keeps each table's rows flat, as the tabular format does).
 //

@@ -14,7 +14,7 @@ import (
 // The columns of every table are exactly the official HSDS 3.0 CSV headers.
 func TestColumns_MatchOfficialHeaders(t *testing.T) {
 	for _, ki := range o211.Kinds() {
-		f, err := os.Open(filepath.Join("..", "..", "..", "shared", "hsds", "examples", "csv", ki.Table+".csv"))
+		f, err := os.Open(filepath.Join("..", "..", "testdata", "hsds", "examples", "csv", ki.Table+".csv"))
 		if err != nil {
 			t.Fatalf("%s: %v", ki.Kind, err)
 		}

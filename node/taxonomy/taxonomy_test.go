@@ -17,7 +17,7 @@ import (
 // Ontario sample, the names the tax_name column gives it.
 func sampleNames(tb testing.TB) map[string]map[string]bool {
 	tb.Helper()
-	f, err := os.Open(filepath.Join("..", "..", "..", "shared", "data", "211ontario-sample.csv"))
+	f, err := os.Open(filepath.Join("..", "..", "testdata", "211ontario-sample.csv"))
 	if err != nil {
 		tb.Fatal(err)
 	}

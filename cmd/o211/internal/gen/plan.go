@@ -7,7 +7,7 @@ import (
 )
 
 // sampleCodes are the taxonomy codes of 211 Ontario's export sample
-// (shared/data/211ontario-sample.csv, column tax_code), each combination
+// (testdata/211ontario-sample.csv, column tax_code), each combination
 // once, and a code of the one category the sample lacks (N). The plan
 // spreads one service of each over the province, so every code appears as
 // soon as there are as many services as codes.
