@@ -10,6 +10,7 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/node/directory"
+	"github.com/o211/o211/node/params"
 )
 
 // HSDS API (testdata/hsds/schema/openapi.json): list endpoints are paged
@@ -89,12 +90,12 @@ type paging struct {
 	ndjson        bool
 }
 
-// paging reads page, per_page and format.
-func (p *params) paging(defPerPage, maxPerPage int) paging {
+// pagingOf reads page, per_page and format.
+func pagingOf(p *params.Reader, defPerPage, maxPerPage int) paging {
 	return paging{
-		page:    p.integer("page", 1, 1, 1<<30),
-		perPage: p.integer("per_page", defPerPage, 1, maxPerPage),
-		ndjson:  p.oneOf("format", "json", "json", "ndjson") == "ndjson",
+		page:    p.Int("page", 1, 1, 1<<30),
+		perPage: p.Int("per_page", defPerPage, 1, maxPerPage),
+		ndjson:  p.OneOf("format", "json", "json", "ndjson") == "ndjson",
 	}
 }
 

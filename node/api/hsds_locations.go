@@ -8,6 +8,7 @@ import (
 	"github.com/o211/o211"
 	"github.com/o211/o211/node/directory"
 	"github.com/o211/o211/node/geo"
+	"github.com/o211/o211/node/params"
 )
 
 // MaxProximity is the largest proximity accepted, in metres.
@@ -26,27 +27,27 @@ type salFilters struct {
 }
 
 // parseSALFilters reads the filters of GET /hsds/service_at_locations.
-func parseSALFilters(p *params) salFilters {
+func parseSALFilters(p *params.Reader) salFilters {
 	f := salFilters{
-		search:         p.str("search", 500),
-		taxonomyTermID: p.id("taxonomy_term_id"),
-		taxonomyID:     p.id("taxonomy_id"),
-		organizationID: p.id("organization_id"),
-		modifiedAfter:  p.instant("modified_after"),
-		full:           p.boolean("full"),
+		search:         p.Str("search", 500),
+		taxonomyTermID: p.ID("taxonomy_term_id"),
+		taxonomyID:     p.ID("taxonomy_id"),
+		organizationID: p.ID("organization_id"),
+		modifiedAfter:  p.Instant("modified_after"),
+		full:           p.Bool("full", false),
 	}
-	if pc := p.str("postcode", 16); pc != "" {
+	if pc := p.Str("postcode", 16); pc != "" {
 		if pt, reason := postcodePoint(pc); reason != "" {
-			p.fail("postcode", reason)
+			p.Fail("postcode", reason)
 		} else {
 			f.near = &pt
 		}
 	}
-	if v, ok := p.number("proximity", 0, MaxProximity); ok {
+	if v, ok := p.Number("proximity", 0, MaxProximity); ok {
 		if v <= 0 {
-			p.fail("proximity", "must be a distance in metres above 0")
-		} else if p.q.Get("postcode") == "" {
-			p.fail("proximity", "needs a postcode to measure from")
+			p.Fail("proximity", "must be a distance in metres above 0")
+		} else if p.Get("postcode") == "" {
+			p.Fail("proximity", "needs a postcode to measure from")
 		}
 		f.proximity = v
 	}
@@ -79,10 +80,10 @@ func postcodePoint(v string) (geo.Point, string) {
 // (nearest first when a postcode is given); proximity keeps those within
 // that many metres of the postcode's centroid.
 func (s *Server) listServiceAtLocations(w http.ResponseWriter, r *http.Request) {
-	p := newParams(r)
+	p := params.New(r)
 	f := parseSALFilters(p)
-	pg := p.paging(DefaultPerPage, MaxPerPage)
-	if err := p.err(); err != nil {
+	pg := pagingOf(p, DefaultPerPage, MaxPerPage)
+	if err := p.Err(); err != nil {
 		s.writeProblem(w, r, err)
 		return
 	}

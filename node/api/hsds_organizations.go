@@ -5,6 +5,7 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/node/directory"
+	"github.com/o211/o211/node/params"
 )
 
 // listOrganizations answers GET /hsds/organizations: organizations in list
@@ -12,12 +13,12 @@ import (
 // full_service=true (which implies full) nests the services in full.
 // search matches the words of the organization's names and description.
 func (s *Server) listOrganizations(w http.ResponseWriter, r *http.Request) {
-	p := newParams(r)
-	match := newTextMatcher(p.str("search", 500))
-	fullService := p.boolean("full_service")
-	full := p.boolean("full") || fullService
-	pg := p.paging(DefaultPerPage, MaxPerPage)
-	if err := p.err(); err != nil {
+	p := params.New(r)
+	match := newTextMatcher(p.Str("search", 500))
+	fullService := p.Bool("full_service", false)
+	full := p.Bool("full", false) || fullService
+	pg := pagingOf(p, DefaultPerPage, MaxPerPage)
+	if err := p.Err(); err != nil {
 		s.writeProblem(w, r, err)
 		return
 	}
@@ -46,9 +47,9 @@ func (s *Server) listOrganizations(w http.ResponseWriter, r *http.Request) {
 // getOrganization answers GET /hsds/organizations/{id}: the organization
 // in full, its services in list form or, with full_service=true, in full.
 func (s *Server) getOrganization(w http.ResponseWriter, r *http.Request) {
-	p := newParams(r)
-	fullService := p.boolean("full_service")
-	if err := p.err(); err != nil {
+	p := params.New(r)
+	fullService := p.Bool("full_service", false)
+	if err := p.Err(); err != nil {
 		s.writeProblem(w, r, err)
 		return
 	}

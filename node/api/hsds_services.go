@@ -6,6 +6,7 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/node/directory"
+	"github.com/o211/o211/node/params"
 )
 
 // MinimalService is a service as minimal=true lists it: its id and when it
@@ -32,25 +33,25 @@ type serviceFilters struct {
 // their organization and program), full=true in full, minimal=true as
 // MinimalService.
 func (s *Server) listServices(w http.ResponseWriter, r *http.Request) {
-	p := newParams(r)
+	p := params.New(r)
 	f := serviceFilters{
-		search:         p.str("search", 500),
-		taxonomyTermID: p.id("taxonomy_term_id"),
-		taxonomyID:     p.id("taxonomy_id"),
-		organizationID: p.id("organization_id"),
-		modifiedAfter:  p.instant("modified_after"),
-		minimal:        p.boolean("minimal"),
-		full:           p.boolean("full"),
+		search:         p.Str("search", 500),
+		taxonomyTermID: p.ID("taxonomy_term_id"),
+		taxonomyID:     p.ID("taxonomy_id"),
+		organizationID: p.ID("organization_id"),
+		modifiedAfter:  p.Instant("modified_after"),
+		minimal:        p.Bool("minimal", false),
+		full:           p.Bool("full", false),
 	}
 	def, max := DefaultPerPage, MaxPerPage
 	if f.minimal {
 		def, max = DefaultMinimalPerPage, MaxMinimalPerPage
 	}
-	pg := p.paging(def, max)
+	pg := pagingOf(p, def, max)
 	if f.minimal && f.full {
-		p.fail("minimal", "cannot be combined with full=true")
+		p.Fail("minimal", "cannot be combined with full=true")
 	}
-	if err := p.err(); err != nil {
+	if err := p.Err(); err != nil {
 		s.writeProblem(w, r, err)
 		return
 	}

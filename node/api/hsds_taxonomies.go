@@ -5,15 +5,16 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/node/directory"
+	"github.com/o211/o211/node/params"
 )
 
 // listTaxonomies answers GET /hsds/taxonomies; search matches the words of
 // a taxonomy's name and description.
 func (s *Server) listTaxonomies(w http.ResponseWriter, r *http.Request) {
-	p := newParams(r)
-	match := newTextMatcher(p.str("search", 500))
-	pg := p.paging(DefaultPerPage, MaxPerPage)
-	if err := p.err(); err != nil {
+	p := params.New(r)
+	match := newTextMatcher(p.Str("search", 500))
+	pg := pagingOf(p, DefaultPerPage, MaxPerPage)
+	if err := p.Err(); err != nil {
 		s.writeProblem(w, r, err)
 		return
 	}
@@ -49,13 +50,13 @@ func (s *Server) getTaxonomy(w http.ResponseWriter, r *http.Request) {
 // or under a parent; top_only keeps the terms without a parent; search
 // matches the words of a term's code, name and description.
 func (s *Server) listTaxonomyTerms(w http.ResponseWriter, r *http.Request) {
-	p := newParams(r)
-	match := newTextMatcher(p.str("search", 500))
-	taxonomyID := p.id("taxonomy_id")
-	parentID := p.id("parent_id")
-	topOnly := p.boolean("top_only")
-	pg := p.paging(DefaultPerPage, MaxPerPage)
-	if err := p.err(); err != nil {
+	p := params.New(r)
+	match := newTextMatcher(p.Str("search", 500))
+	taxonomyID := p.ID("taxonomy_id")
+	parentID := p.ID("parent_id")
+	topOnly := p.Bool("top_only", false)
+	pg := pagingOf(p, DefaultPerPage, MaxPerPage)
+	if err := p.Err(); err != nil {
 		s.writeProblem(w, r, err)
 		return
 	}

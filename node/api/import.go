@@ -19,6 +19,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/node/params"
 )
 
 // Import formats accepted by POST /api/v1/import.
@@ -43,13 +44,13 @@ func (s *Server) routesImport(r chi.Router) {
 // one part per CSV file; for 211ontario the export file. Any format may
 // also come zipped or as multipart parts.
 func (s *Server) importHandler(w http.ResponseWriter, r *http.Request) {
-	p := newParams(r)
-	format := p.oneOf("format", "", FormatHSDSJSON, FormatHSDSCSV, Format211Ontario)
-	if format == "" && p.err() == nil {
-		p.fail("format", "is required: "+FormatHSDSJSON+", "+FormatHSDSCSV+" or "+Format211Ontario)
+	p := params.New(r)
+	format := p.OneOf("format", "", FormatHSDSJSON, FormatHSDSCSV, Format211Ontario)
+	if format == "" && p.Err() == nil {
+		p.Fail("format", "is required: "+FormatHSDSJSON+", "+FormatHSDSCSV+" or "+Format211Ontario)
 	}
-	skip := p.boolean("skip_invalid")
-	if err := p.err(); err != nil {
+	skip := p.Bool("skip_invalid", false)
+	if err := p.Err(); err != nil {
 		s.writeProblem(w, r, err)
 		return
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/node/geo"
+	"github.com/o211/o211/node/params"
 )
 
 // Limits of GET /api/v1/search.
@@ -31,51 +32,51 @@ type searchRequest struct {
 }
 
 // parseSearch reads the parameters of GET /api/v1/search (DESIGN.md).
-func (s *Server) parseSearch(p *params) searchRequest {
+func (s *Server) parseSearch(p *params.Reader) searchRequest {
 	var sr searchRequest
 	q := &sr.q
-	q.Text = p.str("q", 500)
-	if near := p.str("near", 64); near != "" {
+	q.Text = p.Str("q", 500)
+	if near := p.Str("near", 64); near != "" {
 		pt, err := geo.ParseNear(near)
 		if err != nil {
-			p.fail("near", strings.TrimPrefix(o211.ErrorMessage(err), "near "))
+			p.Fail("near", strings.TrimPrefix(o211.ErrorMessage(err), "near "))
 		} else {
 			q.HasNear, q.Lat, q.Lon = true, pt.Lat, pt.Lon
 		}
 	}
-	if km, ok := p.number("radius_km", 0, MaxRadiusKm); ok {
+	if km, ok := p.Number("radius_km", 0, MaxRadiusKm); ok {
 		switch {
 		case km <= 0:
-			p.fail("radius_km", "must be a distance in kilometres above 0")
-		case p.q.Get("near") == "":
-			p.fail("radius_km", "needs near (a postal code, FSA or latitude,longitude) to measure from")
+			p.Fail("radius_km", "must be a distance in kilometres above 0")
+		case p.Get("near") == "":
+			p.Fail("radius_km", "needs near (a postal code, FSA or latitude,longitude) to measure from")
 		default:
 			q.RadiusKm = km
 		}
 	}
-	q.Taxonomy = p.str("taxonomy", 128)
-	q.OpenAt = p.instant("open_at")
-	if p.boolean("open_now") {
+	q.Taxonomy = p.Str("taxonomy", 128)
+	q.OpenAt = p.Instant("open_at")
+	if p.Bool("open_now", false) {
 		if !q.OpenAt.IsZero() {
-			p.fail("open_now", "cannot be combined with open_at")
+			p.Fail("open_now", "cannot be combined with open_at")
 		}
 		q.OpenAt = s.cfg.Now().In(o211.Toronto())
 	}
-	q.Language = p.str("language", 64)
-	if age, ok := p.number("age", 0, 150); ok {
+	q.Language = p.Str("language", 64)
+	if age, ok := p.Number("age", 0, 150); ok {
 		q.Age = &age
 	}
-	sr.scope = p.oneOf("scope", o211.ScopeRegion, o211.ScopeRegion, o211.ScopeProvince)
-	q.Page = p.integer("page", 1, 1, 1<<20)
-	q.PerPage = p.integer("per_page", DefaultSearchPerPage, 1, MaxSearchPerPage)
+	sr.scope = p.OneOf("scope", o211.ScopeRegion, o211.ScopeRegion, o211.ScopeProvince)
+	q.Page = p.Int("page", 1, 1, 1<<20)
+	q.PerPage = p.Int("per_page", DefaultSearchPerPage, 1, MaxSearchPerPage)
 	return sr
 }
 
 // searchHandler answers GET /api/v1/search with a page of o211.Results.
 func (s *Server) searchHandler(w http.ResponseWriter, r *http.Request) {
-	p := newParams(r)
+	p := params.New(r)
 	sr := s.parseSearch(p)
-	if err := p.err(); err != nil {
+	if err := p.Err(); err != nil {
 		s.writeProblem(w, r, err)
 		return
 	}

@@ -116,7 +116,7 @@ func TestCube_ConcurrentAdd(t *testing.T) {
 					return
 				}
 				if i%100 == 0 {
-					cube.run(&query{From: 20454, To: 20600, By: []group{{Dim: dimRegion}}})
+					cube.run(&query{From: 20454, To: 20600, By: []Group{{Dim: DimRegion}}})
 				}
 			}
 		}(w)
@@ -132,7 +132,7 @@ func TestCube_ConcurrentAdd(t *testing.T) {
 	if got := cube.Needs(); got != wantNeeds {
 		t.Fatalf("Needs() = %d, want %d", got, wantNeeds)
 	}
-	res := cube.run(&query{From: 20000, To: 21000, By: []group{{Dim: dimMonth}}})
+	res := cube.run(&query{From: 20000, To: 21000, By: []Group{{Dim: DimMonth}}})
 	if res.Total != wantNeeds {
 		t.Fatalf("needs over all days = %d, want %d", res.Total, wantNeeds)
 	}
@@ -162,7 +162,7 @@ func TestCube_Query(t *testing.T) {
 	from, to := int32(20470), int32(20520)
 	for level := 1; level <= 5; level++ {
 		t.Run(fmt.Sprintf("Level%d", level), func(t *testing.T) {
-			res := cube.run(&query{From: from, To: to, By: []group{{Dim: dimTaxonomy, Level: level}, {Dim: dimMet}}})
+			res := cube.run(&query{From: from, To: to, By: []Group{{Dim: DimTaxonomy, Level: level}, {Dim: DimMet}}})
 			want := map[string]int64{}
 			for _, r := range reports {
 				d, _ := DayNumber(r.Day)
@@ -192,7 +192,7 @@ func TestCube_Query(t *testing.T) {
 			}
 			// A roll-up equals the sum of its children one level down.
 			if level < 5 {
-				down := cube.run(&query{From: from, To: to, By: []group{{Dim: dimTaxonomy, Level: level + 1}}})
+				down := cube.run(&query{From: from, To: to, By: []Group{{Dim: DimTaxonomy, Level: level + 1}}})
 				sums := map[string]int64{}
 				for i, code := range down.Axes[0].Keys {
 					anc := o211.TaxonomyAncestors(code)
@@ -212,10 +212,10 @@ func TestCube_Query(t *testing.T) {
 	}
 	t.Run("Filters", func(t *testing.T) {
 		yes := false
-		q := &query{From: from, To: to, Filters: filters{Region: []string{"east", "north"}, Taxonomy: []string{"BD", "RP-1400"},
+		q := &query{From: from, To: to, Filters: Filters{Region: []string{"east", "north"}, Taxonomy: []string{"BD", "RP-1400"},
 			Met: &yes, Reason: []string{string(o211.ReasonNotEligible)}, Channel: []string{"phone", "text"},
 			FSA: []string{"K1A", "P7B", ""}, Language: []string{"fr"}},
-			By: []group{{Dim: dimWeek}, {Dim: dimFSA}}}
+			By: []Group{{Dim: DimWeek}, {Dim: DimFSA}}}
 		res := cube.run(q)
 		var want int64
 		wantBy := map[string]int64{}
@@ -253,7 +253,7 @@ func TestCube_Query(t *testing.T) {
 		}
 	})
 	t.Run("UnknownFilterValue", func(t *testing.T) {
-		res := cube.run(&query{From: from, To: to, Filters: filters{Region: []string{"south-west"}}, By: []group{{Dim: dimRegion}}})
+		res := cube.run(&query{From: from, To: to, Filters: Filters{Region: []string{"south-west"}}, By: []Group{{Dim: DimRegion}}})
 		if res.Total != 0 || len(res.Axes[0].Keys) != 0 {
 			t.Fatalf("got %d needs in %v, want none", res.Total, res.Axes[0].Keys)
 		}

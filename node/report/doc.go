@@ -49,6 +49,14 @@
 //
 // # Reports
 //
+// Each report is a function of a cube and a typed query that returns a
+// table: Needs (NeedsQuery), Unmet (UnmetQuery), Top (TopQuery), Emerging
+// (EmergingQuery) and Gaps (GapsQuery). Every query embeds Query: the
+// period as day numbers, the Filters, the language of names and Exact.
+// Routes serves them over HTTP: its handlers only read the parameters
+// (with node/params, the reader the search API uses too), call the
+// function and encode its answer.
+//
 // Every report takes the period (from, to: YYYY-MM-DD, inclusive; default
 // the twelve months ending today in Toronto), filters on every dimension
 // (region, fsa, taxonomy with descendants, met, reason, channel, age_band,

@@ -62,40 +62,77 @@ type EmergingRow struct {
 const emergingMethod = "exact conditional binomial test of this week's count against the baseline's, " +
 	"exposure = all needs in each period; one-sided (rise); Benjamini-Hochberg q-values"
 
-func (s *server) emerging(rq *request) (output, error) {
-	level, err := rq.level(3)
-	if err != nil {
+// EmergingQuery asks which needs rose in a week against the weeks before
+// it. Query.From and Query.To are ignored: the report covers the baseline
+// weeks and the week.
+type EmergingQuery struct {
+	Query
+	Week          int32   // day number of the week's first day
+	BaselineWeeks int     // from 1 to 104
+	Level         int     // taxonomy level, from 1 to MaxLevel
+	MinCount      int     // the fewest needs in the week that flag a code
+	Alpha         float64 // flag below this q-value (0 < alpha <= 0.5)
+	Limit         int     // at most this many rows; 0: all
+}
+
+// Emerging tests each code at q.Level for a rise in q.Week against the
+// baseline weeks (see EmergingReport), protected unless q.Exact. It
+// returns an EINVALID error naming the parameter at fault when q cannot be
+// answered.
+func Emerging(c *Cube, q EmergingQuery) (*EmergingReport, error) {
+	if err := checkLevel("level", q.Level); err != nil {
 		return nil, err
 	}
-	weeks, err := rq.intParam("baseline", 8, 1, 104)
-	if err != nil {
-		return nil, err
+	if q.BaselineWeeks < 1 || q.BaselineWeeks > 104 {
+		return nil, o211.FieldErrorf("baseline", "%d is not a whole number of weeks from 1 to 104", q.BaselineWeeks)
 	}
-	minCount, err := rq.intParam("min_count", Threshold, 1, 1<<30)
-	if err != nil {
-		return nil, err
+	if !(q.Alpha > 0 && q.Alpha <= 0.5) {
+		return nil, o211.FieldErrorf("alpha", "%g is not a level from 0 to 0.5", q.Alpha)
 	}
-	alpha, err := rq.floatParam("alpha", 0.05, 1e-12, 0.5)
-	if err != nil {
-		return nil, err
-	}
-	limit, err := rq.intParam("limit", 0, 0, 10000)
-	if err != nil {
-		return nil, err
-	}
-	start := rq.today - 7 // the last seven complete days
-	if v := rq.q.Get("week"); v != "" {
-		if start, err = DayNumber(v); err != nil {
-			return nil, o211.FieldErrorf("week", "%q is not a day of the form YYYY-MM-DD", v)
+	start := q.Week
+	end, bFrom := start+6, start-7*int32(q.BaselineWeeks)
+	q.From, q.To = bFrom, end
+	g := []Group{{Dim: DimTaxonomy, Level: q.Level}}
+	wk := c.run(&query{From: start, To: end, Filters: q.Filters, By: g})
+	base := c.run(&query{From: bFrom, To: start - 1, Filters: q.Filters, By: g})
+	codes, t := emergingTable(wk, base)
+	m := q.mask(t)
+	nw, nb := wk.Total, base.Total
+	out := &EmergingReport{Meta: q.meta("emerging"), Level: q.Level, BaselineWeeks: q.BaselineWeeks, Alpha: q.Alpha,
+		MinCount: q.MinCount, Method: emergingMethod,
+		Week:      Period{DayString(start), DayString(end)},
+		Baseline:  Period{DayString(bFrom), DayString(start - 1)},
+		WeekNeeds: count(nw, m.Cols[0]), BaselineNeeds: count(nb, m.Cols[1])}
+	out.Suppression.add(m)
+	R := len(codes)
+	p := make([]float64, R)
+	for i := range codes {
+		x, y := t.Cells[2*i], t.Cells[2*i+1]
+		p[i] = 1
+		if nw > 0 && nb > 0 {
+			p[i] = binomialUpper(x, x+y, float64(nw)/float64(nw+nb))
 		}
 	}
-	end, bFrom := start+6, start-7*int32(weeks)
-	rq.from, rq.to = bFrom, end
+	qv := benjaminiHochberg(p)
+	out.Tested = R
+	rows := make([]EmergingRow, R)
+	for i, code := range codes {
+		rows[i] = out.row(t.Cells[2*i], t.Cells[2*i+1], nw, nb, p[i], qv[i], m.Cells[2*i], m.Cells[2*i+1])
+		rows[i].Key = Key{Key: code, Label: label(DimTaxonomy, code, q.Lang)}
+		if rows[i].Flagged {
+			out.Flagged++
+		}
+	}
+	out.Rows = sortEmerging(rows, p, t)
+	if q.Limit > 0 && len(out.Rows) > q.Limit {
+		out.Rows = out.Rows[:q.Limit]
+	}
+	return out, nil
+}
 
-	g := []group{{Dim: dimTaxonomy, Level: level}}
-	wk := s.cfg.Cube.run(&query{From: start, To: end, Filters: rq.f, By: g})
-	base := s.cfg.Cube.run(&query{From: bFrom, To: start - 1, Filters: rq.f, By: g})
-	// One list of codes over both periods.
+// emergingTable returns the codes counted in either period, sorted, and
+// the table of their counts: this week, then the baseline.
+func emergingTable(wk, base *result) ([]string, *table) {
 	idx := map[string]int{}
 	var codes []string
 	for _, r := range []*result{wk, base} {
@@ -117,47 +154,31 @@ func (s *server) emerging(rq *request) (output, error) {
 			t.Cells[2*idx[k]+c] = r.Counts[i]
 		}
 	}
-	m := rq.mask(t)
-	nw, nb := wk.Total, base.Total
-	out := &EmergingReport{Level: level, BaselineWeeks: weeks, Alpha: alpha, MinCount: minCount, Method: emergingMethod,
-		Week:      Period{DayString(start), DayString(end)},
-		Baseline:  Period{DayString(bFrom), DayString(start - 1)},
-		WeekNeeds: count(nw, m.Cols[0]), BaselineNeeds: count(nb, m.Cols[1])}
-	out.Suppression.add(m)
+	return codes, t
+}
 
-	p := make([]float64, R)
-	for i := range codes {
-		x, y := t.Cells[2*i], t.Cells[2*i+1]
-		p[i] = 1
-		if nw > 0 && nb > 0 {
-			p[i] = binomialUpper(x, x+y, float64(nw)/float64(nw+nb))
-		}
+// row returns the row of a code counted x times this week and y in the
+// baseline; figures that would give back a suppressed count stay null.
+func (out *EmergingReport) row(x, y, nw, nb int64, p, q float64, supX, supY bool) EmergingRow {
+	row := EmergingRow{Count: count(x, supX), Baseline: count(y, supY)}
+	expected := 0.0
+	if nb > 0 {
+		expected = float64(y) * float64(nw) / float64(nb)
 	}
-	q := benjaminiHochberg(p)
-	out.Tested = R
-	rows := make([]EmergingRow, R)
-	for i, code := range codes {
-		x, y := t.Cells[2*i], t.Cells[2*i+1]
-		row := EmergingRow{Key: Key{Key: code, Label: label(dimTaxonomy, code, rq.lang)},
-			Count: count(x, m.Cells[2*i]), Baseline: count(y, m.Cells[2*i+1])}
-		expected := 0.0
-		if nb > 0 {
-			expected = float64(y) * float64(nw) / float64(nb)
+	row.Flagged = q < out.Alpha && x >= int64(out.MinCount) && float64(x) > expected && nw > 0 && nb > 0
+	if !row.Count.Suppressed && !row.Baseline.Suppressed && !out.WeekNeeds.Suppressed && !out.BaselineNeeds.Suppressed {
+		row.Expected = round4(expected)
+		if y > 0 && nw > 0 {
+			row.RateRatio = round4((float64(x) / float64(nw)) / (float64(y) / float64(nb)))
 		}
-		row.Flagged = q[i] < alpha && x >= int64(minCount) && float64(x) > expected && nw > 0 && nb > 0
-		if row.Flagged {
-			out.Flagged++
-		}
-		if !row.Count.Suppressed && !row.Baseline.Suppressed && !out.WeekNeeds.Suppressed && !out.BaselineNeeds.Suppressed {
-			row.Expected = round4(expected)
-			if y > 0 && nw > 0 {
-				row.RateRatio = round4((float64(x) / float64(nw)) / (float64(y) / float64(nb)))
-			}
-			row.PValue, row.QValue = sig(p[i]), sig(q[i])
-		}
-		rows[i] = row
+		row.PValue, row.QValue = sig(p), sig(q)
 	}
-	order := make([]int, R)
+	return row
+}
+
+// sortEmerging orders rows flagged first, then by p-value, then by count.
+func sortEmerging(rows []EmergingRow, p []float64, t *table) []EmergingRow {
+	order := make([]int, len(rows))
 	for i := range order {
 		order[i] = i
 	}
@@ -171,13 +192,11 @@ func (s *server) emerging(rq *request) (output, error) {
 		}
 		return t.Cells[2*i] > t.Cells[2*j]
 	})
+	var out []EmergingRow
 	for _, i := range order {
-		out.Rows = append(out.Rows, rows[i])
+		out = append(out, rows[i])
 	}
-	if limit > 0 && len(out.Rows) > limit {
-		out.Rows = out.Rows[:limit]
-	}
-	return out, nil
+	return out
 }
 
 func round4(x float64) *float64 {

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"context"
 	"encoding/csv"
 	"sort"
 	"strconv"
@@ -49,61 +50,88 @@ type GapsRow struct {
 // maxGapCandidates bounds the pairs whose services one request counts.
 const maxGapCandidates = 1000
 
-func (s *server) gaps(rq *request) (output, error) {
-	if s.cfg.Services == nil {
+// GapsQuery asks for service gaps: FSAs where a need at Level is often
+// unmet and few services of that kind lie near. It takes no met or reason
+// filter: the report compares unmet needs with all needs.
+type GapsQuery struct {
+	Query
+	Level       int     // taxonomy level, from 1 to MaxLevel
+	RadiusKm    float64 // from 0.1 to 500
+	MinUnmet    int     // at least 1
+	MinRate     float64 // from 0 to 1
+	MaxServices int     // at least 0
+	Limit       int     // from 1 to 500
+}
+
+// gapCand is a pair (FSA, code) whose unmet needs qualify it as a gap,
+// before its services are counted.
+type gapCand struct {
+	fsa         geo.FSA
+	code        string
+	met, unmet  int64
+	rate        float64
+	services    int
+	severityVal float64
+}
+
+// Gaps returns the service gaps of q (see GapsReport), counting services
+// with services, protected unless q.Exact. It returns an ENOTIMPLEMENTED
+// error when services is nil, an EINVALID error naming the parameter at
+// fault when q cannot be answered, and the error of services.
+func Gaps(ctx context.Context, c *Cube, services Services, q GapsQuery) (*GapsReport, error) {
+	if services == nil {
 		return nil, o211.Errorf(o211.ENOTIMPLEMENTED, "The service gaps report needs the directory's services, which this server does not count.")
 	}
-	for _, p := range []string{"met", "reason"} {
-		if rq.q.Has(p) {
+	if err := q.check(); err != nil {
+		return nil, err
+	}
+	for i, set := range []bool{q.Filters.Met != nil, q.Filters.Reason != nil} {
+		if set {
+			p := []string{"met", "reason"}[i]
 			return nil, o211.FieldErrorf(p, "the gaps report compares unmet needs with all needs; leave %s out", p)
 		}
 	}
-	out := &GapsReport{}
-	var err error
-	if out.Level, err = rq.level(3); err != nil {
+	if err := checkLevel("level", q.Level); err != nil {
 		return nil, err
 	}
-	if out.RadiusKm, err = rq.floatParam("radius_km", 10, 0.1, 500); err != nil {
-		return nil, err
-	}
-	if out.MinUnmet, err = rq.intParam("min_unmet", Threshold, 1, 1<<30); err != nil {
-		return nil, err
-	}
-	if out.MinRate, err = rq.floatParam("min_rate", 0.2, 0, 1); err != nil {
-		return nil, err
-	}
-	if out.MaxServices, err = rq.intParam("max_services", 2, 0, 1<<20); err != nil {
-		return nil, err
-	}
-	limit, err := rq.intParam("limit", 50, 1, 500)
-	if err != nil {
-		return nil, err
-	}
-	res := s.cfg.Cube.run(&query{From: rq.from, To: rq.to, Filters: rq.f,
-		By: []group{{Dim: dimFSA}, {Dim: dimTaxonomy, Level: out.Level}, {Dim: dimMet}}})
-	metPos, unmetPos := -1, -1
-	for j, k := range res.Axes[2].Keys {
-		if k == "true" {
-			metPos = j
-		} else {
-			unmetPos = j
+	out := &GapsReport{Meta: q.meta("gaps"), Level: q.Level, RadiusKm: q.RadiusKm, MinUnmet: q.MinUnmet,
+		MinRate: q.MinRate, MaxServices: q.MaxServices}
+	cands := gapCandidates(c, &q)
+	out.Candidates = len(cands)
+	var gaps []gapCand
+	for _, g := range cands {
+		n, err := services(ctx, g.code, g.fsa.Code, q.RadiusKm)
+		if err != nil {
+			return nil, err
 		}
+		if n > q.MaxServices {
+			continue
+		}
+		g.services = n
+		g.severityVal = float64(g.unmet) * g.rate / float64(1+n)
+		gaps = append(gaps, g)
 	}
+	sort.SliceStable(gaps, func(a, b int) bool { return gaps[a].severityVal > gaps[b].severityVal })
+	if len(gaps) > q.Limit {
+		gaps = gaps[:q.Limit]
+	}
+	out.fill(&q.Query, gaps)
+	return out, nil
+}
+
+// gapCandidates returns the pairs (FSA, code) whose unmet needs qualify,
+// most unmet first, at most maxGapCandidates.
+func gapCandidates(c *Cube, q *GapsQuery) []gapCand {
+	res := c.run(&query{From: q.From, To: q.To, Filters: q.Filters,
+		By: []Group{{Dim: DimFSA}, {Dim: DimTaxonomy, Level: q.Level}, {Dim: DimMet}}})
+	metPos, unmetPos := metColumns(res.Axes[2])
 	at := func(i, c, j int) int64 {
 		if j < 0 {
 			return 0
 		}
 		return res.at(i, c, j)
 	}
-	type cand struct {
-		fsa         geo.FSA
-		code        string
-		met, unmet  int64
-		rate        float64
-		services    int
-		severityVal float64
-	}
-	var cands []cand
+	var cands []gapCand
 	for i, f := range res.Axes[0].Keys {
 		g, ok := geo.LookupFSA(f)
 		if f == "" || !ok {
@@ -111,10 +139,10 @@ func (s *server) gaps(rq *request) (output, error) {
 		}
 		for c, code := range res.Axes[1].Keys {
 			met, unmet := at(i, c, metPos), at(i, c, unmetPos)
-			if unmet < int64(out.MinUnmet) || float64(unmet) < out.MinRate*float64(met+unmet) {
+			if unmet < int64(q.MinUnmet) || float64(unmet) < q.MinRate*float64(met+unmet) {
 				continue
 			}
-			cands = append(cands, cand{fsa: g, code: code, met: met, unmet: unmet, rate: float64(unmet) / float64(met+unmet)})
+			cands = append(cands, gapCand{fsa: g, code: code, met: met, unmet: unmet, rate: float64(unmet) / float64(met+unmet)})
 		}
 	}
 	sort.SliceStable(cands, func(a, b int) bool {
@@ -126,36 +154,23 @@ func (s *server) gaps(rq *request) (output, error) {
 	if len(cands) > maxGapCandidates {
 		cands = cands[:maxGapCandidates]
 	}
-	out.Candidates = len(cands)
-	var gaps []cand
-	for _, c := range cands {
-		n, err := s.cfg.Services(rq.r.Context(), c.code, c.fsa.Code, out.RadiusKm)
-		if err != nil {
-			return nil, err
-		}
-		if n > out.MaxServices {
-			continue
-		}
-		c.services = n
-		c.severityVal = float64(c.unmet) * c.rate / float64(1+n)
-		gaps = append(gaps, c)
-	}
-	sort.SliceStable(gaps, func(a, b int) bool { return gaps[a].severityVal > gaps[b].severityVal })
-	if len(gaps) > limit {
-		gaps = gaps[:limit]
-	}
-	// Each row shows needs and unmet, so its met needs follow: a table of
-	// [met, unmet] with row totals, suppressed as such.
+	return cands
+}
+
+// fill protects the gaps' counts and fills the rows. Each row shows needs
+// and unmet, so its met needs follow: a table of [met, unmet] with row
+// totals, suppressed as such.
+func (out *GapsReport) fill(q *Query, gaps []gapCand) {
 	t := &table{R: len(gaps), C: 2, Cells: make([]int64, 2*len(gaps)), RowTotals: true}
 	for i, g := range gaps {
 		t.Cells[2*i], t.Cells[2*i+1] = g.met, g.unmet
 	}
-	m := rq.mask(t)
+	m := q.mask(t)
 	out.Suppression.add(m)
 	for i, g := range gaps {
 		region, _ := geo.RegionByID(g.fsa.Region)
 		row := GapsRow{FSA: g.fsa.Code, Place: g.fsa.Place, Region: g.fsa.Region, RegionName: region.Name,
-			Code: g.code, Name: label(dimTaxonomy, g.code, rq.lang), Services: g.services,
+			Code: g.code, Name: label(DimTaxonomy, g.code, q.Lang), Services: g.services,
 			Needs: count(g.met+g.unmet, m.Rows[i]), Unmet: count(g.unmet, m.Cells[2*i+1])}
 		row.UnmetRate = rate(row.Unmet, row.Needs)
 		if row.UnmetRate != nil {
@@ -163,7 +178,6 @@ func (s *server) gaps(rq *request) (output, error) {
 		}
 		out.Rows = append(out.Rows, row)
 	}
-	return out, nil
 }
 
 func (o *GapsReport) writeCSV(w *csv.Writer) {

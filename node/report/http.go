@@ -74,8 +74,8 @@ type output interface {
 	meta() *Meta
 }
 
-// serve adapts a report function to an HTTP handler: it answers errors as
-// problems and output as JSON or CSV.
+// serve adapts a report handler to an HTTP handler: it parses the common
+// parameters, answers errors as problems and output as JSON or CSV.
 func (s *server) serve(name string, fn func(*request) (output, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		rq, err := s.parse(r, name)
@@ -89,12 +89,8 @@ func (s *server) serve(name string, fn func(*request) (output, error)) http.Hand
 			return
 		}
 		m := out.meta()
-		m.Report, m.Scope, m.Filters = name, s.cfg.Scope, rq.applied
+		m.Scope, m.Filters = s.cfg.Scope, rq.applied
 		m.GeneratedAt = rq.now.UTC().Truncate(time.Second)
-		m.Suppression.Applied, m.Suppression.Threshold = rq.suppress, Threshold
-		if m.From == "" {
-			m.From, m.To = DayString(rq.from), DayString(rq.to)
-		}
 		var buf bytes.Buffer
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Add("Vary", "Accept")
@@ -105,16 +101,7 @@ func (s *server) serve(name string, fn func(*request) (output, error)) http.Hand
 			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 			w.Header().Set("Content-Disposition", `attachment; filename="`+name+"-"+m.From+"-"+m.To+`.csv"`)
 		} else {
-			var err error
-			if a, ok := out.(jsonAppender); ok {
-				var b []byte
-				if b, err = a.appendJSON(nil); err == nil {
-					buf.Write(b)
-				}
-			} else {
-				err = json.NewEncoder(&buf).Encode(out)
-			}
-			if err != nil {
+			if err := encodeJSON(&buf, out); err != nil {
 				s.writeProblem(w, r, err)
 				return
 			}
@@ -122,6 +109,85 @@ func (s *server) serve(name string, fn func(*request) (output, error)) http.Hand
 		}
 		_, _ = w.Write(buf.Bytes())
 	}
+}
+
+// encodeJSON writes out as JSON, through its own appender when it has one.
+func encodeJSON(buf *bytes.Buffer, out output) error {
+	if a, ok := out.(jsonAppender); ok {
+		b, err := a.appendJSON(nil)
+		buf.Write(b)
+		return err
+	}
+	return json.NewEncoder(buf).Encode(out)
+}
+
+// The handlers read each report's own parameters into its typed query,
+// call the report and return it.
+
+func (s *server) needs(rq *request) (output, error) {
+	q := NeedsQuery{Query: rq.query}
+	measure := rq.p.OneOf("measure", "needs", "needs", "contacts")
+	q.Contacts = measure == "contacts"
+	def := []string{"category"}
+	if q.Contacts {
+		def = []string{"region"}
+	}
+	q.By = rq.dims("by", def, 2, rq.level(2))
+	if err := rq.p.Err(); err != nil {
+		return nil, err
+	}
+	return Needs(s.cfg.Cube, q)
+}
+
+func (s *server) unmet(rq *request) (output, error) {
+	q := UnmetQuery{Query: rq.query}
+	by := rq.dims("by", []string{"region"}, 1, rq.level(2))
+	if err := rq.p.Err(); err != nil {
+		return nil, err
+	}
+	q.By = by[0]
+	return Unmet(s.cfg.Cube, q)
+}
+
+func (s *server) top(rq *request) (output, error) {
+	q := TopQuery{Query: rq.query, Level: rq.level(3), N: rq.p.Int("n", 10, 1, 100)}
+	if err := rq.p.Err(); err != nil {
+		return nil, err
+	}
+	return Top(s.cfg.Cube, q)
+}
+
+func (s *server) emerging(rq *request) (output, error) {
+	q := EmergingQuery{Query: rq.query, Level: rq.level(3), BaselineWeeks: rq.p.Int("baseline", 8, 1, 104),
+		MinCount: rq.p.Int("min_count", Threshold, 1, 1<<30), Limit: rq.p.Int("limit", 0, 0, 10000),
+		Week: rq.today - 7} // the last seven complete days
+	q.Alpha = 0.05
+	if a, ok := rq.p.Number("alpha", 1e-12, 0.5); ok {
+		q.Alpha = a
+	}
+	if t, ok := rq.p.Date("week"); ok {
+		q.Week = dayOf(t, time.UTC)
+	}
+	if err := rq.p.Err(); err != nil {
+		return nil, err
+	}
+	return Emerging(s.cfg.Cube, q)
+}
+
+func (s *server) gaps(rq *request) (output, error) {
+	q := GapsQuery{Query: rq.query, Level: rq.level(3), MinUnmet: rq.p.Int("min_unmet", Threshold, 1, 1<<30),
+		MaxServices: rq.p.Int("max_services", 2, 0, 1<<20), Limit: rq.p.Int("limit", 50, 1, 500),
+		RadiusKm: 10, MinRate: 0.2}
+	if v, ok := rq.p.Number("radius_km", 0.1, 500); ok {
+		q.RadiusKm = v
+	}
+	if v, ok := rq.p.Number("min_rate", 0, 1); ok {
+		q.MinRate = v
+	}
+	if err := rq.p.Err(); err != nil {
+		return nil, err
+	}
+	return Gaps(rq.r.Context(), s.cfg.Cube, s.cfg.Services, q)
 }
 
 // Problem is an error body (RFC 9457 problem details), with the o211 error

@@ -21,7 +21,7 @@ type NeedsReport struct {
 	ColumnTotals []Count    `json:"column_totals,omitempty"`
 	Total        Count      `json:"total"`
 
-	dims []dim
+	dims []Dim
 }
 
 // TableRow is a row of a count table.
@@ -104,57 +104,52 @@ func (r *NeedsReport) appendJSON(b []byte) ([]byte, error) {
 	return append(b, '}', '\n'), nil
 }
 
-func (s *server) needs(rq *request) (output, error) {
-	measure := rq.q.Get("measure")
-	switch measure {
-	case "":
-		measure = "needs"
-	case "needs", "contacts":
-	default:
-		return nil, o211.FieldErrorf("measure", "%q is not a measure; use needs or contacts", measure)
-	}
-	contacts := measure == "contacts"
-	def := []string{"category"}
-	if contacts {
-		def = []string{"region"}
-	}
-	level, err := rq.level(2)
-	if err != nil {
+// NeedsQuery asks for needs (or contacts) by one or two dimensions.
+type NeedsQuery struct {
+	Query
+	// Contacts counts contacts rather than needs; contacts cannot be
+	// grouped or filtered by taxonomy, met or reason (a contact may have
+	// several needs).
+	Contacts bool
+	By       []Group // one or two dimensions
+}
+
+// Needs counts needs (or contacts) by q.By, with the totals, protected
+// unless q.Exact. It returns an EINVALID error naming the parameter at
+// fault when q cannot be answered.
+func Needs(c *Cube, q NeedsQuery) (*NeedsReport, error) {
+	if err := q.check(); err != nil {
 		return nil, err
 	}
-	by, err := rq.parseDims("by", def, 2, level)
-	if err != nil {
-		return nil, err
+	if len(q.By) < 1 || len(q.By) > 2 {
+		return nil, o211.FieldErrorf("by", "group by one or two dimensions, not %d", len(q.By))
 	}
-	if contacts {
-		for _, g := range by {
-			if g.Dim.needOnly() {
-				return nil, o211.FieldErrorf("by", "contacts cannot be grouped by %s: a contact may have several needs; use measure=needs", g.Dim)
-			}
-		}
-		for _, p := range []string{"taxonomy", "met", "reason"} {
-			if rq.q.Has(p) {
-				return nil, o211.FieldErrorf(p, "contacts cannot be filtered by %s: a contact may have several needs; use measure=needs", p)
-			}
+	out := &NeedsReport{Meta: q.meta("needs"), Measure: "needs"}
+	if q.Contacts {
+		out.Measure = "contacts"
+		if err := checkContacts(&q); err != nil {
+			return nil, err
 		}
 	}
-	res := s.cfg.Cube.run(&query{From: rq.from, To: rq.to, Contacts: contacts, Filters: rq.f, By: by})
-	out := &NeedsReport{Measure: measure}
-	for _, g := range by {
+	for _, g := range q.By {
+		if g.Dim == DimTaxonomy {
+			if err := checkLevel("level", g.Level); err != nil {
+				return nil, err
+			}
+			out.Level = g.Level
+		}
 		name := g.Dim.String()
-		if g.Dim == dimTaxonomy && g.Level == 1 {
+		if g.Dim == DimTaxonomy && g.Level == 1 {
 			name = "category"
 		}
 		out.By = append(out.By, name)
 		out.dims = append(out.dims, g.Dim)
-		if g.Dim == dimTaxonomy {
-			out.Level = g.Level
-		}
 	}
-	rows := keys(res.Axes[0], rq.lang)
-	if len(by) == 1 {
+	res := c.run(&query{From: q.From, To: q.To, Contacts: q.Contacts, Filters: q.Filters, By: q.By})
+	rows := keys(res.Axes[0], q.Lang)
+	if len(q.By) == 1 {
 		t := &table{R: len(rows), C: 1, Cells: res.Counts, ColTotals: true}
-		m := rq.mask(t)
+		m := q.mask(t)
 		out.Suppression.add(m)
 		for i, k := range rows {
 			out.Rows = append(out.Rows, TableRow{Key: k, Total: count(res.Counts[i], m.Cells[i])})
@@ -162,10 +157,35 @@ func (s *server) needs(rq *request) (output, error) {
 		out.Total = count(res.Total, m.Cols[0])
 		return out, nil
 	}
-	out.Columns = keys(res.Axes[1], rq.lang)
+	out.Columns = keys(res.Axes[1], q.Lang)
+	out.fillTwoWay(&q.Query, res, rows)
+	return out, nil
+}
+
+// checkContacts refuses what a count of contacts cannot do.
+func checkContacts(q *NeedsQuery) error {
+	for _, g := range q.By {
+		if g.Dim.needOnly() {
+			return o211.FieldErrorf("by", "contacts cannot be grouped by %s: a contact may have several needs; use measure=needs", g.Dim)
+		}
+	}
+	for _, f := range []struct {
+		p   string
+		set bool
+	}{{"taxonomy", q.Filters.Taxonomy != nil}, {"met", q.Filters.Met != nil}, {"reason", q.Filters.Reason != nil}} {
+		if f.set {
+			p := f.p
+			return o211.FieldErrorf(p, "contacts cannot be filtered by %s: a contact may have several needs; use measure=needs", p)
+		}
+	}
+	return nil
+}
+
+// fillTwoWay fills the rows, column totals and total of a two-way table.
+func (out *NeedsReport) fillTwoWay(q *Query, res *result, rows []Key) {
 	R, C := len(rows), len(out.Columns)
 	t := &table{R: R, C: C, Cells: res.Counts, RowTotals: true, ColTotals: true, Grand: true}
-	m := rq.mask(t)
+	m := q.mask(t)
 	out.Suppression.add(m)
 	colTotals := make([]int64, C)
 	for i, k := range rows {
@@ -184,16 +204,6 @@ func (s *server) needs(rq *request) (output, error) {
 		out.ColumnTotals = append(out.ColumnTotals, count(colTotals[j], m.Cols[j]))
 	}
 	out.Total = count(res.Total, m.Grand)
-	return out, nil
-}
-
-// mask returns the suppression of t, or none when the request asked for
-// exact counts (and may).
-func (rq *request) mask(t *table) *mask {
-	if !rq.suppress {
-		return noSuppression(t)
-	}
-	return suppress(t, Threshold)
 }
 
 func (o *NeedsReport) writeCSV(w *csv.Writer) {

@@ -17,7 +17,7 @@ type Meta struct {
 	Scope       string              `json:"scope"`
 	From        string              `json:"from"`
 	To          string              `json:"to"`
-	Filters     map[string][]string `json:"filters"`
+	Filters     map[string][]string `json:"Filters"`
 	GeneratedAt time.Time           `json:"generated_at"`
 	Suppression Suppression         `json:"suppression"`
 }
@@ -122,16 +122,16 @@ func keys(a axis, lang string) []Key {
 
 // hasLabels reports whether the values of d have names apart from their
 // keys (for a name column in CSV).
-func hasLabels(d dim) bool {
+func hasLabels(d Dim) bool {
 	switch d {
-	case dimRegion, dimFSA, dimTaxonomy, dimMet, dimReason, dimChannel, dimWeekday, dimEmergency, dimLanguage:
+	case DimRegion, DimFSA, DimTaxonomy, DimMet, DimReason, DimChannel, DimWeekday, DimEmergency, DimLanguage:
 		return true
 	}
 	return false
 }
 
 // label returns the display name of value v of dimension d in lang.
-func label(d dim, v, lang string) string {
+func label(d Dim, v, lang string) string {
 	fr := lang == "fr"
 	pick := func(en, f string) string {
 		if fr {
@@ -141,47 +141,47 @@ func label(d dim, v, lang string) string {
 	}
 	if v == "" {
 		switch d {
-		case dimEmergency:
+		case DimEmergency:
 			return pick("None", "Aucune")
-		case dimReason:
+		case DimReason:
 			return pick("None (met)", "Aucune (besoin comblé)")
 		}
 		return pick("Unknown", "Inconnu")
 	}
 	switch d {
-	case dimRegion:
+	case DimRegion:
 		if r, ok := geo.RegionByID(v); ok {
 			return r.Name
 		}
-	case dimFSA:
+	case DimFSA:
 		if f, ok := geo.LookupFSA(v); ok {
 			return f.Place
 		}
-	case dimTaxonomy:
+	case DimTaxonomy:
 		if n := taxonomy.Name(v, lang); n != "" {
 			return n
 		}
 		if c, ok := o211.CategoryOf(v); ok && len(v) == 1 {
 			return pick(c.Name, c.NameFr)
 		}
-	case dimMet:
+	case DimMet:
 		if v == "true" {
 			return pick("Met", "Comblé")
 		}
 		return pick("Unmet", "Non comblé")
-	case dimReason:
+	case DimReason:
 		if n, ok := reasonNames[o211.UnmetReason(v)]; ok {
 			return pick(n[0], n[1])
 		}
-	case dimChannel:
+	case DimChannel:
 		if n, ok := channelNames[o211.Channel(v)]; ok {
 			return pick(n[0], n[1])
 		}
-	case dimLanguage:
+	case DimLanguage:
 		if n, ok := languageNames[v]; ok {
 			return pick(n[0], n[1])
 		}
-	case dimWeekday:
+	case DimWeekday:
 		for i, w := range weekdayNames {
 			if w == v {
 				return pick(weekdayLabels[i][0], weekdayLabels[i][1])
@@ -224,14 +224,14 @@ var weekdayLabels = [...][2]string{{"Monday", "Lundi"}, {"Tuesday", "Mardi"}, {"
 
 // keyHeader returns the CSV header columns of a dimension: its key, and
 // its name when values have names.
-func keyHeader(d dim) []string {
+func keyHeader(d Dim) []string {
 	if hasLabels(d) {
 		return []string{d.String(), d.String() + "_name"}
 	}
 	return []string{d.String()}
 }
 
-func keyRecord(d dim, k Key) []string {
+func keyRecord(d Dim, k Key) []string {
 	if hasLabels(d) {
 		return []string{k.Key, k.Label}
 	}
@@ -239,7 +239,7 @@ func keyRecord(d dim, k Key) []string {
 }
 
 // totalRecord returns the leading columns of a CSV totals row.
-func totalRecord(d dim) []string {
+func totalRecord(d Dim) []string {
 	if hasLabels(d) {
 		return []string{"total", ""}
 	}

@@ -2,29 +2,25 @@ package report
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/node/params"
 )
 
-// request is a parsed report request: its period, filters, output format
-// and language, and the query string for the report's own parameters.
+// request is a parsed report request: the query every report shares, the
+// output format and the reader of the report's own parameters.
 type request struct {
-	r        *http.Request
-	q        url.Values
-	now      time.Time
-	today    int32 // in Toronto
-	from, to int32
-	f        filters
-	applied  map[string][]string
-	lang     string
-	csv      bool
-	suppress bool
+	r       *http.Request
+	p       *params.Reader
+	now     time.Time
+	today   int32 // in Toronto
+	query   Query
+	applied map[string][]string
+	csv     bool
 }
 
 // filterParams are the filter parameters every report accepts.
@@ -48,80 +44,50 @@ func commonParams(name string) []string {
 	return append(p, filterParams...)
 }
 
-// maxPeriod is the longest period a report covers, in days.
-const maxPeriod = 3660
-
 // parse reads the parameters every report shares and refuses parameters
-// that report name does not know.
+// that report name does not know. The report's own parameters are read
+// from rq.p by its handler, which then checks rq.p.Err().
 func (s *server) parse(r *http.Request, name string) (*request, error) {
-	q := r.URL.Query()
-	known := append(commonParams(name), reportParams[name]...)
-	var unknown []string
-	for k := range q {
-		if !slices.Contains(known, k) {
-			unknown = append(unknown, k)
-		}
-	}
-	if len(unknown) > 0 {
-		sort.Strings(unknown)
-		sort.Strings(known)
-		return nil, o211.FieldErrorf(unknown[0], "the %s report has no parameter %q; it takes %s", name, unknown[0], strings.Join(known, ", "))
-	}
+	p := params.New(r)
+	p.Only("the "+name+" report", append(commonParams(name), reportParams[name]...)...)
 	now := s.now()
-	rq := &request{r: r, q: q, now: now, today: dayOf(now, s.loc), applied: map[string][]string{}, lang: "en", suppress: true}
-
-	switch f := q.Get("format"); f {
-	case "json":
+	rq := &request{r: r, p: p, now: now, today: dayOf(now, s.loc), applied: map[string][]string{}}
+	switch p.OneOf("format", "", "json", "csv") {
 	case "csv":
 		rq.csv = true
 	case "":
-		rq.csv = acceptsCSV(r.Header.Get("Accept"))
-	default:
-		return nil, o211.FieldErrorf("format", "%q is not a format; use json or csv", f)
+		rq.csv = !p.Has("format") && acceptsCSV(r.Header.Get("Accept"))
 	}
-	switch l := strings.ToLower(q.Get("lang")); {
+	switch l := strings.ToLower(p.Str("lang", 16)); {
 	case l == "" || l == "en" || strings.HasPrefix(l, "en-"):
 	case l == "fr" || strings.HasPrefix(l, "fr-"):
-		rq.lang = "fr"
+		rq.query.Lang = "fr"
 	default:
-		return nil, o211.FieldErrorf("lang", "%q is not a language of the reports; use en or fr", q.Get("lang"))
+		p.Fail("lang", params.Quote(l)+" is not a language of the reports; use en or fr")
 	}
-	if v := q.Get("suppress"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return nil, o211.FieldErrorf("suppress", "%q is not true or false", v)
-		}
-		if !b && !s.cfg.AllowUnsuppressed {
-			return nil, &o211.Error{Code: o211.EFORBIDDEN, Field: "suppress",
-				Message: "suppress: this server publishes figures with small counts suppressed only"}
-		}
-		rq.suppress = b
-	}
-	// The default period: the last twelve months, today included.
-	rq.to = rq.today
-	y, m, d := civilFromDays(rq.to)
-	rq.from = dayOf(time.Date(y-1, time.Month(m), d+1, 12, 0, 0, 0, time.UTC), time.UTC)
-	var err error
-	if v := q.Get("from"); v != "" {
-		if rq.from, err = DayNumber(v); err != nil {
-			return nil, o211.FieldErrorf("from", "%q is not a day of the form YYYY-MM-DD", v)
-		}
-	}
-	if v := q.Get("to"); v != "" {
-		if rq.to, err = DayNumber(v); err != nil {
-			return nil, o211.FieldErrorf("to", "%q is not a day of the form YYYY-MM-DD", v)
-		}
-	}
-	if rq.from > rq.to {
-		return nil, o211.FieldErrorf("from", "the period starts (%s) after it ends (%s)", DayString(rq.from), DayString(rq.to))
-	}
-	if rq.to-rq.from >= maxPeriod {
-		return nil, o211.FieldErrorf("from", "the period is longer than %d days; ask for ten years or less", maxPeriod)
-	}
-	if err := rq.parseFilters(); err != nil {
+	rq.query.Exact = !p.Bool("suppress", true)
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
-	return rq, nil
+	if rq.query.Exact && !s.cfg.AllowUnsuppressed {
+		return nil, &o211.Error{Code: o211.EFORBIDDEN, Field: "suppress",
+			Message: "suppress: this server publishes figures with small counts suppressed only"}
+	}
+	// The default period: the last twelve months, today included.
+	rq.query.To = rq.today
+	y, m, d := civilFromDays(rq.query.To)
+	rq.query.From = dayOf(time.Date(y-1, time.Month(m), d+1, 12, 0, 0, 0, time.UTC), time.UTC)
+	if t, ok := p.Date("from"); ok {
+		rq.query.From = dayOf(t, time.UTC)
+	}
+	if t, ok := p.Date("to"); ok {
+		rq.query.To = dayOf(t, time.UTC)
+	}
+	rq.parseFilters()
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	return rq, rq.query.check()
 }
 
 // acceptsCSV reports whether an Accept header prefers text/csv to JSON.
@@ -138,41 +104,32 @@ func acceptsCSV(accept string) bool {
 	return false
 }
 
-// list returns the comma-separated values of a parameter, repeated or not.
-func (rq *request) list(name string) []string {
-	var out []string
-	for _, v := range rq.q[name] {
-		for _, p := range strings.Split(v, ",") {
-			if p = strings.TrimSpace(p); p != "" && !slices.Contains(out, p) {
-				out = append(out, p)
-			}
-		}
-	}
-	return out
+// filterSpec says how to read one filter parameter.
+type filterSpec struct {
+	name  string
+	dst   func(*Filters) *[]string
+	norm  func(string) string
+	valid func(string) bool
+	want  string
+	none  string // the word for "" ("unknown", "none"), or no word
+}
+
+var filterSpecs = []filterSpec{
+	{"region", func(f *Filters) *[]string { return &f.Region }, nil, o211.ValidRegionID, "a region id (lower-case letters, digits and hyphens)", ""},
+	{"fsa", func(f *Filters) *[]string { return &f.FSA }, strings.ToUpper, o211.ValidFSA, "a forward sortation area (A1A), or unknown", "unknown"},
+	{"taxonomy", func(f *Filters) *[]string { return &f.Taxonomy }, nil, validTerm, "a 211 taxonomy code of one term (BD-1800; no *)", ""},
+	{"reason", func(f *Filters) *[]string { return &f.Reason }, nil, oneOf(o211.UnmetReasons), "one of " + joinValues(o211.UnmetReasons), ""},
+	{"channel", func(f *Filters) *[]string { return &f.Channel }, nil, oneOf(o211.Channels), "one of " + joinValues(o211.Channels), ""},
+	{"age_band", func(f *Filters) *[]string { return &f.AgeBand }, nil, oneOf(o211.AgeBands), "one of " + joinValues(o211.AgeBands) + ", or unknown", "unknown"},
+	{"language", func(f *Filters) *[]string { return &f.Language }, strings.ToLower, o211.ValidLanguage, "an ISO 639 code of two or three letters, or unknown", "unknown"},
+	{"emergency", func(f *Filters) *[]string { return &f.Emergency }, nil, o211.ValidTag, "an emergency tag, or none", "none"},
 }
 
 // parseFilters reads and checks the filter parameters.
-func (rq *request) parseFilters() error {
-	f := &rq.f
-	type spec struct {
-		name  string
-		dst   *[]string
-		norm  func(string) string
-		valid func(string) bool
-		want  string
-	}
-	specs := []spec{
-		{"region", &f.Region, nil, o211.ValidRegionID, "a region id (lower-case letters, digits and hyphens)"},
-		{"fsa", &f.FSA, strings.ToUpper, o211.ValidFSA, "a forward sortation area (A1A), or unknown"},
-		{"taxonomy", &f.Taxonomy, nil, validTerm, "a 211 taxonomy code of one term (BD-1800; no *)"},
-		{"reason", &f.Reason, nil, oneOf(o211.UnmetReasons), "one of " + joinValues(o211.UnmetReasons)},
-		{"channel", &f.Channel, nil, oneOf(o211.Channels), "one of " + joinValues(o211.Channels)},
-		{"age_band", &f.AgeBand, nil, oneOf(o211.AgeBands), "one of " + joinValues(o211.AgeBands) + ", or unknown"},
-		{"language", &f.Language, strings.ToLower, o211.ValidLanguage, "an ISO 639 code of two or three letters, or unknown"},
-		{"emergency", &f.Emergency, nil, o211.ValidTag, "an emergency tag, or none"},
-	}
-	for _, sp := range specs {
-		vals := rq.list(sp.name)
+func (rq *request) parseFilters() {
+	f := &rq.query.Filters
+	for _, sp := range filterSpecs {
+		vals := rq.p.List(sp.name, 128)
 		if len(vals) == 0 {
 			continue
 		}
@@ -182,27 +139,23 @@ func (rq *request) parseFilters() error {
 				v = sp.norm(v)
 			}
 			switch {
-			case strings.EqualFold(v, "unknown") && (sp.name == "fsa" || sp.name == "age_band" || sp.name == "language"),
-				v == "none" && sp.name == "emergency":
+			case sp.none != "" && strings.EqualFold(v, sp.none):
 				out = append(out, "")
-				continue
 			case !sp.valid(v):
-				return o211.FieldErrorf(sp.name, "%q is not %s", v, sp.want)
+				rq.p.Fail(sp.name, params.Quote(v)+" is not "+sp.want)
+				return
+			default:
+				out = append(out, v)
 			}
-			out = append(out, v)
 		}
-		*sp.dst = out
+		*sp.dst(f) = out
 		rq.applied[sp.name] = vals
 	}
-	if v := rq.q.Get("met"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return o211.FieldErrorf("met", "%q is not true or false", v)
-		}
+	if rq.p.Get("met") != "" {
+		b := rq.p.Bool("met", false)
 		f.Met = &b
-		rq.applied["met"] = []string{strconv.FormatBool(b)}
+		rq.applied["met"] = []string{map[bool]string{true: "true", false: "false"}[b]}
 	}
-	return nil
 }
 
 func validTerm(s string) bool { return !strings.Contains(s, "*") && o211.ValidTaxonomyCode(s) }
@@ -219,68 +172,40 @@ func joinValues[T ~string](vals []T) string {
 	return strings.Join(s, ", ")
 }
 
-// intParam returns an integer parameter within [lo, hi], or def when absent.
-func (rq *request) intParam(name string, def, lo, hi int) (int, error) {
-	v := rq.q.Get(name)
-	if v == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < lo || n > hi {
-		return 0, o211.FieldErrorf(name, "%q is not a whole number from %d to %d", v, lo, hi)
-	}
-	return n, nil
-}
+// level reads the taxonomy level parameter.
+func (rq *request) level(def int) int { return rq.p.Int("level", def, 1, MaxLevel) }
 
-// floatParam returns a number parameter within [lo, hi], or def when absent.
-func (rq *request) floatParam(name string, def, lo, hi float64) (float64, error) {
-	v := rq.q.Get(name)
-	if v == "" {
-		return def, nil
-	}
-	x, err := strconv.ParseFloat(v, 64)
-	if err != nil || x != x || x < lo || x > hi {
-		return 0, o211.FieldErrorf(name, "%q is not a number from %g to %g", v, lo, hi)
-	}
-	return x, nil
-}
-
-// maxLevel is the deepest taxonomy level a report groups by.
-const maxLevel = 6
-
-// level returns the taxonomy level parameter.
-func (rq *request) level(def int) (int, error) {
-	return rq.intParam("level", def, 1, maxLevel)
-}
-
-// parseDims reads a list of dimensions ("category" is taxonomy at level 1).
-func (rq *request) parseDims(param string, def []string, most int, level int) ([]group, error) {
-	names := rq.list(param)
+// dims reads a list of dimensions ("category" is taxonomy at level 1).
+func (rq *request) dims(param string, def []string, most int, level int) []Group {
+	names := rq.p.List(param, 32)
 	if len(names) == 0 {
 		names = def
 	}
 	if len(names) > most {
-		return nil, o211.FieldErrorf(param, "group by at most %d dimensions, not %d", most, len(names))
+		rq.p.Fail(param, "group by at most "+strconv.Itoa(most)+" dimensions, not "+strconv.Itoa(len(names)))
+		return nil
 	}
-	var out []group
+	var out []Group
 	for _, n := range names {
-		g := group{Level: level}
+		g := Group{Level: level}
 		switch {
 		case n == "category":
-			g = group{Dim: dimTaxonomy, Level: 1}
+			g = Group{Dim: DimTaxonomy, Level: 1}
 		default:
 			i := slices.Index(dimNames[:], n)
 			if i < 0 {
-				return nil, o211.FieldErrorf(param, "%q is not a dimension; use %s or category", n, strings.Join(dimNames[:], ", "))
+				rq.p.Fail(param, params.Quote(n)+" is not a dimension; use "+strings.Join(dimNames[:], ", ")+" or category")
+				return nil
 			}
-			g.Dim = dim(i)
+			g.Dim = Dim(i)
 		}
 		for _, o := range out {
 			if o.Dim == g.Dim {
-				return nil, o211.FieldErrorf(param, "%s is given twice (category is taxonomy at level 1)", g.Dim)
+				rq.p.Fail(param, g.Dim.String()+" is given twice (category is taxonomy at level 1)")
+				return nil
 			}
 		}
 		out = append(out, g)
 	}
-	return out, nil
+	return out
 }

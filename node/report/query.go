@@ -7,57 +7,14 @@ import (
 	"github.com/o211/o211"
 )
 
-// dim is a dimension a report can group by.
-type dim int
-
-const (
-	dimDay dim = iota
-	dimWeek
-	dimMonth
-	dimWeekday
-	dimRegion
-	dimFSA
-	dimTaxonomy
-	dimMet
-	dimReason
-	dimChannel
-	dimAgeBand
-	dimLanguage
-	dimEmergency
-)
-
-var dimNames = [...]string{"day", "week", "month", "weekday", "region", "fsa", "taxonomy", "met", "reason",
-	"channel", "age_band", "language", "emergency"}
-
-func (d dim) String() string { return dimNames[d] }
-
-// needOnly reports whether d exists only for needs, not for contacts.
-func (d dim) needOnly() bool { return d == dimTaxonomy || d == dimMet || d == dimReason }
-
-// timeDim reports whether d groups days into periods.
-func (d dim) timeDim() bool { return d <= dimWeekday }
-
-// group is a dimension to group by; Level applies to dimTaxonomy.
-type group struct {
-	Dim   dim
-	Level int
-}
-
-// filters restricts a query. A nil slice lets every value through; values
-// of one dimension are alternatives, dimensions are combined.
-type filters struct {
-	Region, FSA, Taxonomy, Reason, Channel, AgeBand, Language, Emergency []string
-	Met                                                                  *bool
-}
-
 // query is what one scan of the cube computes: the sum of the counts of
 // the rows in [From, To] that pass the filters, grouped by up to three
 // dimensions.
 type query struct {
 	From, To int32
 	Contacts bool // scan contact cells rather than need cells
-	Filters  filters
-	By       []group
+	Filters  Filters
+	By       []Group
 	// AllReasons lists every reason of o211.UnmetReasons on a reason axis,
 	// even those not counted.
 	AllReasons bool
@@ -66,7 +23,7 @@ type query struct {
 // axis is the list of values of one grouped dimension in a result, in
 // display order.
 type axis struct {
-	Group group
+	Group Group
 	Keys  []string
 }
 
@@ -95,10 +52,23 @@ const maxDense = 1 << 22
 
 // mapper maps the values of one column to group slots.
 type mapper struct {
-	g     group
+	g     Group
 	slots []int32 // by dictionary id (or by met)
 	size  int     // number of slots
 	vals  []int32 // slot -> id (dictionary dims), or slot -> day number of the period start (time dims)
+}
+
+// scan is one scan of the cube: the query, its filters and group mappers,
+// and the counts it adds up.
+type scan struct {
+	q      *query
+	flt    *filterSet
+	maps   []*mapper
+	counts []int64          // by group key, when the group space is small
+	sparse map[uint64]int64 // by group key, when it is not
+	total  int64
+	sel    []uint32 // rows selected in the current partition
+	keys   []uint64 // their group keys
 }
 
 // run scans the cube for q.
@@ -106,110 +76,121 @@ func (c *Cube) run(q *query) *result {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 
-	tab := func(p *partition) *rows {
-		if q.Contacts {
-			return &p.contacts
-		}
-		return &p.needs
-	}
-	flt := c.filterSet(&q.Filters)
-	maps := make([]*mapper, len(q.By))
+	s := &scan{q: q, flt: c.filterSet(&q.Filters), maps: make([]*mapper, len(q.By))}
 	space := 1
 	for i, g := range q.By {
-		maps[i] = c.mapperFor(g, q.From, q.To)
-		space *= maps[i].size
+		s.maps[i] = c.mapperFor(g, q.From, q.To)
+		space *= s.maps[i].size
 	}
-	dense := space <= maxDense
-	var counts []int64
-	var sparse map[uint64]int64
-	if dense {
-		counts = make([]int64, space)
+	if space <= maxDense {
+		s.counts = make([]int64, space)
 	} else {
-		sparse = map[uint64]int64{}
+		s.sparse = map[uint64]int64{}
 	}
-	var total int64
-	var sel []uint32
-	var keys []uint64
-	var dayslots [31]int32
 	for _, p := range c.order {
-		last := p.base + 30
-		if next := monthStart(p.month + 1); next-1 < last {
-			last = next - 1
+		s.partition(p)
+	}
+	return c.compact(q, s.maps, s.counts, s.sparse, s.total)
+}
+
+// partition adds the counts of the rows of p that the query selects.
+func (s *scan) partition(p *partition) {
+	q := s.q
+	last := p.base + 30
+	if next := monthStart(p.month + 1); next-1 < last {
+		last = next - 1
+	}
+	if last < q.From || p.base > q.To {
+		return
+	}
+	t := &p.needs
+	if q.Contacts {
+		t = &p.contacts
+	}
+	m := t.len()
+	if m == 0 || s.flt.none {
+		return
+	}
+	sel := s.sel[:0]
+	lo, hi := max(q.From-p.base, 0), min(q.To-p.base, 30)
+	if lo == 0 && p.base+hi >= last {
+		for i := 0; i < m; i++ {
+			sel = append(sel, uint32(i))
 		}
-		if last < q.From || p.base > q.To {
-			continue
-		}
-		t := tab(p)
-		m := t.len()
-		if m == 0 || flt.none {
-			continue
-		}
-		sel = sel[:0]
-		lo, hi := max(q.From-p.base, 0), min(q.To-p.base, 30)
-		if lo == 0 && p.base+hi >= last {
-			for i := 0; i < m; i++ {
+	} else {
+		l, h := uint8(lo), uint8(hi)
+		for i, d := range t.day {
+			if d >= l && d <= h {
 				sel = append(sel, uint32(i))
 			}
-		} else {
-			l, h := uint8(lo), uint8(hi)
-			for i, d := range t.day {
-				if d >= l && d <= h {
-					sel = append(sel, uint32(i))
-				}
-			}
-		}
-		sel = flt.apply(t, sel)
-		if len(sel) == 0 {
-			continue
-		}
-		if cap(keys) < len(sel) {
-			keys = make([]uint64, len(sel), t.len())
-		}
-		keys = keys[:len(sel)]
-		clear(keys)
-		for _, mp := range maps {
-			if mp.g.Dim.timeDim() {
-				for o := int32(0); o <= 30; o++ {
-					dayslots[o] = timeSlot(mp.g.Dim, p.base+o, q.From)
-				}
-				groupBy(keys, sel, t.day, dayslots[:], uint64(mp.size))
-				continue
-			}
-			switch mp.g.Dim {
-			case dimRegion:
-				groupBy(keys, sel, t.region, mp.slots, uint64(mp.size))
-			case dimFSA:
-				groupBy(keys, sel, t.fsa, mp.slots, uint64(mp.size))
-			case dimTaxonomy:
-				groupBy(keys, sel, t.code, mp.slots, uint64(mp.size))
-			case dimMet:
-				groupBy(keys, sel, t.met, mp.slots, uint64(mp.size))
-			case dimReason:
-				groupBy(keys, sel, t.reason, mp.slots, uint64(mp.size))
-			case dimChannel:
-				groupBy(keys, sel, t.channel, mp.slots, uint64(mp.size))
-			case dimAgeBand:
-				groupBy(keys, sel, t.age, mp.slots, uint64(mp.size))
-			case dimLanguage:
-				groupBy(keys, sel, t.lang, mp.slots, uint64(mp.size))
-			case dimEmergency:
-				groupBy(keys, sel, t.emerg, mp.slots, uint64(mp.size))
-			}
-		}
-		n := t.n
-		if dense {
-			for k, i := range sel {
-				counts[keys[k]] += n[i]
-				total += n[i]
-			}
-		} else {
-			for k, i := range sel {
-				sparse[keys[k]] += n[i]
-				total += n[i]
-			}
 		}
 	}
-	return c.compact(q, maps, counts, sparse, total)
+	sel = s.flt.apply(t, sel)
+	s.sel = sel
+	if len(sel) == 0 {
+		return
+	}
+	if cap(s.keys) < len(sel) {
+		s.keys = make([]uint64, len(sel), t.len())
+	}
+	keys := s.keys[:len(sel)]
+	clear(keys)
+	s.group(p, t, keys)
+	s.add(t, keys)
+}
+
+// group folds each grouped dimension's slot into the keys of the rows
+// selected.
+func (s *scan) group(p *partition, t *rows, keys []uint64) {
+	var dayslots [31]int32
+	sel := s.sel
+	for _, mp := range s.maps {
+		radix := uint64(mp.size)
+		if mp.g.Dim.timeDim() {
+			for o := int32(0); o <= 30; o++ {
+				dayslots[o] = timeSlot(mp.g.Dim, p.base+o, s.q.From)
+			}
+			groupBy(keys, sel, t.day, dayslots[:], radix)
+			continue
+		}
+		switch mp.g.Dim {
+		case DimRegion:
+			groupBy(keys, sel, t.region, mp.slots, radix)
+		case DimFSA:
+			groupBy(keys, sel, t.fsa, mp.slots, radix)
+		case DimTaxonomy:
+			groupBy(keys, sel, t.code, mp.slots, radix)
+		case DimMet:
+			groupBy(keys, sel, t.met, mp.slots, radix)
+		case DimReason:
+			groupBy(keys, sel, t.reason, mp.slots, radix)
+		case DimChannel:
+			groupBy(keys, sel, t.channel, mp.slots, radix)
+		case DimAgeBand:
+			groupBy(keys, sel, t.age, mp.slots, radix)
+		case DimLanguage:
+			groupBy(keys, sel, t.lang, mp.slots, radix)
+		case DimEmergency:
+			groupBy(keys, sel, t.emerg, mp.slots, radix)
+		}
+	}
+}
+
+// add adds the counts of the rows selected under their keys.
+func (s *scan) add(t *rows, keys []uint64) {
+	n := t.n
+	if s.sparse == nil {
+		counts := s.counts
+		for k, i := range s.sel {
+			counts[keys[k]] += n[i]
+			s.total += n[i]
+		}
+		return
+	}
+	for k, i := range s.sel {
+		s.sparse[keys[k]] += n[i]
+		s.total += n[i]
+	}
 }
 
 // groupBy folds the slot of each selected row's value into its key.
@@ -232,13 +213,13 @@ func keep[T uint8 | uint16 | uint32](sel []uint32, col []T, mask []bool) []uint3
 
 // timeSlot returns the slot of day n on a time dimension of a period
 // starting on day from.
-func timeSlot(d dim, n, from int32) int32 {
+func timeSlot(d Dim, n, from int32) int32 {
 	switch d {
-	case dimDay:
+	case DimDay:
 		return n - from
-	case dimWeek:
+	case DimWeek:
 		return (weekStart(n) - weekStart(from)) / 7
-	case dimMonth:
+	case DimMonth:
 		return monthIndex(n) - monthIndex(from)
 	default:
 		return weekday(n)
@@ -251,7 +232,7 @@ type filterSet struct {
 	region, fsa, code, met, reason, channel, age, lang, emergencies []bool
 }
 
-func (c *Cube) filterSet(f *filters) *filterSet {
+func (c *Cube) filterSet(f *Filters) *filterSet {
 	fs := &filterSet{}
 	mask := func(d *dict, vals []string) []bool {
 		if vals == nil {
@@ -331,53 +312,53 @@ func (fs *filterSet) apply(t *rows, sel []uint32) []uint32 {
 }
 
 // dictOf returns the dictionary of a dimension that has one.
-func (c *Cube) dictOf(d dim) *dict {
+func (c *Cube) dictOf(d Dim) *dict {
 	switch d {
-	case dimRegion:
+	case DimRegion:
 		return &c.region
-	case dimFSA:
+	case DimFSA:
 		return &c.fsa
-	case dimTaxonomy:
+	case DimTaxonomy:
 		return &c.codes.dict
-	case dimReason:
+	case DimReason:
 		return &c.reason
-	case dimChannel:
+	case DimChannel:
 		return &c.channel
-	case dimAgeBand:
+	case DimAgeBand:
 		return &c.age
-	case dimLanguage:
+	case DimLanguage:
 		return &c.lang
-	case dimEmergency:
+	case DimEmergency:
 		return &c.emerg
 	}
 	return nil
 }
 
 // mapperFor returns how rows map to the slots of group g in [from, to].
-func (c *Cube) mapperFor(g group, from, to int32) *mapper {
+func (c *Cube) mapperFor(g Group, from, to int32) *mapper {
 	m := &mapper{g: g}
 	switch {
 	case g.Dim.timeDim():
 		m.size = int(timeSlot(g.Dim, to, from)) + 1
-		if g.Dim == dimWeekday {
+		if g.Dim == DimWeekday {
 			m.size = 7
 		}
 		m.vals = make([]int32, m.size)
 		for i := range m.vals {
 			switch g.Dim {
-			case dimDay:
+			case DimDay:
 				m.vals[i] = from + int32(i)
-			case dimWeek:
+			case DimWeek:
 				m.vals[i] = weekStart(from) + 7*int32(i)
-			case dimMonth:
+			case DimMonth:
 				m.vals[i] = monthStart(monthIndex(from) + int32(i))
 			default:
 				m.vals[i] = int32(i)
 			}
 		}
-	case g.Dim == dimMet:
+	case g.Dim == DimMet:
 		m.slots, m.size, m.vals = []int32{0, 1}, 2, []int32{0, 1}
-	case g.Dim == dimTaxonomy:
+	case g.Dim == DimTaxonomy:
 		// Slots are the distinct ancestors at the level, in id order.
 		m.slots = make([]int32, len(c.codes.vals))
 		slotOf := map[uint32]int32{}
@@ -419,92 +400,23 @@ func (c *Cube) compact(q *query, maps []*mapper, counts []int64, sparse map[uint
 	for d, mp := range maps {
 		used[d] = make([]bool, mp.size)
 	}
-	mark := func(key uint64) {
+	eachCount(counts, sparse, func(key uint64, _ int64) {
 		for d := len(maps) - 1; d >= 0; d-- {
 			s := uint64(maps[d].size)
 			used[d][key%s] = true
 			key /= s
 		}
-	}
-	if sparse != nil {
-		for k, n := range sparse {
-			if n != 0 {
-				mark(k)
-			}
-		}
-	} else {
-		for k, n := range counts {
-			if n != 0 {
-				mark(uint64(k))
-			}
-		}
-	}
+	})
 	pos := make([][]int, len(maps)) // slot -> position on the axis, or -1
 	for d, mp := range maps {
-		type kv struct {
-			slot int
-			key  string
-			rank int
-		}
-		var list []kv
-		for s := 0; s < mp.size; s++ {
-			v := mp.vals[s]
-			var key string
-			rank := 0
-			switch {
-			case mp.g.Dim == dimWeekday:
-				key = weekdayNames[v]
-			case mp.g.Dim.timeDim():
-				key = DayString(v)
-				if mp.g.Dim == dimMonth {
-					key = key[:7]
-				}
-			case mp.g.Dim == dimMet:
-				key = strconv.FormatBool(v == 1)
-			default:
-				key = c.dictOf(mp.g.Dim).vals[v]
-				rank = valueRank(mp.g.Dim, key)
-			}
-			all := mp.g.Dim.timeDim() || (q.AllReasons && mp.g.Dim == dimReason && rank < len(o211.UnmetReasons))
-			if !used[d][s] && !all {
-				continue
-			}
-			list = append(list, kv{s, key, rank})
-		}
-		if q.AllReasons && mp.g.Dim == dimReason {
-			for i, r := range o211.UnmetReasons {
-				if _, ok := c.reason.lookup(string(r)); !ok {
-					list = append(list, kv{-1, string(r), i})
-				}
-			}
-		}
-		if !mp.g.Dim.timeDim() && mp.g.Dim != dimMet {
-			sort.SliceStable(list, func(i, j int) bool {
-				if list[i].rank != list[j].rank {
-					return list[i].rank < list[j].rank
-				}
-				return lessKey(list[i].key, list[j].key)
-			})
-		}
-		pos[d] = make([]int, mp.size)
-		for s := range pos[d] {
-			pos[d][s] = -1
-		}
-		keys := make([]string, len(list))
-		for i, e := range list {
-			keys[i] = e.key
-			if e.slot >= 0 {
-				pos[d][e.slot] = i
-			}
-		}
-		res.Axes[d] = axis{Group: mp.g, Keys: keys}
+		res.Axes[d], pos[d] = c.axisOf(q, mp, used[d])
 	}
 	size := 1
 	for _, a := range res.Axes {
 		size *= len(a.Keys)
 	}
 	res.Counts = make([]int64, size)
-	place := func(key uint64, n int64) {
+	eachCount(counts, sparse, func(key uint64, n int64) {
 		o, mul := 0, 1
 		for d := len(maps) - 1; d >= 0; d-- {
 			s := uint64(maps[d].size)
@@ -513,21 +425,88 @@ func (c *Cube) compact(q *query, maps []*mapper, counts []int64, sparse map[uint
 			key /= s
 		}
 		res.Counts[o] += n
-	}
+	})
+	return res
+}
+
+// eachCount calls fn for each non-zero count of a scan, dense or sparse.
+func eachCount(counts []int64, sparse map[uint64]int64, fn func(key uint64, n int64)) {
 	if sparse != nil {
 		for k, n := range sparse {
 			if n != 0 {
-				place(k, n)
+				fn(k, n)
 			}
 		}
-	} else {
-		for k, n := range counts {
-			if n != 0 {
-				place(uint64(k), n)
+		return
+	}
+	for k, n := range counts {
+		if n != 0 {
+			fn(uint64(k), n)
+		}
+	}
+}
+
+// axisOf returns the axis of a grouped dimension, its slots used (or all
+// of them, for time and asked-for reasons) in display order, and the
+// position of each slot on it (-1 for a slot left out).
+func (c *Cube) axisOf(q *query, mp *mapper, used []bool) (axis, []int) {
+	type kv struct {
+		slot int
+		key  string
+		rank int
+	}
+	var list []kv
+	for s := 0; s < mp.size; s++ {
+		v := mp.vals[s]
+		var key string
+		rank := 0
+		switch {
+		case mp.g.Dim == DimWeekday:
+			key = weekdayNames[v]
+		case mp.g.Dim.timeDim():
+			key = DayString(v)
+			if mp.g.Dim == DimMonth {
+				key = key[:7]
+			}
+		case mp.g.Dim == DimMet:
+			key = strconv.FormatBool(v == 1)
+		default:
+			key = c.dictOf(mp.g.Dim).vals[v]
+			rank = valueRank(mp.g.Dim, key)
+		}
+		all := mp.g.Dim.timeDim() || (q.AllReasons && mp.g.Dim == DimReason && rank < len(o211.UnmetReasons))
+		if !used[s] && !all {
+			continue
+		}
+		list = append(list, kv{s, key, rank})
+	}
+	if q.AllReasons && mp.g.Dim == DimReason {
+		for i, r := range o211.UnmetReasons {
+			if _, ok := c.reason.lookup(string(r)); !ok {
+				list = append(list, kv{-1, string(r), i})
 			}
 		}
 	}
-	return res
+	if !mp.g.Dim.timeDim() && mp.g.Dim != DimMet {
+		sort.SliceStable(list, func(i, j int) bool {
+			if list[i].rank != list[j].rank {
+				return list[i].rank < list[j].rank
+			}
+			return lessKey(list[i].key, list[j].key)
+		})
+	}
+	pos := make([]int, mp.size)
+	for s := range pos {
+		pos[s] = -1
+	}
+	keys := make([]string, len(list))
+	for i, e := range list {
+		keys[i] = e.key
+		if e.slot >= 0 {
+			pos[e.slot] = i
+		}
+	}
+	return axis{Group: mp.g, Keys: keys}, pos
 }
 
 var weekdayNames = [...]string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
@@ -535,26 +514,26 @@ var weekdayNames = [...]string{"monday", "tuesday", "wednesday", "thursday", "fr
 // valueRank orders values of the dimensions that have a natural order
 // (channels, age bands and reasons as the domain lists them); other values
 // come after, and "" (unknown) last.
-func valueRank(d dim, v string) int {
+func valueRank(d Dim, v string) int {
 	if v == "" {
 		return 1 << 20
 	}
 	switch d {
-	case dimChannel:
+	case DimChannel:
 		for i, c := range o211.Channels {
 			if string(c) == v {
 				return i
 			}
 		}
 		return len(o211.Channels)
-	case dimAgeBand:
+	case DimAgeBand:
 		for i, a := range o211.AgeBands {
 			if string(a) == v {
 				return i
 			}
 		}
 		return len(o211.AgeBands)
-	case dimReason:
+	case DimReason:
 		for i, r := range o211.UnmetReasons {
 			if string(r) == v {
 				return i

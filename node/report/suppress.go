@@ -123,6 +123,18 @@ func newSuppressor(t *table) *suppressor {
 	for e := range s.eqOf {
 		s.eqOf[e] = [2]int{-1, -1}
 	}
+	s.addEquations()
+	return s
+}
+
+// addEquations adds the table's equations: each published total with what
+// it totals.
+func (s *suppressor) addEquations() {
+	t := s.t
+	R, C := t.R, t.C
+	rowE := func(i int) int { return R*C + i }
+	colE := func(j int) int { return R*C + R + j }
+	grandE := R*C + R + C
 	addEq := func(members []int) {
 		k := len(s.eqs)
 		s.eqs = append(s.eqs, members)
@@ -175,7 +187,6 @@ func newSuppressor(t *table) *suppressor {
 			addEq(append(m, grandE))
 		}
 	}
-	return s
 }
 
 // better reports whether entry a is a better complementary suppression

@@ -3,6 +3,8 @@ package report
 import (
 	"encoding/csv"
 	"strconv"
+
+	"github.com/o211/o211"
 )
 
 // TopReport is the answer of /api/v1/reports/top: the N most frequent
@@ -29,30 +31,36 @@ type TopRow struct {
 	UnmetRate *float64 `json:"unmet_rate"`
 }
 
+// TopQuery asks for the N most frequent needs at a taxonomy level.
+type TopQuery struct {
+	Query
+	Level int // taxonomy level, from 1 to MaxLevel
+	N     int // from 1 to 100
+}
+
+// Top returns the q.N most frequent needs at q.Level, with their share and
+// unmet rate, then all others together and the total, protected unless
+// q.Exact. It returns an EINVALID error naming the parameter at fault when
+// q cannot be answered.
+//
 // The top report's table is needs by [met, unmet] for the top N codes and
 // a row for all others, with every total: suppression runs on that whole
 // table, met counts included though they are not shown, so that neither
 // the unmet counts nor the codes left out can be worked out.
-func (s *server) top(rq *request) (output, error) {
-	level, err := rq.level(3)
-	if err != nil {
+func Top(c *Cube, q TopQuery) (*TopReport, error) {
+	if err := q.check(); err != nil {
 		return nil, err
 	}
-	n, err := rq.intParam("n", 10, 1, 100)
-	if err != nil {
+	if err := checkLevel("level", q.Level); err != nil {
 		return nil, err
 	}
-	res := s.cfg.Cube.run(&query{From: rq.from, To: rq.to, Filters: rq.f,
-		By: []group{{Dim: dimTaxonomy, Level: level}, {Dim: dimMet}}})
-	codes := keys(res.Axes[0], rq.lang)
-	metPos, unmetPos := -1, -1
-	for j, k := range res.Axes[1].Keys {
-		if k == "true" {
-			metPos = j
-		} else {
-			unmetPos = j
-		}
+	if q.N < 1 || q.N > 100 {
+		return nil, o211.FieldErrorf("n", "%d is not a whole number from 1 to 100", q.N)
 	}
+	res := c.run(&query{From: q.From, To: q.To, Filters: q.Filters,
+		By: []Group{{Dim: DimTaxonomy, Level: q.Level}, {Dim: DimMet}}})
+	codes := keys(res.Axes[0], q.Lang)
+	metPos, unmetPos := metColumns(res.Axes[1])
 	at := func(i, j int) int64 {
 		if j < 0 {
 			return 0
@@ -64,7 +72,7 @@ func (s *server) top(rq *request) (output, error) {
 		totals[i] = at(i, metPos) + at(i, unmetPos)
 	}
 	order := sortedDesc(totals)
-	top := order[:min(n, len(order))]
+	top := order[:min(q.N, len(order))]
 	rest := order[len(top):]
 	R := len(top)
 	if len(rest) > 0 {
@@ -78,10 +86,30 @@ func (s *server) top(rq *request) (output, error) {
 		t.Cells[2*R-2] += at(i, metPos)
 		t.Cells[2*R-1] += at(i, unmetPos)
 	}
-	m := rq.mask(t)
-	out := &TopReport{Level: level, N: n}
+	out := &TopReport{Meta: q.meta("top"), Level: q.Level, N: q.N}
+	out.fill(&q.Query, t, res.Total, codes, top, len(rest) > 0)
+	return out, nil
+}
+
+// metColumns returns the positions of met (true) and unmet (false) on a
+// met axis, -1 for a value not counted.
+func metColumns(a axis) (metPos, unmetPos int) {
+	metPos, unmetPos = -1, -1
+	for j, k := range a.Keys {
+		if k == "true" {
+			metPos = j
+		} else {
+			unmetPos = j
+		}
+	}
+	return metPos, unmetPos
+}
+
+// fill protects the table of [met, unmet] by row and fills the rows.
+func (out *TopReport) fill(q *Query, t *table, grand int64, codes []Key, top []int, other bool) {
+	m := q.mask(t)
 	out.Suppression.add(m)
-	total := count(res.Total, m.Grand)
+	total := count(grand, m.Grand)
 	row := func(r int, k Key) TopRow {
 		tr := TopRow{Key: k, Count: count(t.Cells[2*r]+t.Cells[2*r+1], m.Rows[r]), Unmet: count(t.Cells[2*r+1], m.Cells[2*r+1])}
 		tr.Share = rate(tr.Count, total)
@@ -93,8 +121,8 @@ func (s *server) top(rq *request) (output, error) {
 		tr.Rank = r + 1
 		out.Rows = append(out.Rows, tr)
 	}
-	if len(rest) > 0 {
-		o := row(R-1, Key{Key: "other", Label: map[bool]string{false: "All other needs", true: "Tous les autres besoins"}[rq.lang == "fr"]})
+	if other {
+		o := row(t.R-1, Key{Key: "other", Label: map[bool]string{false: "All other needs", true: "Tous les autres besoins"}[q.Lang == "fr"]})
 		out.Other = &o
 	}
 	out.Total = TopRow{Key: Key{Key: "total"}, Count: total, Unmet: count(sumCol(t, 1), m.Cols[1])}
@@ -103,7 +131,6 @@ func (s *server) top(rq *request) (output, error) {
 		out.Total.Share = &one
 	}
 	out.Total.UnmetRate = rate(out.Total.Unmet, total)
-	return out, nil
 }
 
 func sumCol(t *table, j int) int64 {

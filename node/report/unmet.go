@@ -17,7 +17,7 @@ type UnmetReport struct {
 	Rows    []UnmetRow `json:"rows"`
 	Total   UnmetRow   `json:"total"`
 
-	dim dim
+	byDim Dim
 }
 
 // UnmetRow is a row of the unmet report. Reasons are in the order of
@@ -30,31 +30,70 @@ type UnmetRow struct {
 	Reasons   []Count  `json:"reasons"`
 }
 
+// UnmetQuery asks for unmet needs by reason for each value of one
+// dimension. It takes no met or reason filter: the report covers every
+// reason and compares unmet needs with all needs.
+type UnmetQuery struct {
+	Query
+	By Group
+}
+
+// Unmet counts unmet needs by reason for each value of q.By, with all
+// needs and the unmet rate, protected unless q.Exact. It returns an
+// EINVALID error naming the parameter at fault when q cannot be answered.
+//
 // The unmet report publishes two tables: unmet needs by row and reason
 // with their totals, and all needs by row with their total. Met needs are
 // never shown, but needs minus unmet would give them, so a row's needs are
 // suppressed too when that difference is from 1 to 9 and both are shown.
-func (s *server) unmet(rq *request) (output, error) {
-	for _, p := range []string{"met", "reason"} {
-		if rq.q.Has(p) {
-			return nil, o211.FieldErrorf(p, "the unmet report covers every reason and compares unmet needs with all needs; leave %s out (use the needs report to filter by it)", p)
+func Unmet(c *Cube, q UnmetQuery) (*UnmetReport, error) {
+	if err := q.check(); err != nil {
+		return nil, err
+	}
+	for p, set := range []bool{q.Filters.Met != nil, q.Filters.Reason != nil} {
+		if set {
+			name := []string{"met", "reason"}[p]
+			return nil, o211.FieldErrorf(name, "the unmet report covers every reason and compares unmet needs with all needs; leave %s out (use the needs report to filter by it)", name)
 		}
 	}
-	level, err := rq.level(2)
-	if err != nil {
-		return nil, err
-	}
-	by, err := rq.parseDims("by", []string{"region"}, 1, level)
-	if err != nil {
-		return nil, err
-	}
-	if d := by[0].Dim; d == dimMet || d == dimReason {
+	if d := q.By.Dim; d == DimMet || d == DimReason {
 		return nil, o211.FieldErrorf("by", "the unmet report already shows reasons; group by another dimension")
 	}
-	res := s.cfg.Cube.run(&query{From: rq.from, To: rq.to, Filters: rq.f, AllReasons: true,
-		By: []group{by[0], {Dim: dimMet}, {Dim: dimReason}}})
-	rows := keys(res.Axes[0], rq.lang)
-	reasonAxis := res.Axes[2]
+	out := &UnmetReport{Meta: q.meta("unmet"), By: q.By.Dim.String(), byDim: q.By.Dim}
+	if q.By.Dim == DimTaxonomy {
+		if err := checkLevel("level", q.By.Level); err != nil {
+			return nil, err
+		}
+		out.Level = q.By.Level
+	}
+	res := c.run(&query{From: q.From, To: q.To, Filters: q.Filters, AllReasons: true,
+		By: []Group{q.By, {Dim: DimMet}, {Dim: DimReason}}})
+	u := newUnmetTables(res)
+	for _, k := range u.cols {
+		key := Key{Key: u.reasons.Keys[k], Label: label(DimReason, u.reasons.Keys[k], q.Lang)}
+		if key.Key == "" {
+			key.Label = map[bool]string{false: "Not recorded", true: "Non indiquée"}[q.Lang == "fr"]
+		}
+		out.Reasons = append(out.Reasons, key)
+	}
+	out.fill(&q.Query, u, keys(res.Axes[0], q.Lang), res.Total)
+	return out, nil
+}
+
+// unmetTables holds the counts of the unmet report: unmet needs by row and
+// reason, and all needs by row.
+type unmetTables struct {
+	reasons  axis
+	cols     []int // positions on the reason axis shown as columns
+	unmet    *table
+	needs    []int64
+	unmetRow []int64
+	unmetAll int64
+}
+
+func newUnmetTables(res *result) *unmetTables {
+	R := len(res.Axes[0].Keys)
+	u := &unmetTables{reasons: res.Axes[2], needs: make([]int64, R), unmetRow: make([]int64, R)}
 	metPos := -1
 	for j, k := range res.Axes[1].Keys {
 		if k == "false" {
@@ -62,88 +101,78 @@ func (s *server) unmet(rq *request) (output, error) {
 		}
 	}
 	// Columns: every listed reason, and "" when unmet needs lack a reason.
-	var cols []int
-	for k, key := range reasonAxis.Keys {
+	for k, key := range u.reasons.Keys {
 		if key != "" {
-			cols = append(cols, k)
+			u.cols = append(u.cols, k)
 			continue
 		}
-		for i := range rows {
+		for i := 0; i < R; i++ {
 			if metPos >= 0 && res.at(i, metPos, k) != 0 {
-				cols = append(cols, k)
+				u.cols = append(u.cols, k)
 				break
 			}
 		}
 	}
-	out := &UnmetReport{By: by[0].Dim.String(), dim: by[0].Dim}
-	if by[0].Dim == dimTaxonomy {
-		out.Level = by[0].Level
-	}
-	for _, k := range cols {
-		key := Key{Key: reasonAxis.Keys[k], Label: label(dimReason, reasonAxis.Keys[k], rq.lang)}
-		if key.Key == "" {
-			key.Label = map[bool]string{false: "Not recorded", true: "Non indiquée"}[rq.lang == "fr"]
-		}
-		out.Reasons = append(out.Reasons, key)
-	}
-	R, C := len(rows), len(cols)
-	unmet := &table{R: R, C: C, Cells: make([]int64, R*C), RowTotals: true, ColTotals: true, Grand: true}
-	needs := make([]int64, R)
-	unmetRow := make([]int64, R)
-	var unmetAll int64
-	for i := range rows {
+	C := len(u.cols)
+	u.unmet = &table{R: R, C: C, Cells: make([]int64, R*C), RowTotals: true, ColTotals: true, Grand: true}
+	for i := 0; i < R; i++ {
 		for j := range res.Axes[1].Keys {
-			for k := range reasonAxis.Keys {
-				needs[i] += res.at(i, j, k)
+			for k := range u.reasons.Keys {
+				u.needs[i] += res.at(i, j, k)
 			}
 		}
-		for c, k := range cols {
+		for c, k := range u.cols {
 			if metPos >= 0 {
 				v := res.at(i, metPos, k)
-				unmet.Cells[i*C+c] = v
-				unmetRow[i] += v
-				unmetAll += v
+				u.unmet.Cells[i*C+c] = v
+				u.unmetRow[i] += v
+				u.unmetAll += v
 			}
 		}
 	}
-	um := rq.mask(unmet)
-	needsTable := &table{R: R, C: 1, Cells: needs, ColTotals: true, Force: make([]bool, 2*R+2)}
+	return u
+}
+
+// fill protects the tables and fills the rows and the total.
+func (out *UnmetReport) fill(q *Query, u *unmetTables, rows []Key, total int64) {
+	R, C := len(rows), len(u.cols)
+	um := q.mask(u.unmet)
+	needsTable := &table{R: R, C: 1, Cells: u.needs, ColTotals: true, Force: make([]bool, 2*R+2)}
 	for i := range rows {
-		if !um.Rows[i] && isSmall(needs[i]-unmetRow[i]) {
+		if !um.Rows[i] && isSmall(u.needs[i]-u.unmetRow[i]) {
 			needsTable.Force[i] = true
 		}
 	}
-	if !um.Grand && isSmall(res.Total-unmetAll) {
+	if !um.Grand && isSmall(total-u.unmetAll) {
 		needsTable.Force[2*R] = true
 	}
-	nm := rq.mask(needsTable)
+	nm := q.mask(needsTable)
 	out.Suppression.add(um)
 	out.Suppression.add(nm)
 	colTotals := make([]int64, C)
 	for i, k := range rows {
-		row := UnmetRow{Key: k, Needs: count(needs[i], nm.Cells[i]), Unmet: count(unmetRow[i], um.Rows[i]),
+		row := UnmetRow{Key: k, Needs: count(u.needs[i], nm.Cells[i]), Unmet: count(u.unmetRow[i], um.Rows[i]),
 			Reasons: make([]Count, C)}
 		for c := 0; c < C; c++ {
-			row.Reasons[c] = count(unmet.Cells[i*C+c], um.Cells[i*C+c])
-			colTotals[c] += unmet.Cells[i*C+c]
+			row.Reasons[c] = count(u.unmet.Cells[i*C+c], um.Cells[i*C+c])
+			colTotals[c] += u.unmet.Cells[i*C+c]
 		}
 		row.UnmetRate = rate(row.Unmet, row.Needs)
 		out.Rows = append(out.Rows, row)
 	}
-	out.Total = UnmetRow{Key: Key{Key: "total"}, Needs: count(res.Total, nm.Cols[0]), Unmet: count(unmetAll, um.Grand),
+	out.Total = UnmetRow{Key: Key{Key: "total"}, Needs: count(total, nm.Cols[0]), Unmet: count(u.unmetAll, um.Grand),
 		Reasons: make([]Count, C)}
 	for c := 0; c < C; c++ {
 		out.Total.Reasons[c] = count(colTotals[c], um.Cols[c])
 	}
 	out.Total.UnmetRate = rate(out.Total.Unmet, out.Total.Needs)
-	return out, nil
 }
 
 // isSmall reports whether a count would be suppressed on its own.
 func isSmall(n int64) bool { return n >= 1 && n < Threshold }
 
 func (o *UnmetReport) writeCSV(w *csv.Writer) {
-	head := append(keyHeader(o.dim), "needs", "unmet", "unmet_rate")
+	head := append(keyHeader(o.byDim), "needs", "unmet", "unmet_rate")
 	for _, r := range o.Reasons {
 		name := r.Key
 		if name == "" {
@@ -160,7 +189,7 @@ func (o *UnmetReport) writeCSV(w *csv.Writer) {
 		writeAll(w, rec)
 	}
 	for _, r := range o.Rows {
-		write(keyRecord(o.dim, r.Key), r)
+		write(keyRecord(o.byDim, r.Key), r)
 	}
-	write(totalRecord(o.dim), o.Total)
+	write(totalRecord(o.byDim), o.Total)
 }
