@@ -11,6 +11,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/console"
 	"github.com/o211/o211/hub/fsm"
 	o211node "github.com/o211/o211/node"
 	"github.com/o211/o211/node/api"
@@ -67,8 +68,36 @@ func (r *Replica) ServeProvince() *Province {
 		rt.Handle("/hsds", h)
 		rt.Handle("/hsds/*", h)
 		rt.Handle("/api/v1/search", h)
+		p.routesConsole(rt)
 	}
 	return p
+}
+
+// routesConsole mounts the public portal over the province (and the web
+// console) at / and /console/. The console's templates are embedded and
+// checked by its tests, so New fails only on a broken build: that is
+// logged and the portal left out, and the APIs still serve.
+func (p *Province) routesConsole(rt chi.Router) {
+	con, err := console.New(console.Config{Searcher: p, Services: provinceServices{p},
+		Locator: o211node.GeoLocator{}, Logger: p.log, Now: p.r.cfg.Now})
+	if err != nil {
+		p.log.Error("hub: the web console cannot start", "err", err)
+		return
+	}
+	con.Routes(rt)
+}
+
+// provinceServices reads a service of any region for the portal.
+type provinceServices struct{ p *Province }
+
+func (s provinceServices) Service(ctx context.Context, id string) (*o211.Service, error) {
+	var svc *o211.Service
+	err := s.p.View(func(tx directory.Tx) error {
+		var err error
+		svc, err = directory.FullService(tx, id)
+		return err
+	})
+	return svc, err
 }
 
 // Start builds the search index from the replica's state and keeps it up

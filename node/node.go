@@ -119,6 +119,12 @@ func (n *Node) Start(ctx context.Context) error {
 		return fmt.Errorf("node: loading the region's reports: %w", err)
 	}
 	reportRoutes := report.Routes(n.reportConfig())
+	portal, err := n.newConsole()
+	if err != nil {
+		n.closeReplication()
+		n.dir.Close()
+		return err
+	}
 	n.contacts = contacts.New(contacts.Config{Store: n.dir.Store(), Token: token, Retention: n.cfg.ContactRetention,
 		OnReport: n.reportWritten, OnOutbox: n.outboxWritten, Logger: n.log, Now: n.cfg.Now})
 	n.http = api.New(api.Config{Addr: n.cfg.HTTPAddr, Directory: apiDirectory{n.dir, n}, Writer: n.dir,
@@ -127,6 +133,7 @@ func (n *Node) Start(ctx context.Context) error {
 			r.Get("/api/v1/status", n.getStatus)
 			n.contacts.Routes(r)
 			reportRoutes(r)
+			portal.Routes(r)
 		}})
 	if err := n.http.Start(ctx); err != nil {
 		n.closeReplication()

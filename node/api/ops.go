@@ -58,13 +58,12 @@ func newMetrics() *metrics {
 	return m
 }
 
-// routesOps mounts the operational endpoints and the placeholder home page.
+// routesOps mounts the operational endpoints.
 func (s *Server) routesOps(r chi.Router) {
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(s.metrics.registry,
 		promhttp.HandlerOpts{Registry: s.metrics.registry, ErrorHandling: promhttp.ContinueOnError}))
-	r.Get("/", s.home)
 }
 
 // healthz answers 200 while the process serves HTTP.
@@ -89,18 +88,6 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
-}
-
-// home is a placeholder until the web console is mounted at /.
-func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, _ = fmt.Fprint(w, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>o211</title></head>
-<body><h1>o211</h1><ul>
-<li><a href="/hsds/">Open Referral HSDS 3.0 API</a></li>
-<li><a href="/api/v1/search?q=food">Search</a> (/api/v1/search)</li>
-<li><a href="/readyz">Readiness</a>, <a href="/metrics">metrics</a></li>
-</ul></body></html>
-`)
 }
 
 type ctxKey int

@@ -1,0 +1,237 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/o211/o211"
+)
+
+// searchForm is the portal's search as the reader sent it, kept as typed
+// so that a page with errors shows it back.
+type searchForm struct {
+	Q, Near, Radius, Category, Language, Age, Scope string
+	OpenNow                                         bool
+	Page                                            int
+}
+
+// option is one choice of a select in the page's language.
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+// resultView is one search result with what the page adds to it.
+type resultView struct {
+	o211.Result
+	Today string // today's hours, in the page's language
+}
+
+// pages holds the links to the neighbouring pages of results.
+type pages struct{ Prev, Next string }
+
+// searchBody is the body of the home and search pages.
+type searchBody struct {
+	Form        searchForm
+	Categories  []categoryView
+	Radii       []option
+	Languages   []option
+	HasProvince bool
+	Summary     string
+	Items       []resultView
+	Pages       pages
+}
+
+// serviceLanguages are the languages of service the filter offers.
+var serviceLanguages = []string{"en", "fr", "ar", "zh", "es", "pa", "ur", "tl", "pt", "it", "so", "ta"}
+
+// radii are the distances the filter offers, in kilometres.
+var radii = []string{"1", "5", "10", "25", "50", "100"}
+
+// readSearchForm reads the query string; sizes are capped, never echoed
+// whole.
+func readSearchForm(r *http.Request) searchForm {
+	q := r.URL.Query()
+	get := func(k string, max int) string {
+		v := strings.TrimSpace(q.Get(k))
+		if len(v) > max {
+			v = v[:max]
+		}
+		return v
+	}
+	f := searchForm{Q: get("q", 200), Near: get("near", 40), Radius: get("radius_km", 10),
+		Category: get("category", 40), Language: get("language", 20), Age: get("age", 10),
+		Scope: get("scope", 10), OpenNow: q.Get("open_now") == "true" || q.Get("open_now") == "on"}
+	f.Page, _ = strconv.Atoi(q.Get("page"))
+	if f.Page < 1 || f.Page > 1000 {
+		f.Page = 1
+	}
+	return f
+}
+
+// query checks the form and builds the search, adding a problem for each
+// field in error.
+func (c *Console) query(f searchForm, errs *FormErrors) o211.Query {
+	q := o211.Query{Text: f.Q, Distinct: true, Page: f.Page, PerPage: c.cfg.PerPage, Language: f.Language}
+	if f.Near != "" {
+		c.locate(f.Near, &q, errs)
+	}
+	if f.Radius != "" {
+		km, err := strconv.ParseFloat(f.Radius, 64)
+		if err != nil || km <= 0 || km > 1000 {
+			errs.Add("radius_km", "filters.radius.error")
+		} else if q.HasNear {
+			q.RadiusKm = km
+		}
+	}
+	if f.Category != "" {
+		if _, ok := o211.CategoryOf(f.Category); !ok || !validTaxonomyCode(f.Category) {
+			errs.Add("category", "filters.category.error")
+		}
+		q.Taxonomy = f.Category
+	}
+	if f.Age != "" {
+		age, err := strconv.Atoi(f.Age)
+		if err != nil || age < 0 || age > 120 {
+			errs.Add("age", "filters.age.error")
+		}
+		a := float64(age)
+		q.Age = &a
+	}
+	if f.OpenNow {
+		q.OpenAt = c.cfg.Now()
+	}
+	return q
+}
+
+// locate resolves "near", saying which of the two problems it has: not a
+// postal code at all, or one the portal does not know in Ontario.
+func (c *Console) locate(near string, q *o211.Query, errs *FormErrors) {
+	compact := strings.ToUpper(strings.Join(strings.Fields(near), ""))
+	if o211.FSAOf(compact) == "" || (len(compact) != 3 && len(compact) != 6) ||
+		(len(compact) == 6 && o211.NormalizePostalCode(compact) == "") {
+		errs.Add("near", "search.near.error_format")
+		return
+	}
+	if c.cfg.Locator == nil {
+		errs.Add("near", "search.near.error_unknown", "Code", compact[:3])
+		return
+	}
+	lat, lon, err := c.cfg.Locator.Locate(compact)
+	if err != nil {
+		errs.Add("near", "search.near.error_unknown", "Code", compact[:3])
+		return
+	}
+	q.HasNear, q.Lat, q.Lon = true, lat, lon
+}
+
+// validTaxonomyCode reports whether s looks like a 211 taxonomy code
+// ("B", "BD-1800.2000"): letters, digits, '-', '.' only.
+func validTaxonomyCode(s string) bool {
+	for _, r := range s {
+		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// search answers GET /search: the results, or the form with its problems.
+func (c *Console) search(w http.ResponseWriter, r *http.Request) {
+	f := readSearchForm(r)
+	p := c.view(r, "search.title")
+	body := &searchBody{Form: f, Categories: categories(p.Lang, f.Category), HasProvince: c.cfg.Province != nil,
+		Radii: c.radiusOptions(p.Lang, f.Radius), Languages: c.languageOptions(p.Lang, f.Language)}
+	p.Body = body
+	q := c.query(f, p.Errors)
+	if p.Errors.Any() {
+		c.render(w, r, http.StatusBadRequest, "search", p)
+		return
+	}
+	searcher := c.cfg.Searcher
+	if f.Scope == o211.ScopeProvince && c.cfg.Province != nil {
+		searcher = c.cfg.Province
+	}
+	res, err := searcher.Search(r.Context(), q)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	body.Summary = c.msg.MustT(p.Lang, "results.count", "Count", res.Total)
+	body.Items = c.resultViews(r.Context(), p.Lang, res.Results)
+	body.Pages = pageLinks(r, p.Lang, f.Page, res)
+	c.render(w, r, http.StatusOK, "search", p)
+}
+
+// resultViews adds today's hours to each result, read from its service.
+func (c *Console) resultViews(ctx context.Context, lang string, results []o211.Result) []resultView {
+	now := c.cfg.Now().In(o211.Toronto())
+	out := make([]resultView, len(results))
+	for i, res := range results {
+		out[i].Result = res
+		svc, err := c.cfg.Services.Service(ctx, res.ServiceID)
+		if err != nil {
+			if !errors.Is(err, context.Canceled) && o211.ErrorCode(err) != o211.ENOTFOUND {
+				c.log.Warn("console: reading a result's hours", "service", res.ServiceID, "err", err)
+			}
+			continue
+		}
+		if wk := weeklyHours(schedulesAt(svc, res.ServiceAtLocationID, res.LocationID), now); wk.known {
+			out[i].Today = c.dayHours(lang, wk.days[mondayIndex(now)])
+		}
+	}
+	return out
+}
+
+// schedulesAt returns the schedules that hold at one service at location:
+// its own, else its location's, else the service's.
+func schedulesAt(svc *o211.Service, salID, locID string) []o211.Schedule {
+	for _, sal := range svc.ServiceAtLocations {
+		if (salID != "" && sal.ID == salID) || (salID == "" && locID != "" && sal.LocationID == locID) {
+			if len(sal.Schedules) > 0 {
+				return sal.Schedules
+			}
+			if sal.Location != nil && len(sal.Location.Schedules) > 0 {
+				return sal.Location.Schedules
+			}
+		}
+	}
+	return svc.Schedules
+}
+
+// pageLinks returns the links to the previous and next pages of results.
+func pageLinks(r *http.Request, lang string, page int, res *o211.Results) pages {
+	link := func(n int) string {
+		q := r.URL.Query()
+		q.Del("lang")
+		q.Set("page", strconv.Itoa(n))
+		return localPath(langChoice{Lang: lang}, "/search") + "?" + q.Encode()
+	}
+	var p pages
+	if page > 1 {
+		p.Prev = link(page - 1)
+	}
+	if res.PerPage > 0 && page*res.PerPage < res.Total {
+		p.Next = link(page + 1)
+	}
+	return p
+}
+
+func (c *Console) radiusOptions(lang, selected string) []option {
+	out := make([]option, len(radii))
+	for i, km := range radii {
+		out[i] = option{Value: km, Label: c.msg.MustT(lang, "result.km", "Km", km), Selected: km == selected}
+	}
+	return out
+}
+
+func (c *Console) languageOptions(lang, selected string) []option {
+	out := make([]option, len(serviceLanguages))
+	for i, code := range serviceLanguages {
+		out[i] = option{Value: code, Label: c.msg.MustT(lang, "language."+code), Selected: code == selected}
+	}
+	return out
+}
