@@ -11,6 +11,7 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/hub/fsm"
+	"github.com/o211/o211/node/auth"
 )
 
 // Default timings. Raft's own defaults (1 s heartbeat and election, 500 ms
@@ -66,6 +67,9 @@ type Config struct {
 	// "Authorization: Bearer <Token>". Empty leaves writes open (a warning
 	// is logged). Every replica of a cluster must have the same token.
 	Token string
+	// Hasher hashes the provincial users' passwords (default
+	// auth.DefaultParams, two at once); tests use cheaper costs.
+	Hasher *auth.Hasher
 
 	// Raft timings; zero values take the defaults above.
 	HeartbeatTimeout   time.Duration

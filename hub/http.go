@@ -54,6 +54,7 @@ func newServer(r *Replica) *Server {
 	s.routesCluster(s.router)
 	s.routesRegions(s.router)
 	s.routesDirectory(s.router)
+	s.routesAccounts(s.router)
 	if r.cfg.Routes != nil {
 		r.cfg.Routes(s.router)
 	}

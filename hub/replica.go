@@ -24,6 +24,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/o211/o211/hub/fsm"
+	"github.com/o211/o211/node/auth"
+	"github.com/o211/o211/node/store"
 )
 
 // Replica is one hub replica. New allocates it; Start opens its files and
@@ -37,6 +39,10 @@ type Replica struct {
 	metrics *metrics
 
 	fsm     *fsm.FSM
+	// sessions holds the replica's own console sessions (sessions.db);
+	// accounts signs people in against the provincial users of fsm.
+	sessions *store.SessionFile
+	accounts *auth.Service
 	logs    *raftboltdb.BoltStore
 	snaps   *raft.FileSnapshotStore
 	trans   *raft.NetworkTransport
@@ -103,6 +109,9 @@ func (r *Replica) Start(ctx context.Context) (err error) {
 		NoSync: r.cfg.NoSync, OnApply: r.cfg.OnApply})
 	if err != nil {
 		return fmt.Errorf("hub: start: %w", err)
+	}
+	if err := r.openAccounts(); err != nil {
+		return err
 	}
 	if err := r.openRaft(); err != nil {
 		return err
@@ -312,6 +321,9 @@ func (r *Replica) shutdown(graceful bool) error {
 	}
 	if r.fsm != nil {
 		errs = append(errs, r.fsm.Close())
+	}
+	if r.sessions != nil {
+		errs = append(errs, r.sessions.Close())
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("hub: close %s: %w", r.cfg.ID, err)

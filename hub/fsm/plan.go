@@ -74,6 +74,12 @@ func (p *plan) command(data []byte) *Response {
 		return p.setMember(c)
 	case CmdDeleteMember:
 		return p.deleteMember(c)
+	case CmdPutUser:
+		return p.putUser(c)
+	case CmdPutToken:
+		return p.putToken(c)
+	case CmdDeleteToken:
+		return p.deleteToken(c)
 	default:
 		return &Response{Err: o211.Errorf(o211.EINVALID, "unknown command type %q", c.Type)}
 	}

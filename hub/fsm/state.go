@@ -18,6 +18,9 @@ import (
 //	marks/<region id>    -> markEntry (JSON): the region's ingest high-water mark
 //	members/<server id>  -> memberEntry (JSON): hub replicas' addresses
 //	raft/applied         -> uint64 BE: index of the last log entry applied
+//
+// and the provincial accounts (users/, usernames/, tokens/, user_tokens/),
+// drawn in users.go.
 const (
 	tableRegions = "regions"
 	tableMarks   = "marks"
