@@ -38,18 +38,18 @@ type Replica struct {
 	logger  *slog.Logger
 	metrics *metrics
 
-	fsm     *fsm.FSM
+	fsm *fsm.FSM
 	// sessions holds the replica's own console sessions (sessions.db);
 	// accounts signs people in against the provincial users of fsm.
 	sessions *store.SessionFile
 	accounts *auth.Service
-	logs    *raftboltdb.BoltStore
-	snaps   *raft.FileSnapshotStore
-	trans   *raft.NetworkTransport
-	raft    *raft.Raft
-	obs     *raft.Observer
-	http    *Server
-	started time.Time
+	logs     *raftboltdb.BoltStore
+	snaps    *raft.FileSnapshotStore
+	trans    *raft.NetworkTransport
+	raft     *raft.Raft
+	obs      *raft.Observer
+	http     *Server
+	started  time.Time
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
