@@ -25,6 +25,7 @@ import (
 type demoManifest struct {
 	Hubs  []demoHub  `json:"hubs"`
 	Nodes []demoNode `json:"nodes"`
+	Users []demoUser `json:"users"`
 	Token string     `json:"token"`
 }
 
@@ -96,6 +97,13 @@ func demo(ctx context.Context, cfg demoConfig, stdout io.Writer) error {
 	if err := hubs.registerRegions(ctx); err != nil {
 		return err
 	}
+	known, err := readDemoUsers(cfg)
+	if err != nil {
+		return err
+	}
+	if manifest.Users, err = ensureDemoUsers(ctx, hubs.replicas[0].Accounts(), known); err != nil {
+		return fmt.Errorf("adding the hub's demo users: %w", err)
+	}
 	var nodes []*node.Node
 	defer func() {
 		for i := len(nodes) - 1; i >= 0; i-- {
@@ -107,6 +115,11 @@ func demo(ctx context.Context, cfg demoConfig, stdout io.Writer) error {
 		if err := seedRegion(ctx, cfg, r.ID, dataDir, stdout); err != nil {
 			return fmt.Errorf("loading %s: %w", r.ID, err)
 		}
+		users, err := ensureNodeDemoUsers(ctx, r.ID, dataDir, known)
+		if err != nil {
+			return fmt.Errorf("adding the demo users of %s: %w", r.ID, err)
+		}
+		manifest.Users = append(manifest.Users, users...)
 		tlsc, creds, err := pki.NodeFiles(demoPKI(cfg), r.ID)
 		if err != nil {
 			return err
@@ -119,6 +132,9 @@ func demo(ctx context.Context, cfg demoConfig, stdout io.Writer) error {
 		}
 		nodes = append(nodes, n)
 		manifest.Nodes = append(manifest.Nodes, demoNode{Region: r.ID, HTTP: n.URL()})
+	}
+	if err := writeDemoUsers(cfg, manifest.Users); err != nil {
+		return err
 	}
 	if err := writeJSONFile(filepath.Join(cfg.data, "demo.json"), manifest); err != nil {
 		return err
@@ -221,7 +237,24 @@ func demoToken(dir string) (string, error) {
 }
 
 func printDemo(w io.Writer, cfg demoConfig, m demoManifest) {
-	fmt.Fprintln(w, "\nThe o211 demo province is running. Provincial hub replicas:")
+	fmt.Fprintln(w, "\nThe o211 demo province is running. Public portal and console:")
+	for _, h := range m.Hubs[:min(1, len(m.Hubs))] {
+		fmt.Fprintf(w, "  %-14s %s/   console: %s/console/\n", "province", h.HTTP, h.HTTP)
+	}
+	for _, n := range m.Nodes {
+		fmt.Fprintf(w, "  %-14s %s/   console: %s/console/\n", n.Region, n.HTTP, n.HTTP)
+	}
+	if len(m.Users) > 0 {
+		u := m.Users[0]
+		for _, c := range m.Users {
+			if c.Role == "navigator" && c.Region != "hub" {
+				u = c
+				break
+			}
+		}
+		fmt.Fprintf(w, "Sign in as %s / %s (%s of %s); every user and password is in demo.json.\n", u.Username, u.Password, u.Role, u.Region)
+	}
+	fmt.Fprintln(w, "\nProvincial hub replicas:")
 	for _, h := range m.Hubs {
 		fmt.Fprintf(w, "  %-14s %s   (cluster: %s/api/v1/cluster)\n", h.ID, h.HTTP, h.HTTP)
 	}

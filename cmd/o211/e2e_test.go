@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/o211/o211"
 )
 
 // The real binary, built once for the tests of this package.
@@ -244,6 +246,16 @@ func TestBinary_Demo(t *testing.T) {
 	})
 	if len(m.Hubs) != 3 || len(m.Nodes) != 6 || m.Token == "" {
 		t.Fatalf("demo.json: %+v", m)
+	}
+	roles := map[string]int{}
+	for _, u := range m.Users {
+		if u.Password == "" || u.Username == "" {
+			t.Errorf("demo user without a name or password: %+v", u)
+		}
+		roles[u.Region+"/"+u.Role]++
+	}
+	if len(m.Users) != 7*len(o211.Roles) || len(roles) != len(m.Users) || roles["hub/analyst"] != 1 || roles["east/navigator"] != 1 {
+		t.Errorf("demo.json users: %d, want one of each of %d roles for six regions and the hub: %v", len(m.Users), len(o211.Roles), roles)
 	}
 	for _, n := range m.Nodes {
 		var res struct{ Total int }

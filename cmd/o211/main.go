@@ -38,6 +38,7 @@ func commands() []command {
 		{"gen", "generate a synthetic province as an HSDS datapackage, or its contacts", runGen},
 		{"demo", "run a whole province on this machine", runDemo},
 		{"pki", "create the certificates and NATS credentials of the hub and the regions", runPKI},
+		{"users", "add, list, disable users or set their passwords (a node's or the hub's)", runUsers},
 		{"status", "show a node's or hub replica's replication status", runStatus},
 		{"bench", "measure a node (bench search)", runBench},
 	}
