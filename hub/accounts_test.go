@@ -30,12 +30,12 @@ func TestAccounts_Replicated(t *testing.T) {
 	}
 	ctx := context.Background()
 	u, err := followers[0].Accounts().AddUser(ctx, o211.System("test"),
-		auth.NewUser{Username: "ana", Password: "analyst-password", Role: o211.RoleAnalyst})
+		"ana", "analyst-password", o211.RoleAnalyst)
 	if err != nil {
 		t.Fatalf("add user on a follower: %v", err)
 	}
 	if _, err := leader.Accounts().AddUser(ctx, o211.System("test"),
-		auth.NewUser{Username: "ana", Password: "analyst-password", Role: o211.RoleAnalyst}); o211.ErrorCode(err) != o211.ECONFLICT {
+		"ana", "analyst-password", o211.RoleAnalyst); o211.ErrorCode(err) != o211.ECONFLICT {
 		t.Errorf("second ana on the leader: %v, want ECONFLICT", err)
 	}
 	var cookie *http.Cookie

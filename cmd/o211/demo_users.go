@@ -61,7 +61,7 @@ func ensureDemoUsers(ctx context.Context, svc *auth.Service, known map[string]de
 		if !ok {
 			d = demoUser{Username: region + "-" + string(role), Password: demoPassword(), Role: string(role), Region: region}
 		}
-		_, err := svc.AddUser(ctx, o211.System("demo"), auth.NewUser{Username: d.Username, Password: d.Password, Role: role})
+		_, err := svc.AddUser(ctx, o211.System("demo"), d.Username, d.Password, role)
 		if o211.ErrorCode(err) == o211.ECONFLICT && !ok {
 			_, err = svc.SetPassword(ctx, o211.System("demo"), d.Username, d.Password) // password lost: set anew
 		} else if o211.ErrorCode(err) == o211.ECONFLICT {

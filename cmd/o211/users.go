@@ -86,7 +86,7 @@ func runUsers(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // userManager is what the users subcommands do, on a folder or over HTTP.
 type userManager interface {
-	add(ctx context.Context, nu auth.NewUser) (*o211.User, error)
+	add(ctx context.Context, username, password string, role o211.Role) (*o211.User, error)
 	list(ctx context.Context) ([]*o211.User, error)
 	setDisabled(ctx context.Context, username string, disabled bool) (*o211.User, error)
 	setPassword(ctx context.Context, username, password string) (*o211.User, error)
@@ -104,7 +104,7 @@ func usersVerb(ctx context.Context, verb string, m userManager, f usersFlags, st
 		}
 		var u *o211.User
 		if verb == "add" {
-			u, err = m.add(ctx, auth.NewUser{Username: f.username, Password: pw, Role: o211.Role(f.role)})
+			u, err = m.add(ctx, f.username, pw, o211.Role(f.role))
 		} else {
 			u, err = m.setPassword(ctx, f.username, pw)
 		}
@@ -191,8 +191,8 @@ func openFolderUsers(dir string) (*folderUsers, error) {
 
 func (f *folderUsers) close() { f.st.Close() }
 
-func (f *folderUsers) add(ctx context.Context, nu auth.NewUser) (*o211.User, error) {
-	u, err := f.svc.AddUser(ctx, cliActor, nu)
+func (f *folderUsers) add(ctx context.Context, username, password string, role o211.Role) (*o211.User, error) {
+	u, err := f.svc.AddUser(ctx, cliActor, username, password, role)
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,6 @@ import (
 	"net/url"
 
 	"github.com/o211/o211"
-	"github.com/o211/o211/node/auth"
 )
 
 // apiUsers manages users through the HTTP API of a running node or hub
@@ -21,10 +20,10 @@ type apiUsers struct {
 	url, token string
 }
 
-func (a *apiUsers) add(ctx context.Context, nu auth.NewUser) (*o211.User, error) {
+func (a *apiUsers) add(ctx context.Context, username, password string, role o211.Role) (*o211.User, error) {
 	u := new(o211.User)
 	return u, a.do(ctx, http.MethodPost, "/api/v1/users", map[string]string{
-		"username": nu.Username, "password": nu.Password, "role": string(nu.Role)}, u)
+		"username": username, "password": password, "role": string(role)}, u)
 }
 
 func (a *apiUsers) list(ctx context.Context) ([]*o211.User, error) {

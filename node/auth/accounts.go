@@ -7,13 +7,6 @@ import (
 	"github.com/o211/o211"
 )
 
-// NewUser is what adding a user needs.
-type NewUser struct {
-	Username string
-	Password string
-	Role     o211.Role
-}
-
 // manages reports whether a may manage the accounts of role: the system
 // (the command line) and administrators any, a supervisor the region's
 // navigators and resource specialists.
@@ -34,19 +27,19 @@ func (s *Service) manages(a o211.Actor, role o211.Role) error {
 //
 // Errors: EINVALID (username, password or role; Field says which),
 // ECONFLICT for a username in use, EFORBIDDEN when a may not.
-func (s *Service) AddUser(ctx context.Context, a o211.Actor, nu NewUser) (*o211.User, error) {
-	name, err := o211.NormalizeUsername(nu.Username)
+func (s *Service) AddUser(ctx context.Context, a o211.Actor, username, password string, role o211.Role) (*o211.User, error) {
+	name, err := o211.NormalizeUsername(username)
 	if err != nil {
 		return nil, err
 	}
-	role, err := o211.ParseRole(string(nu.Role))
+	role, err = o211.ParseRole(string(role))
 	if err != nil {
 		return nil, err
 	}
 	if err := s.manages(a, role); err != nil {
 		return nil, err
 	}
-	if err := o211.ValidatePassword(name, nu.Password); err != nil {
+	if err := o211.ValidatePassword(name, password); err != nil {
 		return nil, err
 	}
 	if _, err := s.cfg.Users.UserByName(ctx, name); err == nil {
@@ -54,7 +47,7 @@ func (s *Service) AddUser(ctx context.Context, a o211.Actor, nu NewUser) (*o211.
 	} else if o211.ErrorCode(err) != o211.ENOTFOUND {
 		return nil, err
 	}
-	hash, err := s.cfg.Hasher.Hash(ctx, nu.Password)
+	hash, err := s.cfg.Hasher.Hash(ctx, password)
 	if err != nil {
 		return nil, err
 	}

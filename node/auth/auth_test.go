@@ -54,7 +54,7 @@ func mustOpenService(tb testing.TB, region string) *fixture {
 
 func (f *fixture) mustAddUser(tb testing.TB, name string, role o211.Role) *o211.User {
 	tb.Helper()
-	u, err := f.svc.AddUser(context.Background(), o211.System("test"), auth.NewUser{Username: name, Password: name + "-secret-pw", Role: role})
+	u, err := f.svc.AddUser(context.Background(), o211.System("test"), name, name+"-secret-pw", role)
 	if err != nil {
 		tb.Fatalf("add user %s: %v", name, err)
 	}
@@ -371,20 +371,21 @@ func TestAccounts(t *testing.T) {
 	sup := f.mustAddUser(t, "sam", o211.RoleSupervisor)
 	nav := f.mustAddUser(t, "nadia", o211.RoleNavigator)
 	cases := []struct {
-		name string
-		nu   auth.NewUser
-		code string
+		name           string
+		user, password string
+		role           o211.Role
+		code           string
 	}{
-		{"ErrRoleNotCovered", auth.NewUser{Username: "eve", Password: "long-enough-pw", Role: o211.RoleAdmin}, o211.EFORBIDDEN},
-		{"ErrUsernameTaken", auth.NewUser{Username: "NADIA", Password: "long-enough-pw", Role: o211.RoleNavigator}, o211.ECONFLICT},
-		{"ErrShortPassword", auth.NewUser{Username: "rob", Password: "short", Role: o211.RoleNavigator}, o211.EINVALID},
-		{"ErrBadUsername", auth.NewUser{Username: "a b", Password: "long-enough-pw", Role: o211.RoleNavigator}, o211.EINVALID},
-		{"ErrUnknownRole", auth.NewUser{Username: "rob", Password: "long-enough-pw", Role: "boss"}, o211.EINVALID},
-		{"OK", auth.NewUser{Username: "rob", Password: "long-enough-pw", Role: o211.RoleResourceSpecialist}, ""},
+		{"ErrRoleNotCovered", "eve", "long-enough-pw", o211.RoleAdmin, o211.EFORBIDDEN},
+		{"ErrUsernameTaken", "NADIA", "long-enough-pw", o211.RoleNavigator, o211.ECONFLICT},
+		{"ErrShortPassword", "rob", "short", o211.RoleNavigator, o211.EINVALID},
+		{"ErrBadUsername", "a b", "long-enough-pw", o211.RoleNavigator, o211.EINVALID},
+		{"ErrUnknownRole", "rob", "long-enough-pw", "boss", o211.EINVALID},
+		{"OK", "rob", "long-enough-pw", o211.RoleResourceSpecialist, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := f.svc.AddUser(ctx, sup.Actor(), tc.nu)
+			_, err := f.svc.AddUser(ctx, sup.Actor(), tc.user, tc.password, tc.role)
 			if got := o211.ErrorCode(err); got != tc.code {
 				t.Errorf("AddUser: code %q (%v), want %q", got, err, tc.code)
 			}
