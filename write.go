@@ -8,4 +8,9 @@ type WriteOptions struct {
 	SkipInvalid bool
 	// Progress, when set, is called as changes are applied.
 	Progress func(done, total int)
+	// Source, when set, enters every record upserted under this import
+	// source (a regional store keeps each record's source, so that a
+	// re-import can remove what vanished from it); without it records keep
+	// the source they have.
+	Source string
 }

@@ -34,6 +34,10 @@ type Directory struct {
 	indexedSeq atomic.Uint64                // store sequence number the index reflects
 	savedSeq   atomic.Uint64                // sequence number of the saved index file
 	onWrite    atomic.Pointer[func(uint64)] // called with the last sequence number of each Write that changed something
+	// bulk is set while an import writes (under mu): the index is not
+	// updated for the import's writes, and indexedSeq stays at bulkFrom.
+	bulk     bool
+	bulkFrom uint64
 }
 
 // DirectoryConfig configures OpenDirectory.
@@ -145,7 +149,7 @@ func (d *Directory) rebuild(ctx context.Context) error {
 	if err := d.indexer.Rebuild(ctx); err != nil {
 		return err
 	}
-	d.indexedSeq.Store(seq)
+	d.setIndexed(seq)
 	return nil
 }
 
@@ -155,8 +159,16 @@ func (d *Directory) reindex(changed []directory.Changed, seq uint64) error {
 	if err := d.indexer.Update(context.Background(), changed); err != nil {
 		return err
 	}
-	d.indexedSeq.Store(seq)
+	d.setIndexed(seq)
 	return nil
+}
+
+// setIndexed records that the index reflects the store up to seq, unless
+// an import is writing (it has changes before seq that the index lacks).
+func (d *Directory) setIndexed(seq uint64) {
+	if !d.bulk {
+		d.indexedSeq.Store(seq)
+	}
 }
 
 // SaveIndex writes the index to its file (through a temporary file and a

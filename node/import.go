@@ -2,20 +2,82 @@ package node
 
 import (
 	"context"
+	"sync"
 
+	"github.com/o211/o211"
+	"github.com/o211/o211/node/api"
+	"github.com/o211/o211/node/directory"
 	imp "github.com/o211/o211/node/importer"
+	"github.com/o211/o211/node/store"
 )
 
 // importer is the node's import endpoint: it reads a file into the node's
-// directory, keeping the search index in step.
-type importer struct{ dir *Directory }
+// directory, one import at a time, and brings the search index up to date
+// when the import ends. Searches meanwhile see the directory as it was.
+type importer struct {
+	dir     *Directory
+	tempDir string
+	mu      *sync.Mutex // one import at a time
+}
 
-// Import reads path in format and writes its records into the directory.
-// See importer.Import for the errors.
-func (a importer) Import(ctx context.Context, format, path string, skipInvalid bool) (any, error) {
-	rep, err := imp.Import(ctx, a.dir, format, path, imp.Options{Region: a.dir.Region(), SkipInvalid: skipInvalid})
+// Import reads path in format and makes the directory's records from the
+// source match it. See importer.Import for the errors.
+func (a importer) Import(ctx context.Context, format, path string, opts api.ImportOptions) (any, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !opts.DryRun {
+		a.dir.beginBulk()
+		defer a.dir.endBulk(context.WithoutCancel(ctx))
+	}
+	rep, err := imp.Import(ctx, bulkWriter{a.dir}, format, path, imp.Options{Region: a.dir.Region(),
+		SkipInvalid: opts.SkipInvalid, Source: opts.Source, DryRun: opts.DryRun, TempDir: a.tempDir})
 	if err != nil {
 		return nil, err
 	}
 	return rep, nil
+}
+
+// bulkWriter writes an import's chunks to the directory's store without
+// re-deriving the search index after each: endBulk does it once.
+type bulkWriter struct{ d *Directory }
+
+func (w bulkWriter) Write(ctx context.Context, changes []o211.Change, opt o211.WriteOptions) (*store.WriteResult, error) {
+	d := w.d
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	res, err := d.store.Write(ctx, changes, opt)
+	if err != nil || len(res.Changed) == 0 {
+		return res, err
+	}
+	if f := d.onWrite.Load(); f != nil {
+		(*f)(res.Changed[len(res.Changed)-1].Seq) // the outbox has new entries
+	}
+	return res, nil
+}
+
+// DropCache lets go of the store's file pages mapped by a chunk's reads.
+func (w bulkWriter) DropCache() { w.d.store.DropCache() }
+
+func (w bulkWriter) View(fn func(directory.Tx) error) error { return w.d.View(fn) }
+
+// beginBulk starts an import's writes: until endBulk, the index's saved
+// sequence number stays where it is, so that a restart catches up on the
+// import's changes whatever the index file says.
+func (d *Directory) beginBulk() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.bulk = true
+	d.bulkFrom = d.indexedSeq.Load()
+}
+
+// endBulk re-derives the services the import changed (or the whole index,
+// for a large import) and ends the bulk.
+func (d *Directory) endBulk(ctx context.Context) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.bulk = false
+	if err := d.catchUp(ctx, d.bulkFrom); err != nil {
+		d.logger.Error("search index update failed after an import", "err", err)
+	}
+	d.store.DropCache() // re-deriving the index read the whole file
 }

@@ -128,7 +128,7 @@ func (n *Node) Start(ctx context.Context) error {
 	n.contacts = contacts.New(contacts.Config{Store: n.dir.Store(), Token: token, Retention: n.cfg.ContactRetention,
 		OnReport: n.reportWritten, OnOutbox: n.outboxWritten, Logger: n.log, Now: n.cfg.Now})
 	n.http = api.New(api.Config{Addr: n.cfg.HTTPAddr, Directory: apiDirectory{n.dir, n}, Writer: n.dir,
-		Importer: importer{n.dir}, Token: token, Logger: n.log, Now: n.cfg.Now, Collectors: n.collectors(),
+		Importer: importer{dir: n.dir, tempDir: filepath.Dir(n.dir.Store().Path()), mu: new(sync.Mutex)}, Token: token, Logger: n.log, Now: n.cfg.Now, Collectors: n.collectors(),
 		Routes: func(r chi.Router) {
 			r.Get("/api/v1/status", n.getStatus)
 			n.contacts.Routes(r)

@@ -52,7 +52,7 @@ func BenchmarkImport_Datapackage60k(b *testing.B) {
 		var parsed time.Duration
 		// SkipInvalid: the generator writes a few descriptions that are not
 		// valid UTF-8; the store rejects them.
-		rep, err := importer.Import(context.Background(), s, importer.FormatHSDSCSV, dir, importer.Options{
+		rep, err := importer.Import(context.Background(), importer.Store(s), importer.FormatHSDSCSV, dir, importer.Options{
 			SkipInvalid: true,
 			Progress: func(stage string, done, total int) {
 				if stage == importer.StageWrite && parsed == 0 {
@@ -95,8 +95,10 @@ func BenchmarkParse_Datapackage60k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if batch.Len() != rows {
-			b.Fatalf("parsed %d of %d rows", batch.Len(), rows)
+		n := batch.Len()
+		batch.Close()
+		if n != rows {
+			b.Fatalf("parsed %d of %d rows", n, rows)
 		}
 	}
 	b.ReportMetric(float64(rows), "rows")

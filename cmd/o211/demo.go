@@ -18,6 +18,7 @@ import (
 	"github.com/o211/o211/node"
 	"github.com/o211/o211/node/geo"
 	"github.com/o211/o211/node/importer"
+	"github.com/o211/o211/node/store"
 	"github.com/o211/o211/replication/pki"
 )
 
@@ -207,11 +208,12 @@ func seedRegion(ctx context.Context, cfg demoConfig, region, dataDir string, std
 	if _, err := gen.WriteDatapackage(pkg, gen.Options{Services: cfg.services, Seed: cfg.seed, Region: region}); err != nil {
 		return err
 	}
-	dir, err := node.OpenDirectory(ctx, node.DirectoryConfig{Path: filepath.Join(dataDir, "node.db"), Region: region, Logger: cfg.logger})
+	// The store alone: the node builds its search index when it starts.
+	dir, err := store.Open(filepath.Join(dataDir, "node.db"), store.Options{Region: region, Logger: cfg.logger})
 	if err != nil {
 		return err
 	}
-	rep, err := importer.Import(ctx, dir, "hsds-csv", pkg, importer.Options{Region: region})
+	rep, err := importer.Import(ctx, importer.Store(dir), "hsds-csv", pkg, importer.Options{Region: region, TempDir: dataDir})
 	if err != nil {
 		dir.Close()
 		os.Remove(filepath.Join(dataDir, "node.db"))

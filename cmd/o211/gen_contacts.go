@@ -240,14 +240,17 @@ func loadReferrals(dir string) (*gen.ReferralIndex, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--directory: %w", err)
 	}
+	defer b.Close()
 	if len(b.Problems) > 0 {
 		return nil, o211.Errorf(o211.EINVALID, "--directory %s: %d rows cannot be read; the first: %s", dir, len(b.Problems), b.Problems[0])
 	}
-	rows := make([]o211.Object, 0, len(b.Changes))
-	for _, c := range b.Changes {
-		if c.Object != nil {
-			rows = append(rows, c.Object)
-		}
+	rows := make([]o211.Object, 0, b.Len())
+	err = b.Each(func(obj o211.Object, _ importer.Source) error {
+		rows = append(rows, obj)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("--directory: %w", err)
 	}
 	idx := gen.NewReferralIndex(rows)
 	if idx.Sites() == 0 {

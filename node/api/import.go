@@ -29,6 +29,15 @@ const (
 	Format211Ontario = "211ontario"
 )
 
+// ImportOptions are the options of an import: skip_invalid, dry_run and
+// source.
+type ImportOptions struct {
+	SkipInvalid bool
+	DryRun      bool
+	// Source names the feed the file comes from ("" for the format).
+	Source string
+}
+
 // routesImport mounts POST /api/v1/import, behind the token check.
 func (s *Server) routesImport(r chi.Router) {
 	if s.cfg.Importer == nil {
@@ -49,7 +58,7 @@ func (s *Server) importHandler(w http.ResponseWriter, r *http.Request) {
 	if format == "" && p.Err() == nil {
 		p.Fail("format", "is required: "+FormatHSDSJSON+", "+FormatHSDSCSV+" or "+Format211Ontario)
 	}
-	skip := p.Bool("skip_invalid", false)
+	opts := ImportOptions{SkipInvalid: p.Bool("skip_invalid", false), DryRun: p.Bool("dry_run", false), Source: r.URL.Query().Get("source")}
 	if err := p.Err(); err != nil {
 		s.writeProblem(w, r, err)
 		return
@@ -65,7 +74,7 @@ func (s *Server) importHandler(w http.ResponseWriter, r *http.Request) {
 		s.writeProblem(w, r, err)
 		return
 	}
-	report, err := s.cfg.Importer.Import(r.Context(), format, target, skip)
+	report, err := s.cfg.Importer.Import(r.Context(), format, target, opts)
 	if err != nil {
 		s.writeProblem(w, r, unprocessable(hideDir(err, dir)))
 		return

@@ -21,8 +21,9 @@ import (
 // importer: the real importer, writing through the directory.
 type importerAdapter struct{ w importer.Writer }
 
-func (a importerAdapter) Import(ctx context.Context, format, path string, skipInvalid bool) (any, error) {
-	rep, err := importer.Import(ctx, a.w, format, path, importer.Options{Region: "central", SkipInvalid: skipInvalid})
+func (a importerAdapter) Import(ctx context.Context, format, path string, opts api.ImportOptions) (any, error) {
+	rep, err := importer.Import(ctx, a.w, format, path, importer.Options{Region: "central", SkipInvalid: opts.SkipInvalid,
+		DryRun: opts.DryRun, Source: opts.Source})
 	if err != nil {
 		return nil, err
 	}

@@ -48,7 +48,7 @@ type Importer interface {
 	// and writes its records. For "hsds-csv" path is a folder of CSV files.
 	// The report is encoded as JSON in the response. An all-or-nothing
 	// import that fails returns an *o211.Error listing every problem.
-	Import(ctx context.Context, format, path string, skipInvalid bool) (report any, err error)
+	Import(ctx context.Context, format, path string, opts ImportOptions) (report any, err error)
 }
 
 // Config configures a Server. Directory is required; everything else has a

@@ -66,7 +66,7 @@ func MustOpenDirectory(tb testing.TB) *store.Store {
 		{importer.FormatHSDSCSV, testdata("hsds", "examples", "csv")},
 		{importer.Format211Ontario, testdata("211ontario-sample.csv")},
 	} {
-		if _, err := importer.Import(ctx, s, in.format, in.path, importer.Options{Region: "east"}); err != nil {
+		if _, err := importer.Import(ctx, importer.Store(s), in.format, in.path, importer.Options{Region: "east"}); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -120,7 +120,7 @@ func TestExport_RoundTrip(t *testing.T) {
 				t.Errorf("exported %d records, want %d", rep.Total(), len(want))
 			}
 			fresh := MustOpenStore(t)
-			if _, err := importer.Import(context.Background(), fresh, tc.format, out, importer.Options{}); err != nil {
+			if _, err := importer.Import(context.Background(), importer.Store(fresh), tc.format, out, importer.Options{}); err != nil {
 				t.Fatal(err)
 			}
 			got := rows(t, fresh)
@@ -132,7 +132,7 @@ func TestExport_RoundTrip(t *testing.T) {
 			if len(got) != len(want) {
 				t.Errorf("%d rows after the round trip, want %d", len(got), len(want))
 			}
-			again, err := importer.Import(context.Background(), s, tc.format, out, importer.Options{})
+			again, err := importer.Import(context.Background(), importer.Store(s), tc.format, out, importer.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strings"
+	"sync"
 
 	"github.com/o211/o211"
 )
@@ -49,27 +51,31 @@ func (s *Source) field(f string) string {
 	return f
 }
 
-// Batch is a parsed input: the changes to write, where each came from, and
-// the problems found while reading it.
+// Batch is a parsed input: the distinct records to write, each with where
+// it came from, kept in a temporary file (see stage), and the problems
+// found while reading it. Close releases the file.
 type Batch struct {
 	// Format is the input format (FormatHSDSJSON, ...).
 	Format string
-	// Changes are the upserts read, one per distinct record, in input order.
-	Changes []o211.Change
-	// Sources holds the source of each change (same index as Changes).
-	Sources []Source
 	// Problems lists the input that could not be read: rows that are not
-	// parsed at all, and conflicting duplicates. Those rows are not in
-	// Changes.
+	// parsed at all, records that break the HSDS schema, conflicting
+	// duplicates. At most maxProblems are listed; the last says how many
+	// more there were.
 	Problems []o211.Problem
 	// Warnings lists what was read but is worth a look: unknown columns and
-	// files, coordinates left out, fields dropped.
+	// files, coordinates left out, fields dropped (at most maxWarnings).
 	Warnings []o211.Problem
 	// Records counts the records read, repeats included (see Report).
 	Records int
 
-	// index finds the change of a kind and id.
-	index map[o211.Kind]map[string]int
+	// mu guards the staged records and pmu the problems and warnings while
+	// the tables of a datapackage are read in parallel (pmu is taken
+	// under mu, never the other way round).
+	mu, pmu sync.Mutex
+	st      *stage
+	// files names the input files; staged sources refer to them by index.
+	files   []string
+	fileIdx map[string]int
 	// lines resolves a JSON path of a file to its line, built on demand.
 	lines map[string]*lineIndex
 	// laterWins makes a conflicting duplicate from a later file replace the
@@ -79,62 +85,134 @@ type Batch struct {
 	// warning (211 Ontario's rows repeat a program's and an agency's
 	// fields; an edit between rows should not stop the import).
 	firstWins bool
+	// err is the first failure to stage a record (a write to the file).
+	err error
+	// moreProblems and moreWarnings count those not listed.
+	moreProblems, moreWarnings int
 }
 
-func newBatch(format string) *Batch {
-	return &Batch{Format: format, index: map[o211.Kind]map[string]int{}, lines: map[string]*lineIndex{}}
+// The most problems and warnings a batch lists; an input with more is
+// reported with these and a count of the rest, so that a file of a million
+// bad rows does not take a gigabyte to describe.
+const (
+	maxProblems = 10000
+	maxWarnings = 1000
+)
+
+// newBatch returns an empty batch that stages its records in a temporary
+// file in dir (the system's temporary folder when "").
+func newBatch(format, dir string) (*Batch, error) {
+	st, err := newStage(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &Batch{Format: format, st: st, fileIdx: map[string]int{}, lines: map[string]*lineIndex{}}, nil
 }
 
-// Len returns the number of changes.
-func (b *Batch) Len() int { return len(b.Changes) }
+// Close removes the batch's temporary file. It is safe to call more than once.
+func (b *Batch) Close() error {
+	b.st.close()
+	return nil
+}
 
-// add appends the flat form of obj, or merges it with an earlier identical
+// Len returns the number of distinct records read.
+func (b *Batch) Len() int { return len(b.st.ents) }
+
+// Each calls fn with every distinct record read (its latest version) and
+// where it came from, in table then id order, until fn returns an error.
+func (b *Batch) Each(fn func(obj o211.Object, src Source) error) error {
+	var buf []byte
+	for _, i := range b.st.order() {
+		st, nb, err := b.st.read(i, b.files, buf)
+		if err != nil {
+			return err
+		}
+		buf = nb
+		obj := mustLookup(st.kind).New()
+		if err := json.Unmarshal(st.data, obj); err != nil {
+			return fmt.Errorf("importer: staged %s: %w", st.kind, err)
+		}
+		if err := fn(obj, st.src); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *Batch) fileIndex(name string) int {
+	i, ok := b.fileIdx[name]
+	if !ok {
+		i = len(b.files)
+		b.files = append(b.files, name)
+		b.fileIdx[name] = i
+	}
+	return i
+}
+
+// add stages the flat form of obj, or merges it with an earlier identical
 // record of the same kind and id. Records that conflict with an earlier one
 // become problems.
 func (b *Batch) add(obj o211.Object, src Source) { b.addFlat(obj.Flat(), src) }
 
 // addFlat is add for a row that is flat already (a CSV row).
 func (b *Batch) addFlat(obj o211.Object, src Source) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	b.Records++
 	if s, ok := obj.(*o211.Service); ok {
 		s.LastModified = "" // the store keeps its own modification times
 	}
-	id := obj.ObjectID()
-	ids := b.index[obj.ObjectKind()]
-	if ids == nil {
-		ids = map[string]int{}
-		b.index[obj.ObjectKind()] = ids
-	}
-	i, seen := ids[id]
+	i := b.st.find(obj.ObjectKind(), obj.ObjectID())
 	if l, ok := obj.(*o211.Location); ok {
-		b.checkCoordinates(l, src, !seen) // once per location
+		b.checkCoordinates(l, src, i < 0) // once per location
 	}
-	if id == "" { // invalid: let the store name the problem, once per row
-		b.append(obj, src)
+	data, err := json.Marshal(obj)
+	if err != nil {
+		b.problem(src, "", "cannot be encoded: "+err.Error())
 		return
 	}
-	if !seen {
-		ids[id] = len(b.Changes)
-		b.append(obj, src)
+	if i < 0 {
+		b.stage(-1, obj, src, data)
 		return
 	}
-	b.merge(i, obj, src)
+	b.merge(i, obj, src, data)
 }
 
-// reserve makes room for about n more changes, of kind when it is set.
-func (b *Batch) reserve(kind o211.Kind, n int) {
-	if n > cap(b.Changes)-len(b.Changes) {
-		b.Changes = append(make([]o211.Change, 0, len(b.Changes)+n), b.Changes...)
-		b.Sources = append(make([]Source, 0, len(b.Sources)+n), b.Sources...)
+// stage writes a version of a record (i: its entry, or -1 for a new one),
+// checking it against the HSDS schema as the store would.
+func (b *Batch) stage(i int32, obj o211.Object, src Source, data []byte) {
+	if b.err != nil {
+		return
 	}
-	if kind != "" && b.index[kind] == nil {
-		b.index[kind] = make(map[string]int, n)
+	i, err := b.st.put(i, obj.ObjectKind(), obj.ObjectID(), src, b.fileIndex(src.File), obj.Refs(), strictRefs[obj.ObjectKind()], data)
+	if err != nil {
+		b.err = err
+		return
+	}
+	b.st.ents[i].bad = false
+	if err := obj.Validate(); err != nil {
+		field := ""
+		if e, ok := err.(*o211.Error); ok {
+			field = e.Field
+		}
+		b.reject(src, obj, field, strings.TrimPrefix(o211.ErrorMessage(err), field+": "))
+		b.st.ents[i].bad = true
 	}
 }
 
-func (b *Batch) append(obj o211.Object, src Source) {
-	b.Changes = append(b.Changes, o211.Upsert(obj))
-	b.Sources = append(b.Sources, src)
+// strictRefs are the references without which a row makes no sense (as
+// the store has them): a dangling one rejects the row; others only warn.
+var strictRefs = map[o211.Kind]map[string]bool{
+	o211.KindServiceAtLocation: {"service_id": true, "location_id": true},
+	o211.KindService:           {"organization_id": true},
+}
+
+// reject records a problem of a staged record, naming the record.
+func (b *Batch) reject(src Source, obj o211.Object, field, reason string) {
+	if src.Record == "" {
+		src.Record = fmt.Sprintf("%s %q", obj.ObjectKind(), obj.ObjectID())
+	}
+	b.problem(src, field, reason)
 }
 
 // checkCoordinates leaves out coordinates that are not WGS84 degrees (the
@@ -162,19 +240,24 @@ func fmtNum(v *float64) string {
 	return fmt.Sprint(*v)
 }
 
-// merge folds a repeated record into the earlier change i. Identical
+// merge folds a repeated record into the earlier entry i. Identical
 // records are one; records that differ only in foreign keys that one of
 // them leaves empty (the same phone nested in a service and in a location)
 // are merged; any other difference is a conflict.
-func (b *Batch) merge(i int, obj o211.Object, src Source) {
-	prev := b.Changes[i].Object
-	pa, err1 := json.Marshal(prev)
-	pb, err2 := json.Marshal(obj)
-	if err1 == nil && err2 == nil && bytes.Equal(pa, pb) {
+func (b *Batch) merge(i int32, obj o211.Object, src Source, data []byte) {
+	if b.st.ents[i].sum == b.st.sum(data) || b.err != nil {
+		return
+	}
+	prev, _, err := b.st.read(i, b.files, nil)
+	if err != nil {
+		b.err = err
+		return
+	}
+	if bytes.Equal(prev.data, data) {
 		return
 	}
 	var ma, mb map[string]any
-	if json.Unmarshal(pa, &ma) != nil || json.Unmarshal(pb, &mb) != nil {
+	if json.Unmarshal(prev.data, &ma) != nil || json.Unmarshal(data, &mb) != nil {
 		b.problem(src, "", "cannot be compared with its duplicate")
 		return
 	}
@@ -194,31 +277,32 @@ func (b *Batch) merge(i int, obj o211.Object, src Source) {
 			if conflict == "" {
 				conflict = f
 			}
-			if b.laterWins && b.Sources[i].File != src.File {
+			if b.laterWins && prev.src.File != src.File {
 				ma[f] = vb
 			}
 		}
 	}
-	prevSrc := b.Sources[i]
 	if conflict != "" && b.firstWins {
-		b.warn(src, conflict, fmt.Sprintf("differs from the same %s at %s, which is kept", obj.ObjectKind(), b.place(prevSrc)))
+		b.warn(src, conflict, fmt.Sprintf("differs from the same %s at %s, which is kept", obj.ObjectKind(), b.place(prev.src)))
 		return
 	}
-	if conflict != "" && !(b.laterWins && prevSrc.File != src.File) {
+	if conflict != "" && !(b.laterWins && prev.src.File != src.File) {
 		b.problem(src, conflict, fmt.Sprintf("differs from the same %s at %s; a record must read the same wherever it appears",
-			obj.ObjectKind(), b.place(prevSrc)))
+			obj.ObjectKind(), b.place(prev.src)))
 		return
 	}
 	if conflict != "" {
-		b.warn(src, conflict, fmt.Sprintf("replaces the value given at %s", b.place(prevSrc)))
+		b.warn(src, conflict, fmt.Sprintf("replaces the value given at %s", b.place(prev.src)))
 	}
 	merged := mustLookup(obj.ObjectKind()).New()
-	data, _ := json.Marshal(ma)
-	if err := json.Unmarshal(data, merged); err != nil {
+	mdata, _ := json.Marshal(ma)
+	if err := json.Unmarshal(mdata, merged); err != nil {
 		b.problem(src, "", "cannot be merged with its duplicate: "+err.Error())
 		return
 	}
-	b.Changes[i] = o211.Upsert(merged)
+	if mdata, err = json.Marshal(merged); err == nil {
+		b.stage(i, merged, prev.src, mdata)
+	}
 }
 
 func unionKeys(a, b map[string]any) []string {
@@ -259,11 +343,23 @@ func mustLookup(k o211.Kind) o211.KindInfo {
 
 // problem records a row that is not imported.
 func (b *Batch) problem(src Source, field, reason string) {
+	b.pmu.Lock()
+	defer b.pmu.Unlock()
+	if len(b.Problems) >= maxProblems {
+		b.moreProblems++
+		return
+	}
 	b.Problems = append(b.Problems, b.located(src, field, reason))
 }
 
 // warn records something worth a look in a row that is imported.
 func (b *Batch) warn(src Source, field, reason string) {
+	b.pmu.Lock()
+	defer b.pmu.Unlock()
+	if len(b.Warnings) >= maxWarnings {
+		b.moreWarnings++
+		return
+	}
 	b.Warnings = append(b.Warnings, b.located(src, field, reason))
 }
 

@@ -56,15 +56,31 @@ func dirFiles(dir string) ([]pkgFile, error) {
 }
 
 // zipFiles lists the files of a zipped datapackage. A single top folder
-// that holds everything is taken off the names.
-func zipFiles(zr *zip.Reader) []pkgFile {
+// that holds everything is taken off the names. An archive that unpacks to
+// more than MaxUnzipped bytes is refused (ETOOLARGE) before any is read;
+// each file is read no further than the size it declares.
+func zipFiles(zr *zip.Reader, label string) ([]pkgFile, error) {
 	var out []pkgFile
+	var total uint64
 	for _, f := range zr.File {
 		if f.FileInfo().IsDir() || strings.HasPrefix(path.Base(f.Name), ".") || strings.HasPrefix(f.Name, "__MACOSX/") {
 			continue
 		}
+		if total += f.UncompressedSize64; total > MaxUnzipped || f.UncompressedSize64 > MaxUnzipped {
+			return nil, o211.Errorf(o211.ETOOLARGE, "%s unpacks to more than %d GiB; nothing was imported", label, MaxUnzipped>>30)
+		}
 		zf := f
-		out = append(out, pkgFile{name: f.Name, size: int64(f.UncompressedSize64), open: zf.Open})
+		open := func() (io.ReadCloser, error) {
+			rc, err := zf.Open()
+			if err != nil {
+				return nil, err
+			}
+			return struct {
+				io.Reader
+				io.Closer
+			}{io.LimitReader(rc, int64(zf.UncompressedSize64)), rc}, nil
+		}
+		out = append(out, pkgFile{name: f.Name, size: int64(f.UncompressedSize64), open: open})
 	}
 	prefix := ""
 	if len(out) > 0 {
@@ -81,8 +97,11 @@ func zipFiles(zr *zip.Reader) []pkgFile {
 	for i := range out {
 		out[i].name = strings.TrimPrefix(out[i].name, prefix)
 	}
-	return out
+	return out, nil
 }
+
+// MaxUnzipped bounds what a zipped input may unpack to.
+const MaxUnzipped = 4 << 30
 
 type descriptor struct {
 	Resources []struct {
@@ -165,19 +184,17 @@ func (b *Batch) readDescriptor(f pkgFile, byName map[string]pkgFile, chosen map[
 	}
 }
 
-// readTables reads every table of a datapackage. The tables are read in
-// parallel, each into a batch of its own (a table holds one kind, and the
-// batch index is by kind), and joined in table order, so that the result
-// does not depend on the schedule.
+// readTables reads every table of a datapackage, in parallel, into the
+// batch. A table holds one kind, so the records do not depend on the
+// schedule, and problems are sorted when reported.
 func (b *Batch) readTables(tables []table, progress func(done, total int)) error {
 	pm := &progressMeter{fn: progress}
 	order := make([]int, len(tables))
 	for i, t := range tables {
-		pm.total += t.size
+		pm.total += max(t.size, 0)
 		order[i] = i
 	}
 	sort.SliceStable(order, func(i, j int) bool { return tables[order[i]].size > tables[order[j]].size })
-	parts := make([]*Batch, len(tables))
 	errs := make([]error, len(tables))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -186,7 +203,7 @@ func (b *Batch) readTables(tables []table, progress func(done, total int)) error
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				parts[i], errs[i] = b.readTableFile(tables[i], pm)
+				errs[i] = b.readTableFile(tables[i], pm)
 			}
 		}()
 	}
@@ -198,57 +215,28 @@ func (b *Batch) readTables(tables []table, progress func(done, total int)) error
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	n := len(b.Changes)
-	for _, p := range parts {
-		n += len(p.Changes)
-	}
-	b.reserve("", n-len(b.Changes))
-	for _, p := range parts {
-		b.join(p)
-	}
 	pm.add(0)
-	return nil
+	return b.err
 }
 
-// readTableFile reads one table into a batch of its own.
-func (b *Batch) readTableFile(t table, pm *progressMeter) (*Batch, error) {
-	part := newBatch(b.Format)
-	part.reserve(t.kind, int(t.size/64)) // rows are rarely shorter
+// readTableFile reads one table into the batch.
+func (b *Batch) readTableFile(t table, pm *progressMeter) error {
 	rc, err := t.open()
 	if err != nil {
-		return nil, fmt.Errorf("importer: %s: %w", t.name, err)
+		return fmt.Errorf("importer: %s: %w", t.name, err)
 	}
 	defer rc.Close()
-	cr := &countingReader{r: rc}
+	cr := &countingReader{r: newRowLimiter(rc, t.name)}
 	reported := int64(0)
 	report := func() {
 		pm.add(cr.n - reported)
 		reported = cr.n
 	}
-	if err := part.readTable(t.name, t.kind, cr, report); err != nil {
-		return nil, err
+	if err := b.readTable(t.name, t.kind, cr, report); err != nil {
+		return err
 	}
-	pm.add(t.size - reported) // the whole file counts, however it was read
-	return part, nil
-}
-
-// join appends the changes of a batch of other kinds.
-func (b *Batch) join(p *Batch) {
-	offset := len(b.Changes)
-	b.Changes = append(b.Changes, p.Changes...)
-	b.Sources = append(b.Sources, p.Sources...)
-	for kind, ids := range p.index {
-		for id := range ids {
-			ids[id] += offset
-		}
-		if have := b.index[kind]; len(have) > 0 {
-			panic("importer: two tables of kind " + string(kind)) // tables() picks one file per kind
-		}
-		b.index[kind] = ids
-	}
-	b.Problems = append(b.Problems, p.Problems...)
-	b.Warnings = append(b.Warnings, p.Warnings...)
-	b.Records += p.Records
+	pm.add(max(t.size, cr.n) - reported) // the whole file counts, however it was read
+	return nil
 }
 
 // progressMeter adds up the bytes read by parallel readers and reports
@@ -343,6 +331,9 @@ func (b *Batch) readTable(name string, kind o211.Kind, r io.Reader, progress fun
 // an error that is not one.
 func (b *Batch) csvError(name string, err error) error {
 	var pe *csv.ParseError
+	if e := (*o211.Error)(nil); errors.As(err, &e) && !errors.As(err, &pe) {
+		return e // the row limit
+	}
 	if !errors.As(err, &pe) {
 		return fmt.Errorf("importer: %s: %w", name, err)
 	}
@@ -352,4 +343,71 @@ func (b *Batch) csvError(name string, err error) error {
 	}
 	b.problem(Source{File: name, Line: pe.StartLine}, "", reason)
 	return nil
+}
+
+// maxRowBytes bounds one CSV row (a quoted field may span lines): the CSV
+// reader holds a whole row, so a file of one enormous line (a small zip
+// unpacks to gigabytes of it) is refused when its first row passes this.
+// 211 Ontario's longest rows are a few kilobytes.
+const maxRowBytes = 4 << 20
+
+// rowLimiter passes a CSV stream through, failing with an ETOOLARGE
+// *o211.Error once a row grows past maxRowBytes. It follows the quoting as
+// encoding/csv reads it, so that a quoted line break does not end a row and
+// a stray quote inside a field does not start one.
+type rowLimiter struct {
+	r       io.Reader
+	name    string
+	state   byte
+	row     int // bytes of the current row so far
+	line    int // line the current row starts on (1-based)
+	newline int // lines read
+}
+
+// The states of rowLimiter.
+const (
+	atFieldStart = iota
+	inField
+	inQuotes
+	atQuoteInQuotes // a quote inside quotes: escaped or closing
+)
+
+func newRowLimiter(r io.Reader, name string) *rowLimiter {
+	return &rowLimiter{r: r, name: name, line: 1}
+}
+
+func (l *rowLimiter) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for i := 0; i < n; i++ {
+		l.step(p[i])
+		if l.row++; l.row > maxRowBytes {
+			return i, o211.Errorf(o211.ETOOLARGE, "%s:%d: the row is longer than %d MiB; no row of a directory is, so the file is refused (nothing was imported)",
+				l.name, l.line, maxRowBytes>>20)
+		}
+	}
+	return n, err
+}
+
+func (l *rowLimiter) step(c byte) {
+	if c == '\n' {
+		l.newline++
+		if l.state != inQuotes {
+			l.state, l.row, l.line = atFieldStart, -1, l.newline+1
+		}
+		return
+	}
+	switch {
+	case l.state == inQuotes:
+		if c == '"' {
+			l.state = atQuoteInQuotes
+		}
+	case l.state == atQuoteInQuotes && c == '"':
+		l.state = inQuotes
+	case c == ',':
+		l.state = atFieldStart
+	case l.state == atFieldStart && c == '"':
+		l.state = inQuotes
+	case c != '\r':
+		l.state = inField
+	}
 }

@@ -2,22 +2,35 @@
 // HSDS 3.0 JSON forms (hsds-json), the HSDS tabular datapackage (hsds-csv)
 // and 211 Ontario's flat export (211ontario).
 //
-// An import has two steps. Parse turns a file into a Batch: one upsert per
+// An import has two steps. Parse streams a file into a Batch: every
 // distinct record, each with where it came from (file, line, JSON path),
-// plus the problems of input that could not be read at all. Batch.Write
-// hands the changes to a Writer (the node's store, wrapped so that search
-// follows) and maps every rejection back to its file and line. By default
-// an import is all or nothing; with Options.SkipInvalid the valid records
-// are written and every rejected one is listed with its reason.
+// staged in a temporary file so that memory does not grow with the input
+// (stage.go), plus the problems of input that could not be read at all or
+// breaks the HSDS schema. Batch.Write checks every reference against the
+// batch and the directory, and only then writes, in chunks of a bounded
+// size, through a Writer (the node's store, wrapped so that search
+// follows); every problem is named by its file, line and column. By default
+// an import is all or nothing: any problem and nothing is written. With
+// Options.SkipInvalid the valid records are written and every rejected one
+// is listed with its reason.
+//
+// An import is a sync of its source (Options.Source, by default the
+// format): the records it writes are entered under the source, and the
+// region's records from that source that the input no longer holds are
+// removed with their children; records entered by hand or from another
+// source stay. Options.DryRun reports what would be added, changed and
+// removed without writing.
 //
 // Re-importing the same input changes nothing: ids are kept (HSDS) or
 // derived deterministically from the source's ids (211 Ontario), and the
-// store leaves identical rows alone.
+// store leaves identical rows alone. A crash while the checked chunks are
+// written leaves the ones written; importing the input again completes the
+// sync.
 package importer
 
 import (
 	"archive/zip"
-	"bytes"
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -28,6 +41,7 @@ import (
 	"time"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/node/directory"
 	"github.com/o211/o211/node/store"
 )
 
@@ -47,10 +61,26 @@ const (
 	StageWrite = "write" // done and total count records
 )
 
-// Writer writes changes to a directory. *store.Store implements it; the
-// node wraps it so that its search index follows every write.
+// Writer writes changes to a directory and reads it: the node's directory,
+// or a store alone (Store). Its read views that also have
+// EachFromSource (as *store.Tx) make an import a sync of its source.
 type Writer interface {
 	Write(ctx context.Context, changes []o211.Change, opts o211.WriteOptions) (*store.WriteResult, error)
+	View(fn func(directory.Tx) error) error
+}
+
+// sourceReader is a read view that knows the source of each record.
+type sourceReader interface {
+	EachFromSource(source string, fn func(kind o211.Kind, id string) error) error
+}
+
+// Store returns a Writer that writes to s alone.
+func Store(s *store.Store) Writer { return storeWriter{s} }
+
+type storeWriter struct{ *store.Store }
+
+func (w storeWriter) View(fn func(directory.Tx) error) error {
+	return w.Store.View(func(tx *store.Tx) error { return fn(tx) })
 }
 
 // Options control an import.
@@ -66,6 +96,24 @@ type Options struct {
 	SkipInvalid bool
 	// Progress, when set, is called as the input is read and written.
 	Progress func(stage string, done, total int)
+	// Source names the feed the input comes from (default: the format).
+	// The import is a sync of that source: the region's records from it
+	// that the input no longer holds are removed; records entered by hand
+	// or from other sources are left alone.
+	Source string
+	// DryRun reads and checks the input and reports what the import would
+	// add, change and remove (Report.Plan), writing nothing.
+	DryRun bool
+	// TempDir is where the import stages the records it reads (default:
+	// the system's temporary folder).
+	TempDir string
+}
+
+func (o *Options) source(format string) string {
+	if o.Source != "" {
+		return o.Source
+	}
+	return format
 }
 
 func (o *Options) progress(stage string) func(done, total int) {
@@ -98,7 +146,22 @@ type Report struct {
 	// columns and files, values left out.
 	Warnings []o211.Problem `json:"warnings,omitempty"`
 
+	// Source is the feed synced; DryRun says that nothing was written, and
+	// Plan what the import would add, change and remove.
+	Source string    `json:"source"`
+	DryRun bool      `json:"dry_run,omitempty"`
+	Plan   []Planned `json:"plan,omitempty"`
+
 	Duration time.Duration `json:"duration_ns"`
+}
+
+// Planned is what a dry run found an import would do to one table.
+type Planned struct {
+	Op    string    `json:"op"` // "add", "change" or "remove"
+	Kind  o211.Kind `json:"kind"`
+	Count int       `json:"count"`
+	// IDs lists the first maxPlannedIDs records' ids.
+	IDs []string `json:"ids"`
 }
 
 // Import reads the file (for hsds-csv a datapackage directory, a .zip of
@@ -116,6 +179,7 @@ func Import(ctx context.Context, w Writer, format, path string, opts Options) (*
 	if err != nil {
 		return nil, err
 	}
+	defer b.Close()
 	rep, err := b.Write(ctx, w, opts)
 	if rep != nil {
 		rep.Duration = time.Since(start)
@@ -132,6 +196,7 @@ func ImportReader(ctx context.Context, w Writer, format, name string, r io.Reade
 	if err != nil {
 		return nil, err
 	}
+	defer b.Close()
 	rep, err := b.Write(ctx, w, opts)
 	if rep != nil {
 		rep.Duration = time.Since(start)
@@ -139,10 +204,11 @@ func ImportReader(ctx context.Context, w Writer, format, name string, r io.Reade
 	return rep, err
 }
 
-// Parse reads the file at path in the format into a Batch. Input that
-// cannot be read is listed in the batch's Problems, not returned as an
-// error. It returns an EINVALID *o211.Error for an unknown format, a missing
-// region (211ontario) or a path of the wrong sort, and read errors.
+// Parse reads the file at path in the format into a Batch, which the
+// caller closes. Input that cannot be read is listed in the batch's
+// Problems, not returned as an error. It returns an EINVALID *o211.Error for
+// an unknown format, a missing region (211ontario) or a path of the wrong
+// sort, an ETOOLARGE one for a row or file past the limits, and read errors.
 func Parse(format, path string, opts Options) (*Batch, error) {
 	if err := checkFormat(format, opts); err != nil {
 		return nil, err
@@ -151,37 +217,55 @@ func Parse(format, path string, opts Options) (*Batch, error) {
 	if err != nil {
 		return nil, fmt.Errorf("importer: %w", err)
 	}
-	b := newBatch(format)
+	b, err := newBatch(format, opts.TempDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.parsePath(path, info, opts); err != nil {
+		b.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+func (b *Batch) parsePath(path string, info os.FileInfo, opts Options) error {
+	format := b.Format
 	name := filepath.Base(path)
 	switch {
 	case format == FormatHSDSCSV && info.IsDir():
 		files, err := dirFiles(path)
 		if err != nil {
-			return nil, fmt.Errorf("importer: %w", err)
+			return fmt.Errorf("importer: %w", err)
 		}
-		err = b.readTables(b.tables(files, name), opts.progress(StageRead))
-		return b, err
+		return b.readTables(b.tables(files, name), opts.progress(StageRead))
 	case format == FormatHSDSJSON && info.IsDir():
-		return b, b.parseJSONDir(path, opts)
+		return b.parseJSONDir(path, opts)
 	case info.IsDir():
-		return nil, o211.Errorf(o211.EINVALID, "%s is a directory; the %s format reads a file", path, format)
+		return o211.Errorf(o211.EINVALID, "%s is a directory; the %s format reads a file", path, format)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("importer: %w", err)
+		return fmt.Errorf("importer: %w", err)
 	}
 	defer f.Close()
-	return b, b.parse(name, f, info.Size(), opts)
+	return b.parse(name, f, info.Size(), opts)
 }
 
 // ParseReader is Parse for input that is not a file; name is how problems
-// name it.
+// name it. The caller closes the batch.
 func ParseReader(format, name string, r io.Reader, opts Options) (*Batch, error) {
 	if err := checkFormat(format, opts); err != nil {
 		return nil, err
 	}
-	b := newBatch(format)
-	return b, b.parse(name, r, -1, opts)
+	b, err := newBatch(format, opts.TempDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.parse(name, r, -1, opts); err != nil {
+		b.Close()
+		return nil, err
+	}
+	return b, nil
 }
 
 func checkFormat(format string, opts Options) error {
@@ -204,9 +288,9 @@ func (b *Batch) parse(name string, r io.Reader, size int64, opts Options) error 
 	case Format211Ontario:
 		return b.parseOntario(name, r, size, opts.Region, progress)
 	case FormatHSDSJSON:
-		data, err := io.ReadAll(r)
+		data, err := readJSON(name, r)
 		if err != nil {
-			return fmt.Errorf("importer: %s: %w", name, err)
+			return err
 		}
 		b.parseJSON(name, data, opts.Kind)
 		if progress != nil {
@@ -214,23 +298,82 @@ func (b *Batch) parse(name string, r io.Reader, size int64, opts Options) error 
 		}
 		return nil
 	}
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return fmt.Errorf("importer: %s: %w", name, err)
+	f, ok := r.(*os.File)
+	if !ok || size < 0 {
+		br := bufio.NewReader(r)
+		if magic, _ := br.Peek(4); string(magic) != "PK\x03\x04" {
+			return b.readCSVStream(name, br, progress)
+		}
+		// A zip is read from its end: keep the stream in a file first.
+		tmp, err := spool(br, opts.TempDir)
+		if err != nil {
+			return fmt.Errorf("importer: %s: %w", name, err)
+		}
+		defer tmp.Close()
+		info, err := tmp.Stat()
+		if err != nil {
+			return fmt.Errorf("importer: %s: %w", name, err)
+		}
+		f, size = tmp, info.Size()
 	}
-	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
-		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	var magic [4]byte
+	if n, _ := f.ReadAt(magic[:], 0); n == 4 && string(magic[:]) == "PK\x03\x04" {
+		zr, err := zip.NewReader(f, size)
 		if err != nil {
 			return o211.Errorf(o211.EINVALID, "%s: not a readable zip archive: %v", name, err)
 		}
-		return b.readTables(b.tables(zipFiles(zr), name), progress)
+		files, err := zipFiles(zr, name)
+		if err != nil {
+			return err
+		}
+		return b.readTables(b.tables(files, name), progress)
 	}
+	return b.readCSVStream(name, io.NewSectionReader(f, 0, size), progress)
+}
+
+// readCSVStream reads one table's CSV file, named after its table.
+func (b *Batch) readCSVStream(name string, r io.Reader, progress func(done, total int)) error {
 	kind, ok := tableKind(strings.TrimSuffix(filepath.Base(name), filepath.Ext(name)))
 	if !ok {
 		return o211.Errorf(o211.EINVALID, "%s: an hsds-csv input is a datapackage directory, a zip of one, or a CSV file named after its table", name)
 	}
-	open := func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
-	return b.readTables([]table{{name: filepath.Base(name), kind: kind, size: int64(len(data)), open: open}}, progress)
+	size := int64(-1)
+	if sr, ok := r.(*io.SectionReader); ok {
+		size = sr.Size()
+	}
+	open := func() (io.ReadCloser, error) { return io.NopCloser(r), nil }
+	return b.readTables([]table{{name: filepath.Base(name), kind: kind, size: size, open: open}}, progress)
+}
+
+// maxJSONBytes bounds an hsds-json file: it is read whole (a problem's
+// line is found from its JSON path), so a larger one is refused before it
+// fills the memory. A province's directory is imported as hsds-csv.
+const maxJSONBytes = 256 << 20
+
+func readJSON(name string, r io.Reader) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxJSONBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("importer: %s: %w", name, err)
+	}
+	if len(data) > maxJSONBytes {
+		return nil, o211.Errorf(o211.ETOOLARGE, "%s: an hsds-json file is read whole and may hold at most %d MiB; import a directory this large as hsds-csv",
+			name, maxJSONBytes>>20)
+	}
+	return data, nil
+}
+
+// spool copies r into an unlinked temporary file in dir.
+func spool(r io.Reader, dir string) (*os.File, error) {
+	f, err := os.CreateTemp(dir, "o211-import-*.upload")
+	if err != nil {
+		return nil, err
+	}
+	os.Remove(f.Name())
+	if _, err := io.Copy(f, r); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }
 
 // parseJSONDir reads every .json, .jsonl and .ndjson file of a directory,
@@ -255,9 +398,14 @@ func (b *Batch) parseJSONDir(dir string, opts Options) error {
 		return o211.Errorf(o211.EINVALID, "%s holds no .json files", dir)
 	}
 	for i, n := range names {
-		data, err := os.ReadFile(filepath.Join(dir, n))
+		f, err := os.Open(filepath.Join(dir, n))
 		if err != nil {
 			return fmt.Errorf("importer: %w", err)
+		}
+		data, err := readJSON(n, f)
+		f.Close()
+		if err != nil {
+			return err
 		}
 		b.parseJSON(n, data, opts.Kind)
 		if opts.Progress != nil {

@@ -35,7 +35,7 @@ func mustImport(tb testing.TB, s *store.Store, format, path string, opts importe
 	if opts.Region == "" {
 		opts.Region = "east"
 	}
-	rep, err := importer.Import(context.Background(), s, format, path, opts)
+	rep, err := importer.Import(context.Background(), importer.Store(s), format, path, opts)
 	if err != nil {
 		tb.Fatalf("Import(%s, %s): %v", format, path, err)
 	}
@@ -258,14 +258,14 @@ func TestImport_Errors(t *testing.T) {
 		{"ErrNotATable", importer.FormatHSDSCSV, testdata("211ontario-sample.csv"), importer.Options{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := importer.Import(ctx, s, tc.format, tc.path, tc.opts)
+			_, err := importer.Import(ctx, importer.Store(s), tc.format, tc.path, tc.opts)
 			if o211.ErrorCode(err) != o211.EINVALID {
 				t.Fatalf("got %v, want an EINVALID error", err)
 			}
 		})
 	}
 	t.Run("ErrMissingFile", func(t *testing.T) {
-		_, err := importer.Import(ctx, s, importer.FormatHSDSJSON, "nope.json", importer.Options{})
+		_, err := importer.Import(ctx, importer.Store(s), importer.FormatHSDSJSON, "nope.json", importer.Options{})
 		if !errors.Is(err, os.ErrNotExist) {
 			t.Fatalf("got %v, want a not-exist error", err)
 		}

@@ -73,7 +73,7 @@ func TestImportReader(t *testing.T) {
 	ctx := context.Background()
 	t.Run("JSON", func(t *testing.T) {
 		body := strings.NewReader(`{"id": "s1", "name": "Food", "status": "active"}`)
-		rep, err := importer.ImportReader(ctx, MustOpenStore(t), importer.FormatHSDSJSON, "body", body, importer.Options{})
+		rep, err := importer.ImportReader(ctx, importer.Store(MustOpenStore(t)), importer.FormatHSDSJSON, "body", body, importer.Options{})
 		if err != nil || rep.Created != 1 {
 			t.Fatalf("got %+v, %v", rep, err)
 		}
@@ -89,14 +89,14 @@ func TestImportReader(t *testing.T) {
 			w.Write(data)
 		}
 		zw.Close()
-		rep, err := importer.ImportReader(ctx, MustOpenStore(t), importer.FormatHSDSCSV, "pkg.zip", &buf, importer.Options{})
+		rep, err := importer.ImportReader(ctx, importer.Store(MustOpenStore(t)), importer.FormatHSDSCSV, "pkg.zip", &buf, importer.Options{})
 		if err != nil || rep.Created != len(o211.Kinds()) {
 			t.Fatalf("got %+v, %v", rep, err)
 		}
 	})
 	t.Run("OneTable", func(t *testing.T) {
 		body := strings.NewReader("id,name,description\no1,Org,\n")
-		rep, err := importer.ImportReader(ctx, MustOpenStore(t), importer.FormatHSDSCSV, "organizations.csv", body, importer.Options{})
+		rep, err := importer.ImportReader(ctx, importer.Store(MustOpenStore(t)), importer.FormatHSDSCSV, "organizations.csv", body, importer.Options{})
 		if err != nil || rep.Created != 1 {
 			t.Fatalf("got %+v, %v", rep, err)
 		}
@@ -107,7 +107,7 @@ func TestImportReader(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer f.Close()
-		rep, err := importer.ImportReader(ctx, MustOpenStore(t), importer.Format211Ontario, "upload.csv", f, importer.Options{Region: "east"})
+		rep, err := importer.ImportReader(ctx, importer.Store(MustOpenStore(t)), importer.Format211Ontario, "upload.csv", f, importer.Options{Region: "east"})
 		if err != nil || rep.Kinds[o211.KindService] != 44 {
 			t.Fatalf("got %+v, %v", rep, err)
 		}

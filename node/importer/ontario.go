@@ -84,7 +84,7 @@ type ontario struct {
 }
 
 func (b *Batch) parseOntario(name string, r io.Reader, size int64, region string, progress func(done, total int)) error {
-	cr := &countingReader{r: r}
+	cr := &countingReader{r: newRowLimiter(r, name)}
 	rd := csv.NewReader(cr)
 	rd.FieldsPerRecord = -1
 	header, err := rd.Read()

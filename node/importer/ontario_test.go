@@ -230,15 +230,26 @@ func TestImport211Ontario_Regions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer east.Close()
+	defer west.Close()
 	ids := map[string]o211.Kind{}
-	for _, c := range east.Changes {
-		ids[c.ID] = c.Kind
+	err = east.Each(func(obj o211.Object, _ importer.Source) error {
+		ids[obj.ObjectID()] = obj.ObjectKind()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, c := range west.Changes {
-		shared := c.Kind == o211.KindTaxonomy || c.Kind == o211.KindTaxonomyTerm
-		if _, same := ids[c.ID]; same != shared {
-			t.Fatalf("%s %s: in both regions %v, want %v", c.Kind, c.ID, same, shared)
+	err = west.Each(func(obj o211.Object, _ importer.Source) error {
+		kind := obj.ObjectKind()
+		shared := kind == o211.KindTaxonomy || kind == o211.KindTaxonomyTerm
+		if _, same := ids[obj.ObjectID()]; same != shared {
+			t.Fatalf("%s %s: in both regions %v, want %v", kind, obj.ObjectID(), same, shared)
 		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -342,7 +353,7 @@ func TestImport211Ontario_Fields(t *testing.T) {
 	if p := svc.ServiceAtLocations[0].Phones; len(p) != 1 || p[0].Extension == nil || *p[0].Extension != 12 {
 		t.Errorf("phones %+v", p)
 	}
-	if _, err := importer.Import(context.Background(), s, importer.Format211Ontario, filepath.Join(dir, "x.csv"),
+	if _, err := importer.Import(context.Background(), importer.Store(s), importer.Format211Ontario, filepath.Join(dir, "x.csv"),
 		importer.Options{Region: "east"}); err != nil {
 		t.Fatal(err)
 	}

@@ -188,7 +188,7 @@ func TestImport_Rejects(t *testing.T) {
 			opts := importer.Options{Region: "east"}
 			t.Run("AllOrNothing", func(t *testing.T) {
 				s := MustOpenStore(t)
-				rep, err := importer.Import(ctx, s, tc.format, path, opts)
+				rep, err := importer.Import(ctx, importer.Store(s), tc.format, path, opts)
 				var e *o211.Error
 				if !errors.As(err, &e) || e.Code != o211.EINVALID {
 					t.Fatalf("got %v, want an EINVALID *o211.Error", err)
@@ -205,7 +205,7 @@ func TestImport_Rejects(t *testing.T) {
 			t.Run("SkipInvalid", func(t *testing.T) {
 				s := MustOpenStore(t)
 				opts.SkipInvalid = true
-				rep, err := importer.Import(ctx, s, tc.format, path, opts)
+				rep, err := importer.Import(ctx, importer.Store(s), tc.format, path, opts)
 				if err != nil {
 					t.Fatal(err)
 				}

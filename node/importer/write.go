@@ -2,84 +2,302 @@ package importer
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
 	"fmt"
+	"sort"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/node/directory"
 	"github.com/o211/o211/node/store"
 )
 
-// Write hands the batch's changes to w and reports what happened, every
-// rejection named by its file, line and field.
+// Write makes the region's records from the import's source match the
+// batch (see Options.Source) and reports what happened, every rejection
+// named by its file, line and field.
 //
-// Without opts.SkipInvalid it is all or nothing: when the batch has
-// problems or the store rejects any change, nothing is written and Write
-// returns the report with an EINVALID *o211.Error whose Problems list every
-// problem (the store is asked to check the changes even when reading found
-// problems, so that the list is whole) and whose Message names the first
-// as "file:line: field: reason". With SkipInvalid the valid changes are
-// written and every problem is in Report.Rejected. Other errors of w are
-// returned as they are.
+// It checks the whole batch before writing anything: every record against
+// the HSDS schema (while reading) and its references against the batch and
+// the directory. Without opts.SkipInvalid it is all or nothing: when there
+// is any problem, nothing is written and Write returns the report with an
+// EINVALID *o211.Error whose Problems list every problem and whose Message
+// names the first as "file:line: field: reason". Then it writes the records
+// in table and id order, in writes of at most chunkRecords records (so that
+// no transaction holds the whole import), and removes the source's records
+// the batch no longer holds, children first; a record still used by records
+// from elsewhere is kept, with a warning. With SkipInvalid the valid
+// records are written and every problem is in Report.Rejected. With
+// opts.DryRun nothing is written and Report.Plan says what would be. Other
+// errors of w are returned as they are; the writes made before such an
+// error stay (importing the input again completes the sync).
 func (b *Batch) Write(ctx context.Context, w Writer, opts Options) (*Report, error) {
-	rep := &Report{Format: b.Format, Records: b.Records, Kinds: map[o211.Kind]int{}}
-	for _, c := range b.Changes {
-		rep.Kinds[c.Kind]++
+	if b.err != nil {
+		return nil, b.err
 	}
-	rep.Warnings = append(rep.Warnings, b.Warnings...)
-	problems := append([]o211.Problem(nil), b.Problems...)
-	if len(problems) > 0 && !opts.SkipInvalid {
-		// Check without writing: a change that the store always rejects
-		// makes the all-or-nothing write fail after its checks.
-		n := len(b.Changes)
-		dry := append(b.Changes[:n:n], o211.Upsert(&o211.Service{}))
-		res, err := w.Write(ctx, dry, o211.WriteOptions{})
-		if res == nil || len(res.Rejected) == 0 {
-			if err == nil {
-				err = errors.New("importer: the store accepted a dry run") // cannot happen: see above
-			}
-			return nil, err
-		}
-		problems = append(problems, b.rejections(res.Rejected)...)
-		rep.Warnings = append(rep.Warnings, b.rejections(res.Warnings)...)
-		return b.fail(rep, problems)
-	}
-	res, err := w.Write(ctx, b.Changes, o211.WriteOptions{SkipInvalid: opts.SkipInvalid, Progress: opts.progress(StageWrite)})
-	if err != nil {
-		if res != nil && len(res.Rejected) > 0 && !opts.SkipInvalid {
-			problems = append(problems, b.rejections(res.Rejected)...)
-			rep.Warnings = append(rep.Warnings, b.rejections(res.Warnings)...)
-			return b.fail(rep, problems)
-		}
+	if err := b.st.flush(); err != nil {
 		return nil, err
 	}
-	rep.Created, rep.Updated, rep.Deleted, rep.Unchanged = res.Created, res.Updated, res.Deleted, res.Unchanged
-	rep.Changed = map[o211.Kind]int{}
-	for _, c := range res.Changed {
-		rep.Changed[c.Kind]++
+	rep := &Report{Format: b.Format, Records: b.Records, Kinds: map[o211.Kind]int{}, Source: opts.source(b.Format), DryRun: opts.DryRun}
+	if err := store.ValidSource(rep.Source); err != nil {
+		return nil, err
 	}
-	rep.Rejected = append(problems, b.rejections(res.Rejected)...)
-	rep.Warnings = append(rep.Warnings, b.rejections(res.Warnings)...)
+	order := b.st.order()
+	for _, i := range order {
+		rep.Kinds[allKinds[b.st.ents[i].kind].Kind]++
+	}
+	var removals []o211.Change
+	err := w.View(func(tx directory.Tx) error {
+		if err := b.check(tx, order); err != nil {
+			return err
+		}
+		var err error
+		removals, err = b.removals(tx, rep.Source)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	b.finishLists()
+	rep.Warnings = append(rep.Warnings, b.Warnings...)
+	if len(b.Problems) > 0 && !opts.SkipInvalid {
+		return b.fail(rep, append([]o211.Problem(nil), b.Problems...))
+	}
+	rep.Rejected = append(rep.Rejected, b.Problems...)
+	if opts.DryRun {
+		err = w.View(func(tx directory.Tx) error { return b.plan(tx, order, removals, rep) })
+	} else {
+		err = b.apply(ctx, w, order, removals, rep, opts)
+	}
+	if err != nil {
+		return rep, err
+	}
 	sortProblems(rep.Rejected)
 	sortProblems(rep.Warnings)
 	return rep, nil
 }
 
-// rejections turns the store's rejections (or warnings) of changes into
-// problems located in the input; those of changes beyond the batch (the
-// dry run's) are left out.
-func (b *Batch) rejections(rs []store.Rejection) []o211.Problem {
-	var out []o211.Problem
-	for _, r := range rs {
-		if r.Index < 0 || r.Index >= len(b.Sources) {
+// finishLists adds to the problems and warnings a line that counts those
+// not listed.
+func (b *Batch) finishLists() {
+	if b.moreProblems > 0 {
+		b.Problems = append(b.Problems, o211.Problem{Reason: fmt.Sprintf("and %d more problems, not listed", b.moreProblems)})
+		b.moreProblems = 0
+	}
+	if b.moreWarnings > 0 {
+		b.Warnings = append(b.Warnings, o211.Problem{Reason: fmt.Sprintf("and %d more warnings, not listed", b.moreWarnings)})
+		b.moreWarnings = 0
+	}
+}
+
+// check checks the references of every staged record in table order, so
+// that a record whose parent was rejected is rejected in turn (the strict
+// references of o211 point to earlier tables), as the store would.
+func (b *Batch) check(tx directory.Tx, order []int32) error {
+	var buf []byte
+	for _, i := range order {
+		if b.st.ents[i].bad {
 			continue
 		}
-		p := b.located(b.Sources[r.Index], r.Field, r.Reason)
+		st, nb, err := b.st.read(i, b.files, buf)
+		if err != nil {
+			return err
+		}
+		buf = nb
+		for _, r := range st.refs {
+			if r.kind == "" || b.holds(tx, r.kind, r.id) {
+				continue
+			}
+			e := &b.st.ents[i]
+			kind, id := allKinds[e.kind].Kind, string(b.st.id(e))
+			src := st.src
+			if src.Record == "" {
+				src.Record = fmt.Sprintf("%s %q", kind, id)
+			}
+			if r.strict {
+				b.problem(src, r.field, fmt.Sprintf("no %s %q (neither stored nor valid in this write)", r.kind, r.id))
+				e.bad = true
+				break
+			}
+			b.warn(src, r.field, fmt.Sprintf("refers to %s %q, which this directory does not hold", r.kind, r.id))
+		}
+	}
+	return nil
+}
+
+// holds reports whether kind/id is a valid record of the batch or a live
+// record of the directory.
+func (b *Batch) holds(tx directory.Tx, kind o211.Kind, id string) bool {
+	if i := b.st.find(kind, id); i >= 0 {
+		return !b.st.ents[i].bad
+	}
+	_, err := tx.Get(kind, id)
+	return err == nil
+}
+
+// removals lists the deletions that make the source's records match the
+// batch: every record of the source that the batch does not hold, children
+// first (tables in the reverse of o211.Kinds' order).
+func (b *Batch) removals(tx directory.Tx, source string) ([]o211.Change, error) {
+	src, ok := tx.(sourceReader)
+	if !ok {
+		return nil, nil
+	}
+	var out []o211.Change
+	err := src.EachFromSource(source, func(kind o211.Kind, id string) error {
+		if b.st.find(kind, id) < 0 {
+			out = append(out, o211.Delete(kind, id))
+		}
+		return nil
+	})
+	sort.SliceStable(out, func(i, j int) bool { return kindIndex[out[i].Kind] > kindIndex[out[j].Kind] })
+	return out, err
+}
+
+// chunkRecords and chunkBytes bound one write of an import.
+const (
+	chunkRecords = 16384
+	chunkBytes   = 16 << 20
+)
+
+// apply writes the valid records in chunks, then the removals.
+func (b *Batch) apply(ctx context.Context, w Writer, order []int32, removals []o211.Change, rep *Report, opts Options) error {
+	ctx = o211.WithActor(ctx, o211.System("import"))
+	rep.Changed = map[o211.Kind]int{}
+	total, done := len(order)+len(removals), 0
+	progress := opts.progress(StageWrite)
+	var changes []o211.Change
+	var index []int32
+	size := 0
+	write := func() error {
+		if len(changes) == 0 {
+			return nil
+		}
+		res, err := w.Write(ctx, changes, o211.WriteOptions{SkipInvalid: opts.SkipInvalid, Source: rep.Source})
+		if err != nil {
+			return b.writeError(rep, res, err, index)
+		}
+		b.count(rep, res, index)
+		dropCache(w)
+		done += len(changes)
+		if progress != nil {
+			progress(done, total)
+		}
+		changes, index, size = changes[:0], index[:0], 0
+		return nil
+	}
+	var buf []byte
+	for _, i := range order {
+		if b.st.ents[i].bad {
+			done++
+			continue
+		}
+		st, nb, err := b.st.read(i, b.files, buf)
+		if err != nil {
+			return err
+		}
+		buf = nb
+		obj := mustLookup(st.kind).New()
+		if err := json.Unmarshal(st.data, obj); err != nil {
+			return fmt.Errorf("importer: staged %s: %w", st.kind, err)
+		}
+		changes, index = append(changes, o211.Upsert(obj)), append(index, i)
+		if size += len(st.data); len(changes) >= chunkRecords || size >= chunkBytes {
+			if err := write(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := write(); err != nil {
+		return err
+	}
+	return b.remove(ctx, w, removals, rep, func(n int) {
+		if done += n; progress != nil {
+			progress(done, total)
+		}
+	})
+}
+
+// dropCache lets go of the store's file pages that a chunk's reads
+// mapped, when the writer can (see store.Store.DropCache): the checks of
+// every chunk read records all over the file.
+func dropCache(w Writer) {
+	if dc, ok := w.(interface{ DropCache() }); ok {
+		dc.DropCache()
+	}
+}
+
+// count adds a write's result to the report.
+func (b *Batch) count(rep *Report, res *store.WriteResult, index []int32) {
+	rep.Created += res.Created
+	rep.Updated += res.Updated
+	rep.Deleted += res.Deleted
+	rep.Unchanged += res.Unchanged
+	for _, c := range res.Changed {
+		rep.Changed[c.Kind]++
+	}
+	rep.Rejected = append(rep.Rejected, b.rejections(res.Rejected, index)...)
+}
+
+// writeError ends an import whose write failed after the checks passed:
+// the directory changed meanwhile (a record deleted by hand), or the store
+// failed.
+func (b *Batch) writeError(rep *Report, res *store.WriteResult, err error, index []int32) error {
+	if res == nil || len(res.Rejected) == 0 {
+		return err
+	}
+	problems := b.rejections(res.Rejected, index)
+	sortProblems(problems)
+	rep.Rejected = append(rep.Rejected, problems...)
+	e := problemsError(problems)
+	e.Message = fmt.Sprintf("the import stopped after writing %d records: %s", rep.Created+rep.Updated+rep.Unchanged, e.Message)
+	return e
+}
+
+// rejections turns the store's rejections of a chunk into problems
+// located in the input.
+func (b *Batch) rejections(rs []store.Rejection, index []int32) []o211.Problem {
+	var out []o211.Problem
+	for _, r := range rs {
+		if r.Index < 0 || r.Index >= len(index) {
+			continue
+		}
+		st, _, err := b.st.read(index[r.Index], b.files, nil)
+		if err != nil {
+			continue
+		}
+		p := b.located(st.src, r.Field, r.Reason)
 		if p.Record == "" {
 			p.Record = fmt.Sprintf("%s %q", r.Kind, r.ID)
 		}
 		out = append(out, p)
 	}
 	return out
+}
+
+// remove deletes the source's vanished records in chunks. A record still
+// used by records from elsewhere is kept with a warning; one already gone
+// (removed with its parent) is passed over.
+func (b *Batch) remove(ctx context.Context, w Writer, removals []o211.Change, rep *Report, progress func(int)) error {
+	for len(removals) > 0 {
+		n := min(len(removals), chunkRecords)
+		res, err := w.Write(ctx, removals[:n], o211.WriteOptions{SkipInvalid: true})
+		if err != nil {
+			return err
+		}
+		rep.Deleted += res.Deleted
+		for _, c := range res.Changed {
+			rep.Changed[c.Kind]++
+		}
+		for _, r := range res.Rejected {
+			if r.Code != o211.ENOTFOUND {
+				rep.Warnings = append(rep.Warnings, o211.Problem{Record: fmt.Sprintf("%s %q", r.Kind, r.ID),
+					Reason: "is no longer in the source but is kept: " + r.Reason})
+			}
+		}
+		dropCache(w)
+		progress(n)
+		removals = removals[n:]
+	}
+	return nil
 }
 
 // fail ends an all-or-nothing import that found problems.
@@ -91,7 +309,7 @@ func (b *Batch) fail(rep *Report, problems []o211.Problem) (*Report, error) {
 }
 
 // problemsError returns the EINVALID error of an import that wrote nothing.
-func problemsError(problems []o211.Problem) error {
+func problemsError(problems []o211.Problem) *o211.Error {
 	e := &o211.Error{Code: o211.EINVALID, Problems: problems, Field: problems[0].Field}
 	e.Message = problems[0].String()
 	if n := len(problems); n > 1 {

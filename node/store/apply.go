@@ -34,7 +34,8 @@ var kindOrder = func() map[o211.Kind]int {
 // apply writes the batch's valid changes: upserts first, in table and id
 // order (sequential keys make bbolt fast), then deletions with their
 // cascades.
-func (b *batch) apply(ctx context.Context, res *WriteResult, progress func(done, total int)) error {
+func (b *batch) apply(ctx context.Context, res *WriteResult, opt o211.WriteOptions) error {
+	progress := opt.Progress
 	var ups, dels []*pending
 	for _, p := range b.items {
 		if p.rej != nil || p.dupeOf >= 0 {
@@ -54,7 +55,7 @@ func (b *batch) apply(ctx context.Context, res *WriteResult, progress func(done,
 		return a.id < c.id
 	})
 	w := &writer{tx: b.tx, s: b.s, seq: getSeq(b.tx), now: b.s.opts.Now().UTC(), res: res,
-		refPuts: map[string][][]byte{}}
+		refPuts: map[string][][]byte{}, source: opt.Source}
 	total := len(ups) + len(dels)
 	for i, p := range ups {
 		if i%4096 == 0 {
@@ -100,6 +101,8 @@ type writer struct {
 	// into one bucket cost a memmove of the whole growing node each: a large
 	// import would take quadratic time.
 	refPuts map[string][][]byte
+	// source is the import source of the records upserted ("" keeps theirs).
+	source string
 }
 
 // flushRefs puts the collected index keys, each bucket's in key order.
@@ -132,6 +135,9 @@ func (w *writer) flushRefs() error {
 func (w *writer) upsert(k key, data []byte, obj o211.Object) error {
 	old, err := findRecord(w.tx, k.kind, k.id)
 	if err != nil {
+		return err
+	}
+	if err := setSource(w.tx, k.kind, k.id, w.source); err != nil {
 		return err
 	}
 	if old != nil && !old.Deleted && bytes.Equal(old.Data, data) {
@@ -177,6 +183,9 @@ func (w *writer) delete(k key) error {
 	rec := &o211.Record{Kind: k.kind, ID: k.id, Region: old.Region, Version: old.Version + 1,
 		Modified: w.now, Deleted: true, Data: old.Data}
 	w.res.Deleted++
+	if err := dropSource(w.tx, k.kind, k.id); err != nil {
+		return err
+	}
 	return w.put(old, rec, o211.OpDelete, nil)
 }
 

@@ -48,6 +48,10 @@
 // their own buckets, drawn in users.go and sessions.go: users/,
 // users_name/, tokens/, tokens_user/, sessions/, signins/.
 //
+// A regional store also remembers the import source of each record
+// (source_of/, drawn in source.go), added in place to older
+// files as the contacts' buckets were.
+//
 // Deleted rows stay in rec/ as tombstones (Deleted, version+1, last data kept)
 // so that deletions replicate and so that what pointed at them can be found.
 package store
@@ -220,7 +224,7 @@ func (s *Store) init(tx *bolt.Tx) error {
 	if s.region != replicaMark { // added in place to files made before contacts: version 1 still
 		names = append(names, bucketContacts, bucketContactStart, bucketContactNav, bucketContactDue,
 			bucketContactKeep, bucketAudit, bucketAuditContact,
-			bucketUsers, bucketUserNames, bucketTokens, bucketTokensUser, bucketSessions, bucketSignIns)
+			bucketUsers, bucketUserNames, bucketTokens, bucketTokensUser, bucketSessions, bucketSignIns, bucketSourceOf)
 	}
 	for _, name := range names {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {

@@ -57,6 +57,11 @@ func (s *Store) Write(ctx context.Context, changes []o211.Change, opt o211.Write
 	if s.region == replicaMark {
 		return nil, o211.Errorf(o211.EFORBIDDEN, "this is a replica of other regions' records; write to the owning region's node")
 	}
+	if opt.Source != "" {
+		if err := ValidSource(opt.Source); err != nil {
+			return nil, err
+		}
+	}
 	var res *WriteResult
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b.tx = tx
@@ -65,7 +70,7 @@ func (s *Store) Write(ctx context.Context, changes []o211.Change, opt o211.Write
 		if len(res.Rejected) > 0 && !opt.SkipInvalid {
 			return rejectionError(res.Rejected)
 		}
-		return b.apply(ctx, res, opt.Progress)
+		return b.apply(ctx, res, opt)
 	})
 	if err != nil {
 		if res != nil && len(res.Rejected) > 0 && !opt.SkipInvalid {

@@ -1,0 +1,6 @@
+//go:build !(linux || darwin || freebsd)
+
+package store
+
+// DropCache does nothing on this system.
+func (s *Store) DropCache() {}
