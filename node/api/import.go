@@ -19,6 +19,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/node/importer"
 	"github.com/o211/o211/node/params"
 )
 
@@ -296,6 +297,10 @@ func unzip(archive, dir string) error {
 		total += int64(f.UncompressedSize64)
 		if total > maxUnzipped || f.UncompressedSize64 > maxUnzipped {
 			return o211.Errorf(o211.ETOOLARGE, "The zip file unpacks to more than %s.", byteSize(maxUnzipped))
+		}
+		if importer.ZipBomb(f) {
+			return o211.Errorf(o211.ETOOLARGE, "%s in the zip file unpacks to %s from %s: no directory export packs that tightly, so the file is refused.",
+				name, byteSize(int64(f.UncompressedSize64)), byteSize(int64(f.CompressedSize64)))
 		}
 		rc, err := f.Open()
 		if err != nil {

@@ -205,6 +205,19 @@ func TestImport_Problems(t *testing.T) {
 			t.Errorf("report %+v", rep)
 		}
 	})
+	t.Run("ErrZipBomb", func(t *testing.T) {
+		// 64 MiB of one byte packs into about 64 KiB: refused before it is
+		// unpacked.
+		srv, _ := MustStartImportServer(t)
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		w, _ := zw.Create("organizations.csv")
+		io.WriteString(w, "id,name\n1,")
+		w.Write(bytes.Repeat([]byte("x"), 64<<20))
+		zw.Close()
+		do(t, http.MethodPost, srv.URL()+"/api/v1/import?format=hsds-csv", &buf, "Authorization", "Bearer "+testToken,
+			"Content-Type", "application/zip").problem(t, http.StatusRequestEntityTooLarge)
+	})
 	srv, _ := MustStartImportServer(t, func(c *api.Config) { c.MaxImportBytes = 4096 })
 	u := srv.URL() + "/api/v1/import"
 	tok := []string{"Authorization", "Bearer " + testToken}

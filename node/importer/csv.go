@@ -69,6 +69,10 @@ func zipFiles(zr *zip.Reader, label string) ([]pkgFile, error) {
 		if total += f.UncompressedSize64; total > MaxUnzipped || f.UncompressedSize64 > MaxUnzipped {
 			return nil, o211.Errorf(o211.ETOOLARGE, "%s unpacks to more than %d GiB; nothing was imported", label, MaxUnzipped>>30)
 		}
+		if ZipBomb(f) {
+			return nil, o211.Errorf(o211.ETOOLARGE, "%s: %s unpacks to %d MiB from %d KiB; no directory export packs that tightly, so the file is refused (nothing was imported)",
+				label, f.Name, f.UncompressedSize64>>20, f.CompressedSize64>>10)
+		}
 		zf := f
 		open := func() (io.ReadCloser, error) {
 			rc, err := zf.Open()
@@ -102,6 +106,14 @@ func zipFiles(zr *zip.Reader, label string) ([]pkgFile, error) {
 
 // MaxUnzipped bounds what a zipped input may unpack to.
 const MaxUnzipped = 4 << 30
+
+// ZipBomb reports whether a file of a zip archive unpacks to so much more
+// than it takes packed that it cannot be a directory's export: over 16 MiB,
+// at more than 200 times its packed size (CSV and JSON of real directories
+// pack 5 to 15 times; a file of one repeated byte, a thousand times).
+func ZipBomb(f *zip.File) bool {
+	return f.UncompressedSize64 > 16<<20 && f.UncompressedSize64/max(f.CompressedSize64, 1) > 200
+}
 
 type descriptor struct {
 	Resources []struct {
