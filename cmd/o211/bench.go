@@ -27,7 +27,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stderr, "Usage: o211 bench search|hub|contacts [flags]   (run 'o211 bench search --help')")
 		return errUsage
 	}
-	fs := flagSet("bench search", "bench search [--services N] [--clients C] [--duration D] [--data DIR | --url URL]", stderr)
+	fs := flagSet("bench search", "bench search [--services N] [--clients C] [--duration D] [--during-import] [--data DIR | --url URL]", stderr)
 	var b searchBench
 	fs.StringVar(&b.data, "data", filepath.Join(os.TempDir(), "o211-bench"), "data folder of the benchmark node (generated and imported when empty)")
 	fs.StringVar(&b.url, "url", "", "benchmark this running node instead of starting one")
@@ -37,6 +37,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.DurationVar(&b.warmup, "warmup", 3*time.Second, "unmeasured load before measuring")
 	fs.IntVar(&b.starts, "starts", 5, "times to start the node to measure start to ready (the median is reported)")
 	fs.StringVar(&b.kind, "query", "full", "query mix: full (text + taxonomy + 25 km of an FSA + open at a time) or text")
+	fs.BoolVar(&b.duringImport, "during-import", false, "after the idle load, measure again while the node imports another generated province through its API (then removes it)")
 	fs.StringVar(&b.openAt, "open-at", "tuesday-11", "the time of the open filter: tuesday-11 (next Tuesday 11:00 in Toronto, when services keep hours), now, or RFC 3339")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
@@ -51,6 +52,7 @@ type searchBench struct {
 	openAt, openTime  string
 	services, clients int
 	starts            int
+	duringImport      bool
 	duration, warmup  time.Duration
 	out, log          io.Writer
 }
@@ -89,6 +91,14 @@ func (b *searchBench) run(ctx context.Context) error {
 	}
 	rss, hwm = memoryOf(proc.Process.Pid)
 	fmt.Fprintf(b.out, "node resident memory after load: %.0f MB (peak %.0f MB)\n", rss, hwm)
+	if !b.duringImport {
+		return nil
+	}
+	if err := b.loadDuringImport(ctx, base); err != nil {
+		return err
+	}
+	rss, hwm = memoryOf(proc.Process.Pid)
+	fmt.Fprintf(b.out, "node resident memory after the import: %.0f MB (peak %.0f MB)\n", rss, hwm)
 	return nil
 }
 
