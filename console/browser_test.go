@@ -144,6 +144,14 @@ func screenshot(tb testing.TB, ctx context.Context, name string) {
 			tb.Fatal(err)
 		}
 	}
+	// The first screen at desktop width alone, as the README shows it.
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+"-1280-top.png"), png, 0o644); err != nil {
+		tb.Fatal(err)
+	}
 }
 
 // axeViolation is one rule axe-core found broken.

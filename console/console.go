@@ -40,6 +40,13 @@ type Services interface {
 	Service(ctx context.Context, id string) (*o211.Service, error)
 }
 
+// Hours reads the opening hours of a page of search results.
+type Hours interface {
+	// Schedules returns, for each result, the schedules that say when its
+	// service is open at its location (nil when none is known).
+	Schedules(ctx context.Context, results []o211.Result) ([][]o211.Schedule, error)
+}
+
 // Locator turns what a reader typed as "near" into a point.
 type Locator interface {
 	// Locate resolves a postal code or FSA ("K1N 6N5", "K1N"); an EINVALID
@@ -83,6 +90,9 @@ type Config struct {
 	Province Searcher
 	// Services reads one service (the region's, or the province's copy).
 	Services Services
+	// Hours, when set, reads the hours of a page of results in one go;
+	// without it each result's service is read through Services.
+	Hours Hours
 	// Locator resolves postal codes; without one "near" is refused.
 	Locator Locator
 	// Reach is how to reach 211 (default DefaultReach).

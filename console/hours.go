@@ -3,7 +3,6 @@ package console
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -60,23 +59,22 @@ func weeklyHours(scheds []o211.Schedule, day time.Time) week {
 	return w
 }
 
-// clockMinutes parses "HH:MM" or "HH:MM:SS" (a zone suffix ignored).
+// clockMinutes parses "HH:MM" or "HH:MM:SS" (a zone suffix ignored) as
+// minutes after midnight; "24:00" is the end of the day.
 func clockMinutes(s string) (int, bool) {
 	s = strings.TrimSpace(s)
 	if i := strings.IndexAny(s, "Z+-"); i > 0 {
 		s = s[:i]
 	}
-	hh, rest, ok := strings.Cut(s, ":")
-	if !ok {
-		return 0, false
+	if s == "24:00" || s == "24:00:00" {
+		return 24 * 60, true
 	}
-	mm, _, _ := strings.Cut(rest, ":")
-	h, err1 := strconv.Atoi(hh)
-	m, err2 := strconv.Atoi(mm)
-	if err1 != nil || err2 != nil || h < 0 || h > 24 || m < 0 || m > 59 {
-		return 0, false
+	for _, layout := range []string{"15:04", "15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.Hour()*60 + t.Minute(), true
+		}
 	}
-	return h*60 + m, true
+	return 0, false
 }
 
 // mondayIndex returns the day of week of t, Monday 0.
@@ -128,6 +126,9 @@ func (c *Console) dayHours(lang string, spans []span) string {
 func (c *Console) clock(lang string, m int) string {
 	if m == 0 || m == 24*60 {
 		return c.msg.MustT(lang, "hours.midnight")
+	}
+	if m == 12*60 {
+		return c.msg.MustT(lang, "hours.noon")
 	}
 	return formatClock(lang, m)
 }

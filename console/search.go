@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"errors"
+	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -24,10 +25,20 @@ type option struct {
 	Selected     bool
 }
 
-// resultView is one search result with what the page adds to it.
+// resultView is one search result as the page shows it, every word in
+// the page's language already (the template only places them).
 type resultView struct {
-	o211.Result
-	Today string // today's hours, in the page's language
+	URL, Name, Org, Address, Phone string
+	Tel                            template.URL
+	Distance                       string // "2,5 km"
+	Open                           int    // 0 unknown, 1 open now, 2 closed now
+	Today                          string // today's hours
+	Lang                           string // the record's language when it is not the page's
+}
+
+// resultLabels are the words of every result, looked up once a page.
+type resultLabels struct {
+	Distance, Now, Open, Closed, Today, Address, Phone string
 }
 
 // pages holds the links to the neighbouring pages of results.
@@ -41,6 +52,7 @@ type searchBody struct {
 	Languages   []option
 	HasProvince bool
 	Summary     string
+	Labels      resultLabels
 	Items       []resultView
 	Pages       pages
 }
@@ -160,18 +172,65 @@ func (c *Console) search(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, err)
 		return
 	}
+	w.Header().Set("X-O211-Results", strconv.Itoa(res.Total))
 	body.Summary = c.msg.MustT(p.Lang, "results.count", "Count", res.Total)
 	body.Items = c.resultViews(r.Context(), p.Lang, res.Results)
+	body.Labels = c.resultLabels(p.Lang)
 	body.Pages = pageLinks(r, p.Lang, f.Page, res)
 	c.render(w, r, http.StatusOK, "search", p)
 }
 
-// resultViews adds today's hours to each result, read from its service.
+// resultViews lays out the results in lang, with today's hours.
 func (c *Console) resultViews(ctx context.Context, lang string, results []o211.Result) []resultView {
 	now := c.cfg.Now().In(o211.Toronto())
+	scheds := c.schedules(ctx, results)
+	unknown := c.msg.MustT(lang, "hours.unknown")
 	out := make([]resultView, len(results))
 	for i, res := range results {
-		out[i].Result = res
+		v := resultView{URL: localPath(langChoice{Lang: lang}, "/services/"+res.ServiceID), Name: res.ServiceName,
+			Org: res.OrganizationName, Address: res.Address, Phone: res.Phone, Tel: telURL(res.Phone), Today: unknown}
+		if res.DistanceKm != nil {
+			v.Distance = c.msg.MustT(lang, "result.km", "Km", formatKm(lang, *res.DistanceKm))
+		}
+		if res.OpenNow != nil {
+			v.Open = 2
+			if *res.OpenNow {
+				v.Open = 1
+			}
+		}
+		if (res.Language == English || res.Language == French) && res.Language != lang {
+			v.Lang = res.Language
+		}
+		if i < len(scheds) {
+			if wk := weeklyHours(scheds[i], now); wk.known {
+				v.Today = c.dayHours(lang, wk.days[mondayIndex(now)])
+			}
+		}
+		out[i] = v
+	}
+	return out
+}
+
+// resultLabels looks up the words of the results once.
+func (c *Console) resultLabels(lang string) resultLabels {
+	t := func(id string) string { return c.msg.MustT(lang, id) }
+	return resultLabels{Distance: t("result.distance"), Now: t("result.now"), Open: t("result.open"),
+		Closed: t("result.closed"), Today: t("result.today"), Address: t("result.address"), Phone: t("result.phone")}
+}
+
+// schedules reads the hours of the results: through Config.Hours in one
+// read, else service by service. A result whose hours cannot be read shows
+// "call to check", and the error is logged.
+func (c *Console) schedules(ctx context.Context, results []o211.Result) [][]o211.Schedule {
+	if c.cfg.Hours != nil {
+		s, err := c.cfg.Hours.Schedules(ctx, results)
+		if err != nil && !errors.Is(err, context.Canceled) {
+			c.log.Warn("console: reading the hours of results", "err", err)
+		}
+		return s
+	}
+	out := make([][]o211.Schedule, len(results))
+	for i, res := range results {
 		svc, err := c.cfg.Services.Service(ctx, res.ServiceID)
 		if err != nil {
 			if !errors.Is(err, context.Canceled) && o211.ErrorCode(err) != o211.ENOTFOUND {
@@ -179,22 +238,21 @@ func (c *Console) resultViews(ctx context.Context, lang string, results []o211.R
 			}
 			continue
 		}
-		if wk := weeklyHours(schedulesAt(svc, res.ServiceAtLocationID, res.LocationID), now); wk.known {
-			out[i].Today = c.dayHours(lang, wk.days[mondayIndex(now)])
-		}
+		out[i] = schedulesAt(svc, res.ServiceAtLocationID, res.LocationID)
 	}
 	return out
 }
 
-// schedulesAt returns the schedules that hold at one service at location:
-// its own, else its location's, else the service's.
+// schedulesAt returns the schedules that say when a service is open at one
+// location: the service at location's own, else the service's, else the
+// location's.
 func schedulesAt(svc *o211.Service, salID, locID string) []o211.Schedule {
 	for _, sal := range svc.ServiceAtLocations {
 		if (salID != "" && sal.ID == salID) || (salID == "" && locID != "" && sal.LocationID == locID) {
 			if len(sal.Schedules) > 0 {
 				return sal.Schedules
 			}
-			if sal.Location != nil && len(sal.Location.Schedules) > 0 {
+			if len(svc.Schedules) == 0 && sal.Location != nil {
 				return sal.Location.Schedules
 			}
 		}

@@ -153,7 +153,7 @@ func acceptedEncoding(r *http.Request) string {
 // compression well under a millisecond.
 var (
 	gzipPool = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(nil, 6); return w }}
-	brPool   = sync.Pool{New: func() any { return brotli.NewWriterLevel(nil, 5) }}
+	brPool   = sync.Pool{New: func() any { return brotli.NewWriterLevel(nil, 1) }}
 )
 
 // compressPage writes body to w in the client's preferred encoding. Small

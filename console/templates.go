@@ -59,9 +59,8 @@ func parseTemplates() (*templates, error) {
 // templateFuncs are the functions every template may call. Words come from
 // the page's T method, never from here.
 var templateFuncs = template.FuncMap{
-	"tel":    telURL,
-	"add":    func(a, b int) int { return a + b },
-	"isTrue": func(b *bool) bool { return b != nil && *b },
+	"tel": telURL,
+	"add": func(a, b int) int { return a + b },
 	"hoursArgs": func(p *page, days []dayView, caption string) hoursArgs {
 		return hoursArgs{P: p, Days: days, Caption: caption}
 	},

@@ -62,14 +62,6 @@ func (p *page) RecordLang() string {
 // URL returns the path of a page of the portal in the page's language.
 func (p *page) URL(path string) string { return localPath(langChoice{Lang: p.Lang}, path) }
 
-// Km formats a distance in the page's language.
-func (p *page) Km(km *float64) string {
-	if km == nil {
-		return ""
-	}
-	return formatKm(p.Lang, *km)
-}
-
 // OtherLanguage reports whether a record's text is in the language the
 // page is not: the template then marks it with lang.
 func (p *page) OtherLanguage(lang string) bool {

@@ -78,13 +78,19 @@ func (r *Replica) ServeProvince() *Province {
 // checked by its tests, so New fails only on a broken build: that is
 // logged and the portal left out, and the APIs still serve.
 func (p *Province) routesConsole(rt chi.Router) {
-	con, err := console.New(console.Config{Searcher: p, Services: provinceServices{p},
+	con, err := console.New(console.Config{Searcher: p, Services: provinceServices{p}, Hours: provinceServices{p},
 		Locator: o211node.GeoLocator{}, Logger: p.log, Now: p.r.cfg.Now})
 	if err != nil {
 		p.log.Error("hub: the web console cannot start", "err", err)
 		return
 	}
 	con.Routes(rt)
+}
+
+// Schedules reads the hours of a page of results in one view.
+func (s provinceServices) Schedules(ctx context.Context, results []o211.Result) ([][]o211.Schedule, error) {
+	out, _, err := o211node.ResultSchedules(s.p.View, results)
+	return out, err
 }
 
 // provinceServices reads a service of any region for the portal.

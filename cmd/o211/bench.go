@@ -38,6 +38,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&b.starts, "starts", 5, "times to start the node to measure start to ready (the median is reported)")
 	fs.StringVar(&b.kind, "query", "full", "query mix: full (text + taxonomy + 25 km of an FSA + open at a time) or text")
 	fs.BoolVar(&b.duringImport, "during-import", false, "after the idle load, measure again while the node imports another generated province through its API (then removes it)")
+	fs.StringVar(&b.surface, "surface", "api", "what the clients load: api (GET /api/v1/search, JSON) or portal (GET /search, the public portal's results page, HTML sent compressed)")
 	fs.StringVar(&b.openAt, "open-at", "tuesday-11", "the time of the open filter: tuesday-11 (next Tuesday 11:00 in Toronto, when services keep hours), now, or RFC 3339")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
@@ -49,6 +50,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 type searchBench struct {
 	data, url, kind   string
+	surface           string
 	openAt, openTime  string
 	services, clients int
 	starts            int
@@ -58,7 +60,10 @@ type searchBench struct {
 }
 
 func (b *searchBench) run(ctx context.Context) error {
-	fmt.Fprintf(b.out, "o211 bench search: %d clients, %s, query mix %q, open at %s\n", b.clients, b.duration, b.kind, b.openAt)
+	if b.surface != "api" && b.surface != "portal" {
+		return fmt.Errorf("--surface %q: use api or portal", b.surface)
+	}
+	fmt.Fprintf(b.out, "o211 bench search: %s, %d clients, %s, query mix %q, open at %s\n", b.surface, b.clients, b.duration, b.kind, b.openAt)
 	if b.url != "" {
 		return b.load(ctx, b.url)
 	}

@@ -25,9 +25,14 @@ var benchTopics = []struct{ text, taxonomy string }{
 	{"clothing", "BM"}, {"seniors", "P"}, {"youth", "P"}, {"newcomers", "P"}, {"dental", "L"},
 }
 
+// frenchTopics are the benchTopics in French, asked of the French portal.
+var frenchTopics = map[string]bool{"banque alimentaire": true, "repas": true, "hébergement": true,
+	"logement": true, "santé mentale": true, "emploi": true}
+
 type benchStats struct {
 	buf       bytes.Buffer
 	latencies []time.Duration
+	sizes     []int // bytes of each answer as sent (compressed)
 	empty     int
 	errors    int
 }
@@ -63,9 +68,11 @@ func (b *searchBench) load(ctx context.Context, base string) error {
 	stats := run(b.duration, 2)
 	elapsed := time.Since(start)
 	var all []time.Duration
+	var sizes []int
 	empty, errs := 0, 0
 	for _, s := range stats {
 		all = append(all, s.latencies...)
+		sizes = append(sizes, s.sizes...)
 		empty += s.empty
 		errs += s.errors
 	}
@@ -78,6 +85,11 @@ func (b *searchBench) load(ctx context.Context, base string) error {
 		len(all), elapsed.Round(time.Millisecond), float64(len(all))/elapsed.Seconds(), errs, 100*float64(empty)/float64(len(all)))
 	fmt.Fprintf(b.out, "latency: p50 %s  p90 %s  p99 %s  max %s\n",
 		micros(pct(0.50)), micros(pct(0.90)), micros(pct(0.99)), micros(all[len(all)-1]))
+	if len(sizes) > 0 {
+		sort.Ints(sizes)
+		fmt.Fprintf(b.out, "results page as sent (brotli): p50 %.1f KB  p99 %.1f KB  max %.1f KB\n", float64(sizes[len(sizes)/2])/1000,
+			float64(sizes[int(0.99*float64(len(sizes)-1))])/1000, float64(sizes[len(sizes)-1])/1000)
+	}
 	if errs > 0 {
 		return fmt.Errorf("%d queries failed", errs)
 	}
@@ -88,6 +100,10 @@ func micros(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Mi
 
 // one sends one query and records its latency.
 func (b *searchBench) one(client *http.Client, base string, rng *rand.Rand, fsas []geo.FSA, s *benchStats) {
+	if b.surface == "portal" {
+		b.onePortal(client, base, rng, fsas, s)
+		return
+	}
 	topic := benchTopics[rng.IntN(len(benchTopics))]
 	q := url.Values{"q": {topic.text}}
 	if b.kind == "full" {
@@ -151,4 +167,43 @@ func jsonTotal(b []byte) (int, bool) {
 		n = n*10 + int(b[i]-'0')
 	}
 	return n, i > len(key)
+}
+
+// onePortal asks the public portal for a results page as a browser does:
+// French for the French topics, brotli accepted, the same filters as the
+// full query mix (category, near an FSA, 25 km, open now). The answer is
+// counted as sent, compressed; the page's heading says whether it is empty.
+func (b *searchBench) onePortal(client *http.Client, base string, rng *rand.Rand, fsas []geo.FSA, s *benchStats) {
+	topic := benchTopics[rng.IntN(len(benchTopics))]
+	q := url.Values{"q": {topic.text}}
+	if b.kind == "full" {
+		q.Set("category", topic.taxonomy)
+		q.Set("near", fsas[rng.IntN(len(fsas))].Code)
+		q.Set("radius_km", "25")
+		q.Set("open_now", "true")
+	}
+	path := "/search?"
+	if frenchTopics[topic.text] {
+		path = "/fr/search?"
+	}
+	req, _ := http.NewRequest(http.MethodGet, base+path+q.Encode(), nil)
+	req.Header.Set("Accept-Encoding", "br, gzip")
+	start := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		s.errors++
+		return
+	}
+	s.buf.Reset()
+	_, err = s.buf.ReadFrom(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Encoding") != "br" {
+		s.errors++
+		return
+	}
+	s.latencies = append(s.latencies, time.Since(start))
+	s.sizes = append(s.sizes, s.buf.Len())
+	if resp.Header.Get("X-O211-Results") == "0" {
+		s.empty++
+	}
 }
