@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,6 +109,40 @@ func TestProvince_SearchAcrossRegions(t *testing.T) {
 			t.Fatalf("got %+v, want the Ottawa food bank with its distance", res)
 		}
 	})
+	t.Run("Portal", func(t *testing.T) {
+		base := "http://" + rs[1].HTTPAddr()
+		for path, wants := range map[string][]string{
+			"/fr/search?q=food+bank":  {`<html lang="fr"`, "Tout l’Ontario", "Ottawa food bank", "Thunder Bay food bank", `href="/fr/services/north-svc"`},
+			"/services/north-svc":     {`<html lang="en"`, "All of Ontario", "Thunder Bay food bank", "Thunder Bay food bank Society"},
+			"/":                       {"Find help near you"},
+			"/search?near=K1N&q=food": {"Ottawa food bank"},
+		} {
+			body, status := getText(t, base+path)
+			if status != http.StatusOK {
+				t.Errorf("GET %s: %d", path, status)
+			}
+			for _, w := range wants {
+				if !strings.Contains(body, w) {
+					t.Errorf("GET %s lacks %q", path, w)
+				}
+			}
+		}
+	})
+}
+
+// getText returns the body and status of a GET.
+func getText(t *testing.T, url string) (string, int) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b), resp.StatusCode
 }
 
 func getJSON(url string, v any) error {
