@@ -17,7 +17,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net/http"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -97,6 +96,9 @@ type Config struct {
 	Locator Locator
 	// Reach is how to reach 211 (default DefaultReach).
 	Reach *Reach
+	// Accounts, when set, serves the staff console's sign-in, account and
+	// users pages; without it /console/ only says what the console is.
+	Accounts Accounts
 	// Alerts, when set, returns the emergency messages to show.
 	Alerts func(ctx context.Context) []Alert
 	// PerPage is the number of results on a page (default 10).
@@ -164,8 +166,5 @@ func (c *Console) routesPortal(r chi.Router) {
 	r.Get("/", c.home)
 	r.Get("/search", c.search)
 	r.Get("/services/{id}", c.service)
-	r.Get("/console", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, localPath(langOf(r), "/console/"), http.StatusMovedPermanently)
-	})
-	r.Get("/console/", c.consoleHome)
+	c.routesConsole(r)
 }

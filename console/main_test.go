@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/o211/o211/node"
+	"github.com/o211/o211/node/auth"
 )
 
 // fixtureNow is the clock of the portal in the tests: a Monday at 10:00
@@ -24,13 +25,17 @@ const (
 	cupboardID = "8890923b-2674-5053-b3d7-6248605b16e1"
 )
 
+// testHasher keeps the tests' password hashes cheap (the login benchmark
+// measures the real costs).
+var testHasher = auth.NewHasher(auth.Params{Memory: 1024, Time: 1, Threads: 1}, 2)
+
 // MustStartPortal starts a real node of region east on a temporary folder
 // and imports testdata/portal.json through its import API, so that the
 // portal's pages read a real store and search index.
 func MustStartPortal(tb testing.TB) *node.Node {
 	tb.Helper()
 	n := node.New(node.Config{Region: "east", DataDir: tb.TempDir(), HTTPAddr: "127.0.0.1:0", Token: "tok",
-		NoSync: true, Now: func() time.Time { return fixtureNow }})
+		NoSync: true, Now: func() time.Time { return fixtureNow }, Hasher: testHasher})
 	if err := n.Start(context.Background()); err != nil {
 		tb.Fatal(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"net/http"
 	"sync"
+
+	"github.com/o211/o211"
 )
 
 // page is what every template receives: the layout's data, the request's
@@ -20,6 +22,10 @@ type page struct {
 	Reach     Reach
 	Alerts    []Alert
 	Errors    *FormErrors
+	// Actor is who is signed in, on the staff console's pages.
+	Actor *o211.Actor
+	// FormToken is the cross-site request token of the page's forms.
+	FormToken string
 	Body      any
 }
 

@@ -23,20 +23,30 @@ import (
 // leader through its own API (POST /api/v1/accounts/commands, forwarded
 // like every write). Console sessions are the replica's own (sessions.db).
 
-// openAccounts opens the replica's sessions file and its accounts service.
+// replicaSessions is the replica's sessions file, opened by Start; the
+// accounts service is made by New, before it (the console's routes are
+// mounted before Start).
+type replicaSessions struct{ *store.SessionFile }
+
+// newAccounts makes the replica's accounts service (no I/O).
+func (r *Replica) newAccounts() {
+	r.sessions = &replicaSessions{}
+	r.accounts = auth.New(auth.Config{Region: o211.ProvinceRegion, Users: r.Users(), Sessions: r.sessions,
+		Hasher: r.cfg.Hasher, Logger: r.logger, Now: r.cfg.Now})
+}
+
+// openAccounts opens the replica's sessions file.
 func (r *Replica) openAccounts() error {
-	var err error
-	r.sessions, err = store.OpenSessionFile(filepath.Join(r.cfg.DataDir, "sessions.db"), store.Options{NoSync: r.cfg.NoSync})
+	f, err := store.OpenSessionFile(filepath.Join(r.cfg.DataDir, "sessions.db"), store.Options{NoSync: r.cfg.NoSync})
 	if err != nil {
 		return fmt.Errorf("hub: start: %w", err)
 	}
-	r.accounts = auth.New(auth.Config{Region: o211.ProvinceRegion, Users: r.Users(), Sessions: r.sessions,
-		Hasher: r.cfg.Hasher, Logger: r.logger, Now: r.cfg.Now})
+	r.sessions.SessionFile = f
 	return nil
 }
 
 // Accounts returns the replica's accounts service: sign-in, sessions,
-// personal tokens and the provincial users (nil before Start).
+// personal tokens and the provincial users (usable once Start has run).
 func (r *Replica) Accounts() *auth.Service { return r.accounts }
 
 // Users returns the provincial accounts kept in the Raft state.

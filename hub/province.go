@@ -79,7 +79,7 @@ func (r *Replica) ServeProvince() *Province {
 // logged and the portal left out, and the APIs still serve.
 func (p *Province) routesConsole(rt chi.Router) {
 	con, err := console.New(console.Config{Searcher: p, Services: provinceServices{p}, Hours: provinceServices{p},
-		Locator: o211node.GeoLocator{}, Logger: p.log, Now: p.r.cfg.Now})
+		Locator: o211node.GeoLocator{}, Accounts: p.r.accounts, Logger: p.log, Now: p.r.cfg.Now})
 	if err != nil {
 		p.log.Error("hub: the web console cannot start", "err", err)
 		return

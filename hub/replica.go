@@ -25,7 +25,6 @@ import (
 
 	"github.com/o211/o211/hub/fsm"
 	"github.com/o211/o211/node/auth"
-	"github.com/o211/o211/node/store"
 )
 
 // Replica is one hub replica. New allocates it; Start opens its files and
@@ -41,7 +40,7 @@ type Replica struct {
 	fsm *fsm.FSM
 	// sessions holds the replica's own console sessions (sessions.db);
 	// accounts signs people in against the provincial users of fsm.
-	sessions *store.SessionFile
+	sessions *replicaSessions
 	accounts *auth.Service
 	logs     *raftboltdb.BoltStore
 	snaps    *raft.FileSnapshotStore
@@ -77,6 +76,7 @@ func New(cfg Config) *Replica {
 		stopped:  make(chan struct{}),
 	}
 	r.metrics = newMetrics(r)
+	r.newAccounts()
 	return r
 }
 
@@ -322,7 +322,7 @@ func (r *Replica) shutdown(graceful bool) error {
 	if r.fsm != nil {
 		errs = append(errs, r.fsm.Close())
 	}
-	if r.sessions != nil {
+	if r.sessions.SessionFile != nil {
 		errs = append(errs, r.sessions.Close())
 	}
 	if err := errors.Join(errs...); err != nil {

@@ -13,7 +13,7 @@ import (
 // directory: its region, and the provincial copy when linked to the hub.
 func (n *Node) newConsole() (*console.Console, error) {
 	cfg := console.Config{Region: n.cfg.Region, Searcher: n.dir, Services: nodeServices{n}, Hours: nodeServices{n},
-		Locator: GeoLocator{}, Logger: n.log, Now: n.cfg.Now}
+		Locator: GeoLocator{}, Accounts: n.accounts, Logger: n.log, Now: n.cfg.Now}
 	if r, ok := geo.RegionByID(n.cfg.Region); ok {
 		cfg.RegionName = r.Name
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/node/api"
+	"github.com/o211/o211/node/auth"
 	"github.com/o211/o211/node/contacts"
 	"github.com/o211/o211/node/report"
 	"github.com/o211/o211/replication"
@@ -48,6 +49,9 @@ type Config struct {
 	ContactRetention time.Duration
 	Logger           *slog.Logger
 	Now              func() time.Time
+	// Hasher hashes the region's users' passwords (default
+	// auth.DefaultParams, two at once); tests use cheaper costs.
+	Hasher *auth.Hasher
 	// NoSync skips fsync: tests and benchmarks only.
 	NoSync bool
 }
@@ -63,6 +67,8 @@ type Node struct {
 	link     *replication.Node
 	contacts *contacts.Service
 	reports  *report.Cube
+	// accounts signs the region's users in (node/auth over the store).
+	accounts *auth.Service
 	// onReport, when set, receives each report record written as a
 	// contact closes (the node's report cube).
 	onReport func(*o211.Report)
@@ -119,6 +125,8 @@ func (n *Node) Start(ctx context.Context) error {
 		return fmt.Errorf("node: loading the region's reports: %w", err)
 	}
 	reportRoutes := report.Routes(n.reportConfig())
+	n.accounts = auth.New(auth.Config{Region: n.cfg.Region, Users: n.dir.Store(), Sessions: n.dir.Store(),
+		Hasher: n.cfg.Hasher, Logger: n.log, Now: n.cfg.Now})
 	portal, err := n.newConsole()
 	if err != nil {
 		n.closeReplication()
@@ -211,6 +219,10 @@ func (n *Node) outboxWritten(seq uint64) {
 		(*f)(seq)
 	}
 }
+
+// Accounts returns the node's accounts service: sign-in, sessions,
+// personal tokens and the region's users.
+func (n *Node) Accounts() *auth.Service { return n.accounts }
 
 // Contacts returns the node's contact service.
 func (n *Node) Contacts() *contacts.Service { return n.contacts }
