@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
 )
 
 // TestCatalog_EveryKeyInBothLanguages loads the catalogues (New does the
@@ -67,5 +69,35 @@ func TestCatalog_FilesAreFlat(t *testing.T) {
 		if err := json.Unmarshal(b, &m); err != nil {
 			t.Fatalf("%s: %v", lang, err)
 		}
+	}
+}
+
+// TestCatalog_SimpleMessagesAsGoI18n checks that T's own filling of plain
+// {{.Name}} messages gives what go-i18n's templates give.
+func TestCatalog_SimpleMessagesAsGoI18n(t *testing.T) {
+	c, err := loadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []any{"Km", "2,5", "From", "9 h", "To", "17 h", "Min", "3", "Max", "12", "Name", "Banque <x>", "Date", "7 décembre 2026", "Code", "H2X"}
+	n := 0
+	for _, lang := range Languages {
+		for id := range c.simple[lang] {
+			data := map[string]any{}
+			for i := 0; i < len(args); i += 2 {
+				data[args[i].(string)] = args[i+1]
+			}
+			want, err := c.loc[lang].Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fillSimple(c.simple[lang][id], args); got != want {
+				t.Errorf("%s %s: got %q, go-i18n gives %q", lang, id, got, want)
+			}
+			n++
+		}
+	}
+	if n < 10 {
+		t.Errorf("only %d simple messages", n)
 	}
 }

@@ -21,8 +21,11 @@ func TestPortal_SearchFrench(t *testing.T) {
 	n := MustStartPortal(t)
 	p := get(t, nil, n.URL()+"/fr/search?q=alimentaire&near=K1N+6N5").mustStatus(t, http.StatusOK)
 	p.mustContain(t, `<html lang="fr"`, "Banque alimentaire de la Côte-de-Sable", "Centre communautaire Côte-de-Sable",
-		`href="/fr/services/`+banqueID+`"`, `href="tel:&#43;16135550142"`, "250, avenue Somerset Est",
+		`href="/fr/services/`+banqueID+`"`, `href="tel:+16135550142"`, "250, avenue Somerset Est",
 		"Distance", " km", "Aujourd’hui", "de 9 h à 16 h 30", "Ouvert")
+	get(t, nil, n.URL()+"/fr/search?category=B&language=fr&radius_km=5&near=K1N").mustStatus(t, http.StatusOK).
+		mustContain(t, `<option value="B" selected>Besoins essentiels</option>`, `<option value="fr" selected>Français</option>`,
+			`<option value="5" selected>5 km</option>`)
 	if strings.Contains(p.body, "Tenant Legal Advice") {
 		t.Error("a search for 'alimentaire' lists the legal clinic")
 	}

@@ -55,6 +55,7 @@ type searchBench struct {
 	services, clients int
 	starts            int
 	duringImport      bool
+	pid               int // the benchmark node's process, when this command started it
 	duration, warmup  time.Duration
 	out, log          io.Writer
 }
@@ -86,6 +87,7 @@ func (b *searchBench) run(ctx context.Context) error {
 		readies = append(readies, ready)
 	}
 	defer stopProcess(proc)
+	b.pid = proc.Process.Pid
 	sort.Slice(readies, func(i, j int) bool { return readies[i] < readies[j] })
 	fmt.Fprintf(b.out, "start to ready (data on disk), %d starts: median %s, min %s, max %s\n", len(readies),
 		readies[len(readies)/2].Round(time.Millisecond), readies[0].Round(time.Millisecond), readies[len(readies)-1].Round(time.Millisecond))
@@ -200,6 +202,23 @@ func freePort() (int, error) {
 
 // memoryOf returns the resident and peak resident memory of a process in
 // MB, from /proc.
+// cpuOf returns the CPU time (user and system) a process has used, from
+// /proc (clock ticks of 10 ms), or 0 when it cannot be read.
+func cpuOf(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	_, rest, _ := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	user, _ := strconv.ParseInt(f[11], 10, 64)
+	sys, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(user+sys) * 10 * time.Millisecond
+}
+
 func memoryOf(pid int) (rss, hwm float64) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {

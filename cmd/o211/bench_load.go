@@ -64,9 +64,9 @@ func (b *searchBench) load(ctx context.Context, base string) error {
 		return stats
 	}
 	run(b.warmup, 1)
-	start := time.Now()
+	cpu0, start := cpuOf(b.pid), time.Now()
 	stats := run(b.duration, 2)
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), cpuOf(b.pid)-cpu0
 	var all []time.Duration
 	var sizes []int
 	empty, errs := 0, 0
@@ -85,6 +85,9 @@ func (b *searchBench) load(ctx context.Context, base string) error {
 		len(all), elapsed.Round(time.Millisecond), float64(len(all))/elapsed.Seconds(), errs, 100*float64(empty)/float64(len(all)))
 	fmt.Fprintf(b.out, "latency: p50 %s  p90 %s  p99 %s  max %s\n",
 		micros(pct(0.50)), micros(pct(0.90)), micros(pct(0.99)), micros(all[len(all)-1]))
+	if b.pid > 0 && cpu > 0 {
+		fmt.Fprintf(b.out, "node CPU time: %s per query (user + system, from /proc)\n", micros(cpu/time.Duration(len(all))))
+	}
 	if len(sizes) > 0 {
 		sort.Ints(sizes)
 		fmt.Fprintf(b.out, "results page as sent (brotli): p50 %.1f KB  p99 %.1f KB  max %.1f KB\n", float64(sizes[len(sizes)/2])/1000,
