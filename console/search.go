@@ -53,8 +53,8 @@ type searchBody struct {
 	// results is mostly these, and html/template's escaping calls cost a
 	// quarter of the page's time when they were template loops.
 	CategoryOptions, RadiusOptions, LanguageOptions template.HTML
-	Summary     string
-	Items       []resultView
+	Summary                                         string
+	Items                                           []resultView
 	// ResultsHTML is the list of results, written in Go (resultsHTML) for
 	// the same reason as the options.
 	ResultsHTML template.HTML
