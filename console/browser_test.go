@@ -329,3 +329,63 @@ func TestBrowser_LanguageSwitch(t *testing.T) {
 		t.Errorf("back to English, lang %q", got)
 	}
 }
+
+// TestBrowser_AxeFindsViolations shows that the accessibility check can
+// fail: a page without lang and an image without alt text.
+func TestBrowser_AxeFindsViolations(t *testing.T) {
+	b := mustStartBrowser(t)
+	ctx := b.tab(t, false)
+	navigate(t, ctx, "data:text/html,<!DOCTYPE html><html><head><title>x</title></head><body><main><img src='x.png'></main></body></html>")
+	found := map[string]string{}
+	for _, v := range runAxe(t, ctx) {
+		found[v.ID] = v.Impact
+	}
+	if found["image-alt"] != "critical" || found["html-has-lang"] != "serious" {
+		t.Errorf("axe found %v, want image-alt (critical) and html-has-lang (serious)", found)
+	}
+}
+
+// TestBrowser_KeyboardOnly uses the portal with the keyboard alone: the
+// first Tab reaches the skip link, which shows GOV.UK's yellow focus and
+// moves to the main content; Tab reaches the search box, typing and Enter
+// search, and every focused control is visibly marked.
+func TestBrowser_KeyboardOnly(t *testing.T) {
+	b := mustStartBrowser(t)
+	n := MustStartPortal(t)
+	ctx := b.tab(t, true)
+	navigate(t, ctx, n.URL()+"/fr/")
+	focused := func() (id, class, bg, outline string) {
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => { const e = document.activeElement, s = getComputedStyle(e);
+			return [e.id, e.className, s.backgroundColor, s.outlineStyle + " " + s.outlineColor]; })()`))
+		if err != nil || len(v) != 4 {
+			t.Fatalf("reading the focused element: %v %v", v, err)
+		}
+		return v[0], v[1], v[2], v[3]
+	}
+	if err := chromedp.Do(ctx, chromedp.KeyEvent("\t")); err != nil {
+		t.Fatal(err)
+	}
+	if _, class, bg, _ := focused(); !strings.Contains(class, "govuk-skip-link") || bg != "rgb(255, 221, 0)" {
+		t.Errorf("first Tab: class %q background %q, want the skip link on yellow", class, bg)
+	}
+	if err := chromedp.Do(ctx, chromedp.KeyEvent("\r")); err != nil {
+		t.Fatal(err)
+	}
+	if id, _, _, _ := focused(); id != "main" {
+		t.Errorf("the skip link moved the focus to %q, want main", id)
+	}
+	// From main, Tab goes to the search box (the header's links come before main).
+	if err := chromedp.Do(ctx, chromedp.KeyEvent("\t")); err != nil {
+		t.Fatal(err)
+	}
+	if id, _, _, outline := focused(); id != "q" || !strings.HasPrefix(outline, "solid rgb(255, 221, 0)") {
+		t.Errorf("Tab after main: focus on %q with outline %q, want #q with a solid yellow outline", id, outline)
+	}
+	if err := chromedp.Do(ctx, chromedp.KeyEvent("banque"), chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(chromedp.CSS("#results-heading"))); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(t, ctx, ".o211-result h3"); got != "Banque alimentaire de la Côte-de-Sable" {
+		t.Errorf("keyboard search found %q", got)
+	}
+}
