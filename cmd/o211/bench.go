@@ -56,8 +56,10 @@ type searchBench struct {
 	starts            int
 	duringImport      bool
 	pid               int // the benchmark node's process, when this command started it
-	duration, warmup  time.Duration
-	out, log          io.Writer
+	// until, when set, ends the measured load early when it is closed.
+	until            <-chan struct{}
+	duration, warmup time.Duration
+	out, log         io.Writer
 }
 
 func (b *searchBench) run(ctx context.Context) error {

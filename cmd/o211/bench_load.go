@@ -55,7 +55,7 @@ func (b *searchBench) load(ctx context.Context, base string) error {
 			go func(c int) {
 				defer wg.Done()
 				rng := rand.New(rand.NewPCG(seed, uint64(c)))
-				for time.Now().Before(stop) && ctx.Err() == nil {
+				for time.Now().Before(stop) && ctx.Err() == nil && !b.ended() {
 					b.one(client, base, rng, fsas, &stats[c])
 				}
 			}(c)

@@ -136,6 +136,11 @@ func TestBinary_GenImportServeExport(t *testing.T) {
 		t.Fatalf("import report: %s", out)
 	}
 	mustRun(t, nil, "import", "--data", data, "--format", "211ontario", filepath.Join("..", "..", "testdata", "211ontario-sample.csv"))
+	// A dry run of the same file again: nothing to add, change or remove.
+	dry := mustRun(t, nil, "import", "--data", data, "--format", "hsds-csv", "--dry-run", pkg)
+	if !strings.Contains(dry, "would create 0, update 0 and remove 0") || !strings.Contains(dry, "nothing was changed") {
+		t.Fatalf("dry run: %s", dry)
+	}
 
 	t.Run("ErrBadFileNamesLineAndField", func(t *testing.T) {
 		bad := filepath.Join(dir, "bad")
