@@ -116,7 +116,7 @@ func (b *Batch) Close() error {
 }
 
 // Len returns the number of distinct records read.
-func (b *Batch) Len() int { return len(b.st.ents) }
+func (b *Batch) Len() int { return int(b.st.n) }
 
 // Each calls fn with every distinct record read (its latest version) and
 // where it came from, in table then id order, until fn returns an error.
@@ -189,14 +189,14 @@ func (b *Batch) stage(i int32, obj o211.Object, src Source, data []byte) {
 		b.err = err
 		return
 	}
-	b.st.ents[i].bad = false
+	b.st.ent(i).bad = false
 	if err := obj.Validate(); err != nil {
 		field := ""
 		if e, ok := err.(*o211.Error); ok {
 			field = e.Field
 		}
 		b.reject(src, obj, field, strings.TrimPrefix(o211.ErrorMessage(err), field+": "))
-		b.st.ents[i].bad = true
+		b.st.ent(i).bad = true
 	}
 }
 
@@ -245,7 +245,7 @@ func fmtNum(v *float64) string {
 // them leaves empty (the same phone nested in a service and in a location)
 // are merged; any other difference is a conflict.
 func (b *Batch) merge(i int32, obj o211.Object, src Source, data []byte) {
-	if b.st.ents[i].sum == b.st.sum(data) || b.err != nil {
+	if b.st.ent(i).sum == b.st.sum(data) || b.err != nil {
 		return
 	}
 	prev, _, err := b.st.read(i, b.files, nil)

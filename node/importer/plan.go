@@ -30,7 +30,7 @@ func (b *Batch) plan(tx directory.Tx, order []int32, removals []o211.Change, rep
 	}
 	var buf []byte
 	for _, i := range order {
-		e := &b.st.ents[i]
+		e := b.st.ent(i)
 		if e.bad {
 			continue
 		}

@@ -37,8 +37,32 @@ type stage struct {
 
 	index map[uint64]int32 // hash of kind and id -> entry
 	more  map[string]int32 // kind|id -> entry, for ids whose hash another has
-	ents  []entry
-	ids   []byte // the entries' ids, one after another
+	// ents and ids grow by blocks, never copied: a slice doubling as it
+	// grows would hold its old and new arrays at once.
+	ents [][]entry // blocks of entBlock entries
+	ids  [][]byte  // blocks of idBlock bytes of ids, one after another
+	n    int32     // entries
+}
+
+const (
+	entBlock = 1 << 16
+	idBits   = 20
+	idBlock  = 1 << idBits
+)
+
+// ent returns entry i.
+func (s *stage) ent(i int32) *entry { return &s.ents[i/entBlock][i%entBlock] }
+
+// addID keeps id and returns where it is.
+func (s *stage) addID(id string) uint32 {
+	last := len(s.ids) - 1
+	if last < 0 || len(s.ids[last])+len(id) > idBlock {
+		s.ids = append(s.ids, make([]byte, 0, idBlock))
+		last++
+	}
+	off := uint32(last)<<idBits | uint32(len(s.ids[last]))
+	s.ids[last] = append(s.ids[last], id...)
+	return off
 }
 
 // entry is one distinct record.
@@ -104,7 +128,10 @@ func (s *stage) hash(kind uint8, id string) uint64 {
 
 func (s *stage) sum(data []byte) uint64 { return maphash.Bytes(s.seed, data) }
 
-func (s *stage) id(e *entry) []byte { return s.ids[e.idOff : e.idOff+uint32(e.idLen)] }
+func (s *stage) id(e *entry) []byte {
+	b, off := s.ids[e.idOff>>idBits], e.idOff&(idBlock-1)
+	return b[off : off+uint32(e.idLen)]
+}
 
 // find returns the entry of kind/id, or -1.
 func (s *stage) find(kind o211.Kind, id string) int32 {
@@ -116,7 +143,7 @@ func (s *stage) find(kind o211.Kind, id string) int32 {
 	if !ok {
 		return -1
 	}
-	if e := &s.ents[i]; e.kind == k && string(s.id(e)) == id {
+	if e := s.ent(i); e.kind == k && string(s.id(e)) == id {
 		return i
 	}
 	if j, ok := s.more[string(kind)+"\x00"+id]; ok {
@@ -141,17 +168,21 @@ func (s *stage) put(i int32, kind o211.Kind, id string, src Source, fileIdx int,
 	s.size += int64(n + len(buf))
 	sum := s.sum(data)
 	if i >= 0 {
-		s.ents[i].off, s.ents[i].n, s.ents[i].sum = off+int64(n), uint32(len(buf)), sum
+		e := s.ent(i)
+		e.off, e.n, e.sum = off+int64(n), uint32(len(buf)), sum
 		return i, nil
 	}
-	if len(id) > 0xffff || len(s.ids)+len(id) > 0xffffffff {
-		return -1, o211.Errorf(o211.ETOOLARGE, "the input holds more record ids than one import takes")
+	if len(id) > 0xffff || len(s.ids) >= 1<<(32-idBits)-1 || s.n == 1<<31-1 {
+		return -1, o211.Errorf(o211.ETOOLARGE, "the input holds more records than one import takes")
 	}
 	k := kindIndex[kind]
-	e := entry{off: off + int64(n), sum: sum, n: uint32(len(buf)), idOff: uint32(len(s.ids)), idLen: uint16(len(id)), kind: k}
-	s.ids = append(s.ids, id...)
-	i = int32(len(s.ents))
-	s.ents = append(s.ents, e)
+	e := entry{off: off + int64(n), sum: sum, n: uint32(len(buf)), idOff: s.addID(id), idLen: uint16(len(id)), kind: k}
+	if s.n%entBlock == 0 {
+		s.ents = append(s.ents, make([]entry, 0, entBlock))
+	}
+	i = s.n
+	s.ents[i/entBlock] = append(s.ents[i/entBlock], e)
+	s.n++
 	if id != "" {
 		h := s.hash(k, id)
 		if _, taken := s.index[h]; taken {
@@ -218,7 +249,7 @@ func (s *stage) read(i int32, files []string, buf []byte) (*staged, []byte, erro
 			return nil, buf, err
 		}
 	}
-	e := &s.ents[i]
+	e := s.ent(i)
 	if cap(buf) < int(e.n) {
 		buf = make([]byte, e.n)
 	}
@@ -298,12 +329,12 @@ func (d *stageDecoder) str() string {
 // order returns the entries in table order (o211.Kinds), then id order:
 // the order in which to check and write them.
 func (s *stage) order() []int32 {
-	out := make([]int32, len(s.ents))
+	out := make([]int32, s.n)
 	for i := range out {
 		out[i] = int32(i)
 	}
 	sort.Slice(out, func(a, b int) bool {
-		ea, eb := &s.ents[out[a]], &s.ents[out[b]]
+		ea, eb := s.ent(out[a]), s.ent(out[b])
 		if ea.kind != eb.kind {
 			return ea.kind < eb.kind
 		}

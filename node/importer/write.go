@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"sync"
+	"time"
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/node/directory"
@@ -42,7 +44,7 @@ func (b *Batch) Write(ctx context.Context, w Writer, opts Options) (*Report, err
 	}
 	order := b.st.order()
 	for _, i := range order {
-		rep.Kinds[allKinds[b.st.ents[i].kind].Kind]++
+		rep.Kinds[allKinds[b.st.ent(i).kind].Kind]++
 	}
 	var removals []o211.Change
 	err := w.View(func(tx directory.Tx) error {
@@ -94,7 +96,7 @@ func (b *Batch) finishLists() {
 func (b *Batch) check(tx directory.Tx, order []int32) error {
 	var buf []byte
 	for _, i := range order {
-		if b.st.ents[i].bad {
+		if b.st.ent(i).bad {
 			continue
 		}
 		st, nb, err := b.st.read(i, b.files, buf)
@@ -106,7 +108,7 @@ func (b *Batch) check(tx directory.Tx, order []int32) error {
 			if r.kind == "" || b.holds(tx, r.kind, r.id) {
 				continue
 			}
-			e := &b.st.ents[i]
+			e := b.st.ent(i)
 			kind, id := allKinds[e.kind].Kind, string(b.st.id(e))
 			src := st.src
 			if src.Record == "" {
@@ -127,7 +129,7 @@ func (b *Batch) check(tx directory.Tx, order []int32) error {
 // record of the directory.
 func (b *Batch) holds(tx directory.Tx, kind o211.Kind, id string) bool {
 	if i := b.st.find(kind, id); i >= 0 {
-		return !b.st.ents[i].bad
+		return !b.st.ent(i).bad
 	}
 	_, err := tx.Get(kind, id)
 	return err == nil
@@ -161,6 +163,7 @@ const (
 // apply writes the valid records in chunks, then the removals.
 func (b *Batch) apply(ctx context.Context, w Writer, order []int32, removals []o211.Change, rep *Report, opts Options) error {
 	ctx = o211.WithActor(ctx, o211.System("import"))
+	defer dropWhileWriting(w)()
 	rep.Changed = map[o211.Kind]int{}
 	total, done := len(order)+len(removals), 0
 	progress := opts.progress(StageWrite)
@@ -176,7 +179,6 @@ func (b *Batch) apply(ctx context.Context, w Writer, order []int32, removals []o
 			return b.writeError(rep, res, err, index)
 		}
 		b.count(rep, res, index)
-		dropCache(w)
 		done += len(changes)
 		if progress != nil {
 			progress(done, total)
@@ -186,7 +188,7 @@ func (b *Batch) apply(ctx context.Context, w Writer, order []int32, removals []o
 	}
 	var buf []byte
 	for _, i := range order {
-		if b.st.ents[i].bad {
+		if b.st.ent(i).bad {
 			done++
 			continue
 		}
@@ -216,13 +218,33 @@ func (b *Batch) apply(ctx context.Context, w Writer, order []int32, removals []o
 	})
 }
 
-// dropCache lets go of the store's file pages that a chunk's reads
-// mapped, when the writer can (see store.Store.DropCache): the checks of
-// every chunk read records all over the file.
-func dropCache(w Writer) {
-	if dc, ok := w.(interface{ DropCache() }); ok {
-		dc.DropCache()
+// dropWhileWriting lets go of the store's file pages that the writes map,
+// four times a second until stop is called, when the writer can (see
+// store.Store.DropCache): the checks of every write read records all over
+// the file, so the process's resident set would grow to the file's size.
+func dropWhileWriting(w Writer) (stop func()) {
+	dc, ok := w.(interface{ DropCache() })
+	if !ok {
+		return func() {}
 	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				dc.DropCache()
+				return
+			case <-t.C:
+				dc.DropCache()
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
 }
 
 // count adds a write's result to the report.
@@ -293,7 +315,6 @@ func (b *Batch) remove(ctx context.Context, w Writer, removals []o211.Change, re
 					Reason: "is no longer in the source but is kept: " + r.Reason})
 			}
 		}
-		dropCache(w)
 		progress(n)
 		removals = removals[n:]
 	}
