@@ -15,7 +15,7 @@ import (
 //
 //	reports/<region>|<id>   -> day number (int32 BE): the reports counted,
 //	                           so that a report is never counted twice
-//	aggregates/<cell key>   -> uint64 BE count
+//	aggregates/<cell key>   -> uint64 BE count, uint64 BE key sum
 //
 // A cell key is day(int32 BE) type(1) then, separated by 0x00: region, FSA,
 // code, met ("1" or "0"), reason, channel, age band, language, emergency.
@@ -32,6 +32,13 @@ import (
 // that are a sum away.
 //
 // Keys start with the day so that a period is one range of the table.
+//
+// The key sum is the sum, modulo 2^64, of report.RecordKey of the id of
+// every report counted in the cell: the cell key of node/report's cell-key
+// perturbation, so that the hub's reports give the same records the same
+// noise as the region's own. It is a function of the ids in the command,
+// so Apply stays deterministic. A value of 8 bytes (a state written before
+// key sums) reads as key sum 0.
 const (
 	tableReports    = "reports"
 	tableAggregates = "aggregates"
@@ -141,20 +148,40 @@ func (p *plan) countReport(pr *preparedReport) {
 	day := make([]byte, 4)
 	binary.BigEndian.PutUint32(day, uint32(pr.cells[0].cell.Day))
 	p.put(tableReports, pr.key, day)
+	rk := report.RecordKey(pr.rep.ID)
 	for _, c := range pr.cells {
 		k := encodeCellKey(c.typ, c.cell)
-		var n uint64
-		if v := p.get(tableAggregates, k); len(v) == 8 {
-			n = binary.BigEndian.Uint64(v)
-		}
-		p.put(tableAggregates, k, u64(n+1))
+		n, ks, _ := decodeAggregate(p.get(tableAggregates, k))
+		v := make([]byte, 16)
+		binary.BigEndian.PutUint64(v, n+1)
+		binary.BigEndian.PutUint64(v[8:], ks+rk)
+		p.put(tableAggregates, k, v)
 	}
 	p.reports = append(p.reports, pr.rep)
+}
+
+// decodeAggregate returns the count and key sum of an aggregate value
+// (nil: none), and false when the value is corrupt.
+func decodeAggregate(v []byte) (n, keys uint64, ok bool) {
+	switch len(v) {
+	case 0:
+		return 0, 0, true
+	case 8:
+		return binary.BigEndian.Uint64(v), 0, true
+	case 16:
+		return binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:]), true
+	}
+	return 0, 0, false
 }
 
 // Aggregates calls fn for every aggregate cell of the given type (0: all)
 // with its count, in key order (by day), until fn returns an error.
 func (s *State) Aggregates(typ byte, fn func(typ byte, c report.Cell, n uint64) error) error {
+	return s.aggregates(typ, func(t byte, c report.Cell, n, _ uint64) error { return fn(t, c, n) })
+}
+
+// aggregates is Aggregates with each cell's key sum.
+func (s *State) aggregates(typ byte, fn func(typ byte, c report.Cell, n, keys uint64) error) error {
 	return s.tx.AuxScan(tableAggregates, nil, func(k, v []byte) error {
 		t, c, err := decodeCellKey(k)
 		if err != nil {
@@ -163,18 +190,20 @@ func (s *State) Aggregates(typ byte, fn func(typ byte, c report.Cell, n uint64) 
 		if typ != 0 && t != typ {
 			return nil
 		}
-		if len(v) != 8 {
+		n, keys, ok := decodeAggregate(v)
+		if !ok {
 			return fmt.Errorf("fsm: corrupt aggregate count for %q", k)
 		}
-		return fn(t, c, binary.BigEndian.Uint64(v))
+		return fn(t, c, n, keys)
 	})
 }
 
-// LoadCube adds every contact and need cell of the state to cube, from
-// which any report is computed at any level of the taxonomy.
+// LoadCube adds every contact and need cell of the state to cube, with
+// their key sums, from which any report is computed at any level of the
+// taxonomy.
 func (s *State) LoadCube(cube *report.Cube) error {
-	return s.Aggregates(0, func(_ byte, c report.Cell, n uint64) error {
-		cube.AddCell(c, int64(n))
+	return s.aggregates(0, func(_ byte, c report.Cell, n, keys uint64) error {
+		cube.AddCellKeys(c, int64(n), keys)
 		return nil
 	})
 }

@@ -180,3 +180,64 @@ func TestFSM_Reports(t *testing.T) {
 		}
 	})
 }
+
+// TestFSM_ReportKeySums checks that the hub's aggregates carry the key sums
+// a node's cube computes from the same report records, so that the
+// province's reports give the same records the same noise as the
+// region's: differencing a region against the province then yields
+// nothing new (issue 11).
+func TestFSM_ReportKeySums(t *testing.T) {
+	f := mustOpen(t)
+	l := &logs{tb: t}
+	registerRegion(t, f, l, "east")
+	node := report.NewCube()
+	codes := []string{"BD-1800.2000", "BH-1800.8500", "LH-2700.2000"}
+	var recs []*o211.Record
+	for i := 0; i < 90; i++ {
+		r := sampleReport("east", fmt.Sprintf("k%02d", i), codes[i%3], i%4 != 0)
+		if err := node.Add(r); err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, reportRec(t, r))
+	}
+	// Two batches, so that counts are added to stored aggregates too.
+	for i, part := range [][]*o211.Record{recs[:40], recs[40:]} {
+		from := uint64(1 + 40*i)
+		resp := apply(t, f, l.next(fsm.CmdIngestBatch, t0, &fsm.IngestBatch{Region: "east", FromSeq: from,
+			ToSeq: from + uint64(len(part)) - 1, Records: part}))
+		if resp.Err != nil {
+			t.Fatal(resp.Err)
+		}
+	}
+	hub := report.NewCube()
+	f.View(func(s *fsm.State) error { return s.LoadCube(hub) })
+	from, _ := report.DayNumber("2026-11-01")
+	q := report.NeedsQuery{Query: report.Query{From: from, To: from + 29}, By: []report.Group{{Dim: report.DimTaxonomy, Level: 4}, {Dim: report.DimMet}}}
+	want, err := report.Needs(node, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := report.Needs(hub, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, _ := json.Marshal([]any{want.Rows, want.ColumnTotals, want.Total})
+	g, _ := json.Marshal([]any{got.Rows, got.ColumnTotals, got.Total})
+	if string(g) != string(w) {
+		t.Fatalf("the hub publishes\n%s\nthe node\n%s", g, w)
+	}
+	exact := q
+	exact.Protection = report.Exact
+	e, _ := report.Needs(hub, exact)
+	if e.Total.Value != 180 || got.Suppression.Method != "perturbed" || string(g) == mustJSON(t, e) {
+		t.Fatalf("hub total %+v, method %q: want 180 needs (two a report), perturbed", e.Total, got.Suppression.Method)
+	}
+}
+
+func mustJSON(tb testing.TB, r *report.NeedsReport) string {
+	b, err := json.Marshal([]any{r.Rows, r.ColumnTotals, r.Total})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(b)
+}

@@ -43,32 +43,39 @@ func (c *Cube) init() {
 	c.contacts, c.needs = 0, 0
 }
 
-// AddCell counts n occurrences of cell (n >= 1; smaller n is ignored).
-func (c *Cube) AddCell(cell Cell, n int64) {
+// AddCell counts n occurrences of cell (n >= 1; smaller n is ignored) with
+// no record keys: reports of such cells are perturbed as if their records
+// had key 0. Use AddCellKeys for cells of records.
+func (c *Cube) AddCell(cell Cell, n int64) { c.AddCellKeys(cell, n, 0) }
+
+// AddCellKeys counts n occurrences of cell whose records' keys (RecordKey)
+// sum to keys, modulo 2^64 (n >= 1; smaller n is ignored).
+func (c *Cube) AddCellKeys(cell Cell, n int64, keys uint64) {
 	if n < 1 {
 		return
 	}
 	c.mu.Lock()
-	c.addCell(&cell, n)
+	c.addCell(&cell, n, keys)
 	c.mu.Unlock()
 }
 
-// Add counts report r: AddCell(cell, 1) for each of Cells(r). It returns
-// the error of Cells and then adds nothing.
+// Add counts report r: AddCellKeys(cell, 1, RecordKey(r.ID)) for each of
+// Cells(r). It returns the error of Cells and then adds nothing.
 func (c *Cube) Add(r *o211.Report) error {
 	cells, err := Cells(r)
 	if err != nil {
 		return err
 	}
+	key := RecordKey(r.ID)
 	c.mu.Lock()
 	for i := range cells {
-		c.addCell(&cells[i], 1)
+		c.addCell(&cells[i], 1, key)
 	}
 	c.mu.Unlock()
 	return nil
 }
 
-func (c *Cube) addCell(cell *Cell, n int64) {
+func (c *Cube) addCell(cell *Cell, n int64, keys uint64) {
 	mi := monthIndex(cell.Day)
 	p := c.parts[mi]
 	if p == nil {
@@ -89,7 +96,7 @@ func (c *Cube) addCell(cell *Cell, n int64) {
 		emerg:   c.emerg.id(cell.Emergency),
 	}
 	if cell.Code == "" {
-		p.contacts.add(k, n)
+		p.contacts.add(k, n, keys)
 		c.contacts += n
 		return
 	}
@@ -98,7 +105,7 @@ func (c *Cube) addCell(cell *Cell, n int64) {
 	if cell.Met {
 		k.met = 1
 	}
-	p.needs.add(k, n)
+	p.needs.add(k, n, keys)
 	c.needs += n
 }
 
@@ -276,6 +283,7 @@ type rows struct {
 	region, fsa, reason, channel, age, lang []uint16
 	code, emerg                             []uint32
 	n                                       []int64
+	ks                                      []uint64 // the sum of the keys of the records counted
 	index                                   []uint32 // row+1, or 0 for an empty slot
 }
 
@@ -286,8 +294,9 @@ func (t *rows) key(i uint32) rowKey {
 		channel: t.channel[i], age: t.age[i], lang: t.lang[i], code: t.code[i], emerg: t.emerg[i]}
 }
 
-// add adds n to the row of k, appending the row if it is new.
-func (t *rows) add(k rowKey, n int64) {
+// add adds n to the row of k and keys to its key sum, appending the row if
+// it is new.
+func (t *rows) add(k rowKey, n int64, keys uint64) {
 	if 4*(len(t.n)+1) > 3*len(t.index) {
 		t.grow()
 	}
@@ -296,17 +305,18 @@ func (t *rows) add(k rowKey, n int64) {
 		r := t.index[s]
 		if r == 0 {
 			t.index[s] = uint32(len(t.n)) + 1
-			t.appendRow(k, n)
+			t.appendRow(k, n, keys)
 			return
 		}
 		if t.key(r-1) == k {
 			t.n[r-1] += n
+			t.ks[r-1] += keys
 			return
 		}
 	}
 }
 
-func (t *rows) appendRow(k rowKey, n int64) {
+func (t *rows) appendRow(k rowKey, n int64, keys uint64) {
 	t.day = append(t.day, k.day)
 	t.met = append(t.met, k.met)
 	t.region = append(t.region, k.region)
@@ -318,6 +328,7 @@ func (t *rows) appendRow(k rowKey, n int64) {
 	t.code = append(t.code, k.code)
 	t.emerg = append(t.emerg, k.emerg)
 	t.n = append(t.n, n)
+	t.ks = append(t.ks, keys)
 }
 
 func (t *rows) grow() {
@@ -340,5 +351,5 @@ func (t *rows) grow() {
 // bytes returns the memory held by the table's slices.
 func (t *rows) bytes() int64 {
 	return int64(cap(t.day) + cap(t.met) + 2*(cap(t.region)+cap(t.fsa)+cap(t.reason)+cap(t.channel)+cap(t.age)+cap(t.lang)) +
-		4*(cap(t.code)+cap(t.emerg)+cap(t.index)) + 8*cap(t.n))
+		4*(cap(t.code)+cap(t.emerg)+cap(t.index)) + 8*(cap(t.n)+cap(t.ks)))
 }

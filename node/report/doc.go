@@ -68,13 +68,101 @@
 // answered 400 with an application/problem+json body naming the parameter;
 // unknown parameters are refused rather than ignored.
 //
-// # Suppression
+// # Protection: cell-key perturbation
 //
-// A published count from 1 to 9 is suppressed: in JSON its value is null
-// with "suppressed": true, in CSV it is written "x" (the Statistics Canada
-// symbol), and rates and other figures derived from it are null (JSON) or
-// "x" (CSV). Then enough other counts are suppressed that none of them can
-// be worked out exactly from the totals published with it.
+// A report tool that answers any query cannot be protected by small-cell
+// suppression alone: suppression protects one table against its own
+// totals, but two answers differenced ("en and oj" against "en", a period
+// against one a day shorter, a region against the province, a level of
+// the taxonomy against the one below) give a withheld count back exactly.
+// Statistics offices that run flexible table builders answer this in three
+// ways: perturb every published count so that differences are noisy (the
+// Australian Bureau of Statistics' TableBuilder, cell-key method),
+// round every count at random (Statistics Canada's census, base 5), or
+// restrict and audit queries. The reports use the first, with the last as
+// its backstop (who may ask what is decided where the reports are served;
+// every query is audited there):
+//
+//   - Every report record has a key, RecordKey: a 64-bit hash of its id,
+//     which is drawn at random when the contact closes and never
+//     published. A cube row keeps the sum of the keys of the records it
+//     counts (modulo 2^64), beside its count; a scan adds them up with
+//     the counts, so every published count, totals included, comes with
+//     the key sum of exactly the records it counts: its cell key.
+//   - The noise of a count is drawn from its cell key through a fixed
+//     perturbation table (noiseTable: 0 with probability 6/20, ±1 with
+//     4/20 each, ±2 with 2/20, ±3 with 1/20; mean 0, variance 2.1, at most
+//     MaxNoise). The same records always get the same noise, whichever
+//     query counts them, so repeating a query, or asking the same set of
+//     records another way, gives the same answer and nothing to average.
+//     Different sets of records get independent noise, so a difference of
+//     two answers is the hidden count plus the difference of two noises
+//     (from -6 to +6), not the count. A count of 0 (no records) stays 0; a
+//     perturbed count below 0 is published as 0.
+//   - Then small counts are withheld: a perturbed count from 1 to 9 is
+//     published as null ("x" in CSV). Every entry of a table, its totals
+//     included, is perturbed on its own cell key, so the totals are not
+//     the sums of the cells shown; subtracting shown cells from a total
+//     gives a noisy figure, and no complementary suppression is needed.
+//     Rates, shares, the emerging test and the gaps' severity are
+//     computed from the perturbed counts, so they tell no more than the
+//     counts do.
+//   - The node and the hub derive the same key from the same record: the
+//     hub's aggregates in its Raft state carry each cell's key sum
+//     (hub/fsm), so a region's reports and the province's give the same
+//     records the same noise.
+//
+// The adversary test (adversary_test.go) plants one to five contacts of a
+// rare kind among 4,000 and tries every differencing strategy above
+// through the HTTP API. With suppression alone each strategy recovers
+// the planted count in every world; with perturbation each is exact in
+// about one world in five (when the two noises happen to be equal, which
+// the adversary cannot tell), and a vote over all of its 19 estimates in
+// about one in three.
+//
+// Limits. Noise bounded by 3 protects a handful of contacts, not a fact
+// shared by many; and averaging defeats any bounded noise given enough
+// different record sets that each contain the target (Asghar and Kaafar,
+// "Averaging attacks on bounded noise-based disclosure control
+// algorithms", 2019, on TableBuilder): an adversary who asks hundreds of
+// differencing pairs over distinct windows and filters can vote his way
+// to the count. That is why flexible reports are for authenticated
+// callers whose every query is audited, and why callers without an
+// account get only a fixed set of published tables,
+// perturbed the same way, among which no such series exists. Keys are a
+// hash of the record id: whoever holds the report records (a node's or the
+// hub's operators) can compute the noise; they can read the records
+// anyway. Aggregates written by a hub before key sums existed read as key
+// sum 0 and get one noise for every cell until the state is rebuilt.
+//
+// Sources: B. Fraser and J. Wooton, "A proposed method for
+// confidentialising tabular output to protect against differencing"
+// (UNECE/Eurostat work session on statistical data confidentiality,
+// Geneva, 2005); G. Thompson, S. Broadfoot and D. Elazar, "Methodology for
+// the automatic confidentialisation of statistical outputs from remote
+// servers at the Australian Bureau of Statistics" (UNECE/Eurostat work
+// session, Ottawa, 2013); WingArc SuperSTAR documentation, "Perturbation:
+// how it works" (record keys and the p-table); T. Enderle, the ptable R
+// package (maximum-entropy perturbation tables, zero mean, bounded noise);
+// Statistics Canada, "2011 Census: Data quality and confidentiality
+// standards and guidelines" (random rounding to base 5); M. Asghar and
+// D. Kaafar, arXiv:1902.06414 (averaging attacks).
+//
+// Protection says which method a query uses: Perturbed, the default and
+// what every server publishes; Suppressed, exact counts with small ones
+// withheld and protected within the table (below), kept for its tests; or
+// Exact (suppress=false) for a node's own managers, who may see their
+// region's contacts anyway. Config.AllowUnsuppressed lets a request ask
+// for suppress=false; the hub leaves it false and answers it with 403.
+//
+// # Suppression within one table
+//
+// Under Suppressed, a published count from 1 to 9 is withheld: in JSON
+// its value is null with "suppressed": true, in CSV it is written "x"
+// (the Statistics Canada symbol), and rates and other figures derived from
+// it are null (JSON) or "x" (CSV). Then enough other counts are withheld
+// that none of them can be worked out exactly from the totals published
+// with it.
 //
 // The published entries of a table (cells, row totals, column totals, the
 // grand total) obey linear equations: each total is the sum of what it
@@ -112,11 +200,6 @@
 // totals. It does not bound how closely a value can be estimated knowing
 // that counts are not negative, nor prevent differencing two reports asked
 // with different filters or periods.
-//
-// Config.AllowUnsuppressed lets a request ask for suppress=false: for a
-// node's own managers, who may see their region's contacts anyway. The hub
-// publishes figures and leaves it false; suppress=false is then refused
-// with 403.
 //
 // # The reports
 //

@@ -93,21 +93,32 @@ func Emerging(c *Cube, q EmergingQuery) (*EmergingReport, error) {
 	end, bFrom := start+6, start-7*int32(q.BaselineWeeks)
 	q.From, q.To = bFrom, end
 	g := []Group{{Dim: DimTaxonomy, Level: q.Level}}
-	wk := c.run(&query{From: start, To: end, Filters: q.Filters, By: g})
-	base := c.run(&query{From: bFrom, To: start - 1, Filters: q.Filters, By: g})
+	wk := q.run(c, &query{From: start, To: end, Filters: q.Filters, By: g})
+	base := q.run(c, &query{From: bFrom, To: start - 1, Filters: q.Filters, By: g})
 	codes, t := emergingTable(wk, base)
-	m := q.mask(t)
-	nw, nb := wk.Total, base.Total
+	pub := q.publish(t)
+	// The test runs on the counts as published (perturbed, when they
+	// are), so that its figures give back no more than the counts do.
+	fig := &table{R: t.R, C: 2, Cells: make([]int64, len(t.Cells))}
+	for i, v := range t.Cells {
+		e := sum{n: v}
+		if t.Keys != nil {
+			e.k = t.Keys[i]
+		}
+		fig.Cells[i] = q.value(e)
+	}
+	_, cols, _ := margins(t)
+	nw, nb := q.value(cols[0]), q.value(cols[1])
 	out := &EmergingReport{Meta: q.meta("emerging"), Level: q.Level, BaselineWeeks: q.BaselineWeeks, Alpha: q.Alpha,
 		MinCount: q.MinCount, Method: emergingMethod,
 		Week:      Period{DayString(start), DayString(end)},
 		Baseline:  Period{DayString(bFrom), DayString(start - 1)},
-		WeekNeeds: count(nw, m.Cols[0]), BaselineNeeds: count(nb, m.Cols[1])}
-	out.Suppression.add(m)
+		WeekNeeds: pub.Cols[0], BaselineNeeds: pub.Cols[1]}
+	out.Suppression.add(pub)
 	R := len(codes)
 	p := make([]float64, R)
 	for i := range codes {
-		x, y := t.Cells[2*i], t.Cells[2*i+1]
+		x, y := fig.Cells[2*i], fig.Cells[2*i+1]
 		p[i] = 1
 		if nw > 0 && nb > 0 {
 			p[i] = binomialUpper(x, x+y, float64(nw)/float64(nw+nb))
@@ -117,13 +128,13 @@ func Emerging(c *Cube, q EmergingQuery) (*EmergingReport, error) {
 	out.Tested = R
 	rows := make([]EmergingRow, R)
 	for i, code := range codes {
-		rows[i] = out.row(t.Cells[2*i], t.Cells[2*i+1], nw, nb, p[i], qv[i], m.Cells[2*i], m.Cells[2*i+1])
+		rows[i] = out.row(fig.Cells[2*i], fig.Cells[2*i+1], nw, nb, p[i], qv[i], pub.Cells[2*i], pub.Cells[2*i+1])
 		rows[i].Key = Key{Key: code, Label: label(DimTaxonomy, code, q.Lang)}
 		if rows[i].Flagged {
 			out.Flagged++
 		}
 	}
-	out.Rows = sortEmerging(rows, p, t)
+	out.Rows = sortEmerging(rows, p, fig)
 	if q.Limit > 0 && len(out.Rows) > q.Limit {
 		out.Rows = out.Rows[:q.Limit]
 	}
@@ -149,9 +160,15 @@ func emergingTable(wk, base *result) ([]string, *table) {
 	}
 	R := len(codes)
 	t := &table{R: R, C: 2, Cells: make([]int64, 2*R), ColTotals: true}
+	if wk.Keys != nil {
+		t.Keys = make([]uint64, 2*R)
+	}
 	for c, r := range []*result{wk, base} {
 		for i, k := range r.Axes[0].Keys {
 			t.Cells[2*idx[k]+c] = r.Counts[i]
+			if t.Keys != nil {
+				t.Keys[2*idx[k]+c] = r.Keys[i]
+			}
 		}
 	}
 	return codes, t
@@ -159,8 +176,8 @@ func emergingTable(wk, base *result) ([]string, *table) {
 
 // row returns the row of a code counted x times this week and y in the
 // baseline; figures that would give back a suppressed count stay null.
-func (out *EmergingReport) row(x, y, nw, nb int64, p, q float64, supX, supY bool) EmergingRow {
-	row := EmergingRow{Count: count(x, supX), Baseline: count(y, supY)}
+func (out *EmergingReport) row(x, y, nw, nb int64, p, q float64, pubX, pubY Count) EmergingRow {
+	row := EmergingRow{Count: pubX, Baseline: pubY}
 	expected := 0.0
 	if nb > 0 {
 		expected = float64(y) * float64(nw) / float64(nb)

@@ -68,7 +68,7 @@ type GapsQuery struct {
 type gapCand struct {
 	fsa         geo.FSA
 	code        string
-	met, unmet  int64
+	met, unmet  sum
 	rate        float64
 	services    int
 	severityVal float64
@@ -108,7 +108,7 @@ func Gaps(ctx context.Context, c *Cube, services Services, q GapsQuery) (*GapsRe
 			continue
 		}
 		g.services = n
-		g.severityVal = float64(g.unmet) * g.rate / float64(1+n)
+		g.severityVal = float64(q.value(g.unmet)) * g.rate / float64(1+n)
 		gaps = append(gaps, g)
 	}
 	sort.SliceStable(gaps, func(a, b int) bool { return gaps[a].severityVal > gaps[b].severityVal })
@@ -122,14 +122,14 @@ func Gaps(ctx context.Context, c *Cube, services Services, q GapsQuery) (*GapsRe
 // gapCandidates returns the pairs (FSA, code) whose unmet needs qualify,
 // most unmet first, at most maxGapCandidates.
 func gapCandidates(c *Cube, q *GapsQuery) []gapCand {
-	res := c.run(&query{From: q.From, To: q.To, Filters: q.Filters,
+	res := q.run(c, &query{From: q.From, To: q.To, Filters: q.Filters,
 		By: []Group{{Dim: DimFSA}, {Dim: DimTaxonomy, Level: q.Level}, {Dim: DimMet}}})
 	metPos, unmetPos := metColumns(res.Axes[2])
-	at := func(i, c, j int) int64 {
+	at := func(i, c, j int) sum {
 		if j < 0 {
-			return 0
+			return sum{}
 		}
-		return res.at(i, c, j)
+		return res.entry(i, c, j)
 	}
 	var cands []gapCand
 	for i, f := range res.Axes[0].Keys {
@@ -138,16 +138,18 @@ func gapCandidates(c *Cube, q *GapsQuery) []gapCand {
 			continue
 		}
 		for c, code := range res.Axes[1].Keys {
+			// Candidates qualify on the counts as published.
 			met, unmet := at(i, c, metPos), at(i, c, unmetPos)
-			if unmet < int64(q.MinUnmet) || float64(unmet) < q.MinRate*float64(met+unmet) {
+			u, n := q.value(unmet), q.value(met.plus(unmet))
+			if u < int64(q.MinUnmet) || float64(u) < q.MinRate*float64(n) || n == 0 {
 				continue
 			}
-			cands = append(cands, gapCand{fsa: g, code: code, met: met, unmet: unmet, rate: float64(unmet) / float64(met+unmet)})
+			cands = append(cands, gapCand{fsa: g, code: code, met: met, unmet: unmet, rate: float64(u) / float64(n)})
 		}
 	}
 	sort.SliceStable(cands, func(a, b int) bool {
-		if cands[a].unmet != cands[b].unmet {
-			return cands[a].unmet > cands[b].unmet
+		if ua, ub := q.value(cands[a].unmet), q.value(cands[b].unmet); ua != ub {
+			return ua > ub
 		}
 		return cands[a].rate > cands[b].rate
 	})
@@ -161,17 +163,18 @@ func gapCandidates(c *Cube, q *GapsQuery) []gapCand {
 // and unmet, so its met needs follow: a table of [met, unmet] with row
 // totals, suppressed as such.
 func (out *GapsReport) fill(q *Query, gaps []gapCand) {
-	t := &table{R: len(gaps), C: 2, Cells: make([]int64, 2*len(gaps)), RowTotals: true}
+	t := &table{R: len(gaps), C: 2, Cells: make([]int64, 2*len(gaps)), Keys: make([]uint64, 2*len(gaps)), RowTotals: true}
 	for i, g := range gaps {
-		t.Cells[2*i], t.Cells[2*i+1] = g.met, g.unmet
+		t.Cells[2*i], t.Cells[2*i+1] = g.met.n, g.unmet.n
+		t.Keys[2*i], t.Keys[2*i+1] = g.met.k, g.unmet.k
 	}
-	m := q.mask(t)
-	out.Suppression.add(m)
+	p := q.publish(t)
+	out.Suppression.add(p)
 	for i, g := range gaps {
 		region, _ := geo.RegionByID(g.fsa.Region)
 		row := GapsRow{FSA: g.fsa.Code, Place: g.fsa.Place, Region: g.fsa.Region, RegionName: region.Name,
 			Code: g.code, Name: label(DimTaxonomy, g.code, q.Lang), Services: g.services,
-			Needs: count(g.met+g.unmet, m.Rows[i]), Unmet: count(g.unmet, m.Cells[2*i+1])}
+			Needs: p.Rows[i], Unmet: p.Cells[2*i+1]}
 		row.UnmetRate = rate(row.Unmet, row.Needs)
 		if row.UnmetRate != nil {
 			row.Severity = round4(g.severityVal)

@@ -34,6 +34,10 @@ type Config struct {
 	// contacts anyway. Leave it false wherever figures are published (the
 	// hub): suppress=false is then refused with 403.
 	AllowUnsuppressed bool
+	// Protection is how counts are protected when a request does not ask
+	// for exact ones: Perturbed (the default) wherever figures are
+	// published. Suppressed serves the tests of the suppression alone.
+	Protection Protection
 }
 
 // server answers the report endpoints.

@@ -20,8 +20,17 @@ import (
 // fixedNow is 2026-11-01 09:00 in Toronto.
 var fixedNow = time.Date(2026, 11, 1, 9, 0, 0, 0, o211.Toronto())
 
-// mustServe mounts the report routes for cfg on a chi router.
+// mustServe mounts the report routes for cfg on a chi router, protecting
+// counts by suppression alone: these tests check the suppression on exact
+// counts; the perturbation has tests of its own.
 func mustServe(tb testing.TB, cfg report.Config) http.Handler {
+	tb.Helper()
+	cfg.Protection = report.Suppressed
+	return mustServeWith(tb, cfg)
+}
+
+// mustServeWith mounts the report routes for cfg as it is.
+func mustServeWith(tb testing.TB, cfg report.Config) http.Handler {
 	tb.Helper()
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return fixedNow }

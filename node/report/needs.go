@@ -145,16 +145,16 @@ func Needs(c *Cube, q NeedsQuery) (*NeedsReport, error) {
 		out.By = append(out.By, name)
 		out.dims = append(out.dims, g.Dim)
 	}
-	res := c.run(&query{From: q.From, To: q.To, Contacts: q.Contacts, Filters: q.Filters, By: q.By})
+	res := q.run(c, &query{From: q.From, To: q.To, Contacts: q.Contacts, Filters: q.Filters, By: q.By})
 	rows := keys(res.Axes[0], q.Lang)
 	if len(q.By) == 1 {
-		t := &table{R: len(rows), C: 1, Cells: res.Counts, ColTotals: true}
-		m := q.mask(t)
-		out.Suppression.add(m)
+		t := &table{R: len(rows), C: 1, Cells: res.Counts, Keys: res.Keys, ColTotals: true}
+		p := q.publish(t)
+		out.Suppression.add(p)
 		for i, k := range rows {
-			out.Rows = append(out.Rows, TableRow{Key: k, Total: count(res.Counts[i], m.Cells[i])})
+			out.Rows = append(out.Rows, TableRow{Key: k, Total: p.Cells[i]})
 		}
-		out.Total = count(res.Total, m.Cols[0])
+		out.Total = p.Cols[0]
 		return out, nil
 	}
 	out.Columns = keys(res.Axes[1], q.Lang)
@@ -184,26 +184,14 @@ func checkContacts(q *NeedsQuery) error {
 // fillTwoWay fills the rows, column totals and total of a two-way table.
 func (out *NeedsReport) fillTwoWay(q *Query, res *result, rows []Key) {
 	R, C := len(rows), len(out.Columns)
-	t := &table{R: R, C: C, Cells: res.Counts, RowTotals: true, ColTotals: true, Grand: true}
-	m := q.mask(t)
-	out.Suppression.add(m)
-	colTotals := make([]int64, C)
+	t := &table{R: R, C: C, Cells: res.Counts, Keys: res.Keys, RowTotals: true, ColTotals: true, Grand: true}
+	p := q.publish(t)
+	out.Suppression.add(p)
 	for i, k := range rows {
-		row := TableRow{Key: k, Cells: make([]Count, C)}
-		var sum int64
-		for j := 0; j < C; j++ {
-			v := res.Counts[i*C+j]
-			row.Cells[j] = count(v, m.Cells[i*C+j])
-			sum += v
-			colTotals[j] += v
-		}
-		row.Total = count(sum, m.Rows[i])
-		out.Rows = append(out.Rows, row)
+		out.Rows = append(out.Rows, TableRow{Key: k, Cells: p.Cells[i*C : (i+1)*C : (i+1)*C], Total: p.Rows[i]})
 	}
-	for j := 0; j < C; j++ {
-		out.ColumnTotals = append(out.ColumnTotals, count(colTotals[j], m.Cols[j]))
-	}
-	out.Total = count(res.Total, m.Grand)
+	out.ColumnTotals = p.Cols
+	out.Total = p.Grand
 }
 
 func (o *NeedsReport) writeCSV(w *csv.Writer) {

@@ -31,9 +31,14 @@ type Suppression struct {
 	Cells     int  `json:"suppressed"` // counts withheld in all
 	Primary   int  `json:"primary"`    // because they are small
 	Secondary int  `json:"secondary"`  // to protect the small ones from subtraction
+	// Method is how counts are protected: "perturbed" (cell-key
+	// perturbation, then small counts withheld), "suppressed" or "exact".
+	Method string `json:"method"`
+	// MaxNoise is the most a perturbed count differs from the true one.
+	MaxNoise int `json:"max_noise,omitempty"`
 }
 
-func (s *Suppression) add(m *mask) {
+func (s *Suppression) add(m *published) {
 	s.Primary += m.Primary
 	s.Secondary += m.Secondary
 	s.Cells += m.Primary + m.Secondary

@@ -65,11 +65,14 @@ func (s *server) parse(r *http.Request, name string) (*request, error) {
 	default:
 		p.Fail("lang", params.Quote(l)+" is not a language of the reports; use en or fr")
 	}
-	rq.query.Exact = !p.Bool("suppress", true)
+	rq.query.Protection = s.cfg.Protection
+	if !p.Bool("suppress", true) {
+		rq.query.Protection = Exact
+	}
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
-	if rq.query.Exact && !s.cfg.AllowUnsuppressed {
+	if rq.query.Protection == Exact && !s.cfg.AllowUnsuppressed {
 		return nil, &o211.Error{Code: o211.EFORBIDDEN, Field: "suppress",
 			Message: "suppress: this server publishes figures with small counts suppressed only"}
 	}

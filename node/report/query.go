@@ -18,6 +18,8 @@ type query struct {
 	// AllReasons lists every reason of o211.UnmetReasons on a reason axis,
 	// even those not counted.
 	AllReasons bool
+	// Keys sums the record keys of each count too (for perturbation).
+	Keys bool
 }
 
 // axis is the list of values of one grouped dimension in a result, in
@@ -33,10 +35,23 @@ type result struct {
 	Axes   []axis
 	Counts []int64
 	Total  int64
+	// Keys and TotalKey are the sums of the record keys of each count and
+	// of the total, when the query asked for them.
+	Keys     []uint64
+	TotalKey uint64
 }
 
 // at returns the count at the axes' positions idx.
 func (r *result) at(idx ...int) int64 { return r.Counts[r.offset(idx)] }
+
+// entry returns the count and key sum at the axes' positions idx.
+func (r *result) entry(idx ...int) sum {
+	o := r.offset(idx)
+	if r.Keys == nil {
+		return sum{n: r.Counts[o]}
+	}
+	return sum{n: r.Counts[o], k: r.Keys[o]}
+}
 
 func (r *result) offset(idx []int) int {
 	o := 0
@@ -64,9 +79,10 @@ type scan struct {
 	q      *query
 	flt    *filterSet
 	maps   []*mapper
-	counts []int64          // by group key, when the group space is small
-	sparse map[uint64]int64 // by group key, when it is not
-	total  int64
+	counts []int64        // by group key, when the group space is small
+	sparse map[uint64]sum // by group key, when it is not
+	ksums  []uint64       // key sums by group key, dense, when q.Keys
+	total  sum
 	sel    []uint32 // rows selected in the current partition
 	keys   []uint64 // their group keys
 }
@@ -84,13 +100,16 @@ func (c *Cube) run(q *query) *result {
 	}
 	if space <= maxDense {
 		s.counts = make([]int64, space)
+		if q.Keys {
+			s.ksums = make([]uint64, space)
+		}
 	} else {
-		s.sparse = map[uint64]int64{}
+		s.sparse = map[uint64]sum{}
 	}
 	for _, p := range c.order {
 		s.partition(p)
 	}
-	return c.compact(q, s.maps, s.counts, s.sparse, s.total)
+	return c.compact(s)
 }
 
 // partition adds the counts of the rows of p that the query selects.
@@ -176,20 +195,36 @@ func (s *scan) group(p *partition, t *rows, keys []uint64) {
 	}
 }
 
-// add adds the counts of the rows selected under their keys.
+// add adds the counts (and key sums) of the rows selected under their
+// group keys.
 func (s *scan) add(t *rows, keys []uint64) {
-	n := t.n
-	if s.sparse == nil {
-		counts := s.counts
+	n, ks := t.n, t.ks
+	switch {
+	case s.sparse != nil:
+		for k, i := range s.sel {
+			e := s.sparse[keys[k]]
+			e.n += n[i]
+			e.k += ks[i]
+			s.sparse[keys[k]] = e
+			s.total.n += n[i]
+			s.total.k += ks[i]
+		}
+	case s.ksums != nil:
+		counts, ksums := s.counts, s.ksums
 		for k, i := range s.sel {
 			counts[keys[k]] += n[i]
-			s.total += n[i]
+			ksums[keys[k]] += ks[i]
+			s.total.n += n[i]
+			s.total.k += ks[i]
 		}
-		return
-	}
-	for k, i := range s.sel {
-		s.sparse[keys[k]] += n[i]
-		s.total += n[i]
+	default:
+		counts := s.counts
+		var total int64
+		for k, i := range s.sel {
+			counts[keys[k]] += n[i]
+			total += n[i]
+		}
+		s.total.n += total
 	}
 }
 
@@ -394,13 +429,17 @@ func (c *Cube) mapperFor(g Group, from, to int32) *mapper {
 // compact turns scan counts over slots into a result over the axes' keys:
 // every period on a time axis, every reason when asked, and otherwise the
 // values counted, in display order.
-func (c *Cube) compact(q *query, maps []*mapper, counts []int64, sparse map[uint64]int64, total int64) *result {
-	res := &result{Total: total, Axes: make([]axis, len(maps))}
+func (c *Cube) compact(sc *scan) *result {
+	q, maps := sc.q, sc.maps
+	res := &result{Total: sc.total.n, Axes: make([]axis, len(maps))}
+	if q.Keys {
+		res.TotalKey = sc.total.k
+	}
 	used := make([][]bool, len(maps))
 	for d, mp := range maps {
 		used[d] = make([]bool, mp.size)
 	}
-	eachCount(counts, sparse, func(key uint64, _ int64) {
+	sc.each(func(key uint64, _ sum) {
 		for d := len(maps) - 1; d >= 0; d-- {
 			s := uint64(maps[d].size)
 			used[d][key%s] = true
@@ -416,7 +455,10 @@ func (c *Cube) compact(q *query, maps []*mapper, counts []int64, sparse map[uint
 		size *= len(a.Keys)
 	}
 	res.Counts = make([]int64, size)
-	eachCount(counts, sparse, func(key uint64, n int64) {
+	if q.Keys {
+		res.Keys = make([]uint64, size)
+	}
+	sc.each(func(key uint64, e sum) {
 		o, mul := 0, 1
 		for d := len(maps) - 1; d >= 0; d-- {
 			s := uint64(maps[d].size)
@@ -424,24 +466,32 @@ func (c *Cube) compact(q *query, maps []*mapper, counts []int64, sparse map[uint
 			mul *= len(res.Axes[d].Keys)
 			key /= s
 		}
-		res.Counts[o] += n
+		res.Counts[o] += e.n
+		if res.Keys != nil {
+			res.Keys[o] += e.k
+		}
 	})
 	return res
 }
 
-// eachCount calls fn for each non-zero count of a scan, dense or sparse.
-func eachCount(counts []int64, sparse map[uint64]int64, fn func(key uint64, n int64)) {
-	if sparse != nil {
-		for k, n := range sparse {
-			if n != 0 {
-				fn(k, n)
+// each calls fn for each non-zero count of the scan, dense or sparse,
+// with its group key.
+func (sc *scan) each(fn func(key uint64, e sum)) {
+	if sc.sparse != nil {
+		for k, e := range sc.sparse {
+			if e.n != 0 {
+				fn(k, e)
 			}
 		}
 		return
 	}
-	for k, n := range counts {
+	for k, n := range sc.counts {
 		if n != 0 {
-			fn(uint64(k), n)
+			e := sum{n: n}
+			if sc.ksums != nil {
+				e.k = sc.ksums[k]
+			}
+			fn(uint64(k), e)
 		}
 	}
 }

@@ -57,9 +57,8 @@ type Query struct {
 	From, To int32 // day numbers (DayNumber), inclusive
 	Filters  Filters
 	Lang     string // "fr" for French names, else English
-	// Exact publishes exact counts, nothing suppressed: only for callers
-	// who may see the records themselves (a node's own managers).
-	Exact bool
+	// Protection is how counts are protected (default Perturbed).
+	Protection Protection
 }
 
 // MaxPeriod is the longest period a report covers, in days.
@@ -88,16 +87,27 @@ func checkLevel(param string, level int) error {
 	return nil
 }
 
-// mask returns the suppression of t, or none for an exact query.
-func (q *Query) mask(t *table) *mask {
-	if q.Exact {
-		return noSuppression(t)
+// run scans c for qq, with key sums when q perturbs.
+func (q *Query) run(c *Cube, qq *query) *result {
+	qq.Keys = q.Protection == Perturbed
+	return c.run(qq)
+}
+
+// value returns the value of a count that figures derived from it use:
+// its perturbed value when q perturbs, else the count itself.
+func (q *Query) value(s sum) int64 {
+	if q.Protection == Perturbed {
+		return perturb(s)
 	}
-	return suppress(t, Threshold)
+	return s.n
 }
 
 // meta returns the Meta a report of q starts with.
 func (q *Query) meta(name string) Meta {
-	return Meta{Report: name, From: DayString(q.From), To: DayString(q.To),
-		Suppression: Suppression{Applied: !q.Exact, Threshold: Threshold}}
+	m := Meta{Report: name, From: DayString(q.From), To: DayString(q.To),
+		Suppression: Suppression{Applied: q.Protection != Exact, Threshold: Threshold, Method: q.Protection.String()}}
+	if q.Protection == Perturbed {
+		m.Suppression.MaxNoise = MaxNoise
+	}
+	return m
 }

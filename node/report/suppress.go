@@ -13,6 +13,7 @@ const Threshold = 10
 type table struct {
 	R, C      int
 	Cells     []int64
+	Keys      []uint64 // the cells' key sums, for perturbation; nil: all 0
 	RowTotals bool
 	ColTotals bool
 	Grand     bool

@@ -57,19 +57,21 @@ func Top(c *Cube, q TopQuery) (*TopReport, error) {
 	if q.N < 1 || q.N > 100 {
 		return nil, o211.FieldErrorf("n", "%d is not a whole number from 1 to 100", q.N)
 	}
-	res := c.run(&query{From: q.From, To: q.To, Filters: q.Filters,
+	res := q.run(c, &query{From: q.From, To: q.To, Filters: q.Filters,
 		By: []Group{{Dim: DimTaxonomy, Level: q.Level}, {Dim: DimMet}}})
 	codes := keys(res.Axes[0], q.Lang)
 	metPos, unmetPos := metColumns(res.Axes[1])
-	at := func(i, j int) int64 {
+	at := func(i, j int) sum {
 		if j < 0 {
-			return 0
+			return sum{}
 		}
-		return res.at(i, j)
+		return res.entry(i, j)
 	}
+	// The order is that of the counts as published, so that it tells no
+	// more than they do.
 	totals := make([]int64, len(codes))
 	for i := range codes {
-		totals[i] = at(i, metPos) + at(i, unmetPos)
+		totals[i] = q.value(at(i, metPos).plus(at(i, unmetPos)))
 	}
 	order := sortedDesc(totals)
 	top := order[:min(q.N, len(order))]
@@ -78,16 +80,19 @@ func Top(c *Cube, q TopQuery) (*TopReport, error) {
 	if len(rest) > 0 {
 		R++
 	}
-	t := &table{R: R, C: 2, Cells: make([]int64, 2*R), RowTotals: true, ColTotals: true, Grand: true}
+	t := &table{R: R, C: 2, Cells: make([]int64, 2*R), Keys: make([]uint64, 2*R), RowTotals: true, ColTotals: true, Grand: true}
+	put := func(r int, met, unmet sum) {
+		t.Cells[2*r], t.Keys[2*r] = t.Cells[2*r]+met.n, t.Keys[2*r]+met.k
+		t.Cells[2*r+1], t.Keys[2*r+1] = t.Cells[2*r+1]+unmet.n, t.Keys[2*r+1]+unmet.k
+	}
 	for r, i := range top {
-		t.Cells[2*r], t.Cells[2*r+1] = at(i, metPos), at(i, unmetPos)
+		put(r, at(i, metPos), at(i, unmetPos))
 	}
 	for _, i := range rest {
-		t.Cells[2*R-2] += at(i, metPos)
-		t.Cells[2*R-1] += at(i, unmetPos)
+		put(R-1, at(i, metPos), at(i, unmetPos))
 	}
 	out := &TopReport{Meta: q.meta("top"), Level: q.Level, N: q.N}
-	out.fill(&q.Query, t, res.Total, codes, top, len(rest) > 0)
+	out.fill(&q.Query, t, codes, top, len(rest) > 0)
 	return out, nil
 }
 
@@ -106,12 +111,12 @@ func metColumns(a axis) (metPos, unmetPos int) {
 }
 
 // fill protects the table of [met, unmet] by row and fills the rows.
-func (out *TopReport) fill(q *Query, t *table, grand int64, codes []Key, top []int, other bool) {
-	m := q.mask(t)
-	out.Suppression.add(m)
-	total := count(grand, m.Grand)
+func (out *TopReport) fill(q *Query, t *table, codes []Key, top []int, other bool) {
+	p := q.publish(t)
+	out.Suppression.add(p)
+	total := p.Grand
 	row := func(r int, k Key) TopRow {
-		tr := TopRow{Key: k, Count: count(t.Cells[2*r]+t.Cells[2*r+1], m.Rows[r]), Unmet: count(t.Cells[2*r+1], m.Cells[2*r+1])}
+		tr := TopRow{Key: k, Count: p.Rows[r], Unmet: p.Cells[2*r+1]}
 		tr.Share = rate(tr.Count, total)
 		tr.UnmetRate = rate(tr.Unmet, tr.Count)
 		return tr
@@ -125,20 +130,12 @@ func (out *TopReport) fill(q *Query, t *table, grand int64, codes []Key, top []i
 		o := row(t.R-1, Key{Key: "other", Label: map[bool]string{false: "All other needs", true: "Tous les autres besoins"}[q.Lang == "fr"]})
 		out.Other = &o
 	}
-	out.Total = TopRow{Key: Key{Key: "total"}, Count: total, Unmet: count(sumCol(t, 1), m.Cols[1])}
+	out.Total = TopRow{Key: Key{Key: "total"}, Count: total, Unmet: p.Cols[1]}
 	if !total.Suppressed && total.Value > 0 {
 		one := 1.0
 		out.Total.Share = &one
 	}
 	out.Total.UnmetRate = rate(out.Total.Unmet, total)
-}
-
-func sumCol(t *table, j int) int64 {
-	var s int64
-	for i := 0; i < t.R; i++ {
-		s += t.Cells[i*t.C+j]
-	}
-	return s
 }
 
 func (o *TopReport) writeCSV(w *csv.Writer) {

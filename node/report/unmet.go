@@ -66,7 +66,7 @@ func Unmet(c *Cube, q UnmetQuery) (*UnmetReport, error) {
 		}
 		out.Level = q.By.Level
 	}
-	res := c.run(&query{From: q.From, To: q.To, Filters: q.Filters, AllReasons: true,
+	res := q.run(c, &query{From: q.From, To: q.To, Filters: q.Filters, AllReasons: true,
 		By: []Group{q.By, {Dim: DimMet}, {Dim: DimReason}}})
 	u := newUnmetTables(res)
 	for _, k := range u.cols {
@@ -87,13 +87,14 @@ type unmetTables struct {
 	cols     []int // positions on the reason axis shown as columns
 	unmet    *table
 	needs    []int64
+	needKeys []uint64
 	unmetRow []int64
 	unmetAll int64
 }
 
 func newUnmetTables(res *result) *unmetTables {
 	R := len(res.Axes[0].Keys)
-	u := &unmetTables{reasons: res.Axes[2], needs: make([]int64, R), unmetRow: make([]int64, R)}
+	u := &unmetTables{reasons: res.Axes[2], needs: make([]int64, R), needKeys: make([]uint64, R), unmetRow: make([]int64, R)}
 	metPos := -1
 	for j, k := range res.Axes[1].Keys {
 		if k == "false" {
@@ -114,19 +115,21 @@ func newUnmetTables(res *result) *unmetTables {
 		}
 	}
 	C := len(u.cols)
-	u.unmet = &table{R: R, C: C, Cells: make([]int64, R*C), RowTotals: true, ColTotals: true, Grand: true}
+	u.unmet = &table{R: R, C: C, Cells: make([]int64, R*C), Keys: make([]uint64, R*C), RowTotals: true, ColTotals: true, Grand: true}
 	for i := 0; i < R; i++ {
 		for j := range res.Axes[1].Keys {
 			for k := range u.reasons.Keys {
-				u.needs[i] += res.at(i, j, k)
+				e := res.entry(i, j, k)
+				u.needs[i] += e.n
+				u.needKeys[i] += e.k
 			}
 		}
 		for c, k := range u.cols {
 			if metPos >= 0 {
-				v := res.at(i, metPos, k)
-				u.unmet.Cells[i*C+c] = v
-				u.unmetRow[i] += v
-				u.unmetAll += v
+				e := res.entry(i, metPos, k)
+				u.unmet.Cells[i*C+c], u.unmet.Keys[i*C+c] = e.n, e.k
+				u.unmetRow[i] += e.n
+				u.unmetAll += e.n
 			}
 		}
 	}
@@ -136,35 +139,25 @@ func newUnmetTables(res *result) *unmetTables {
 // fill protects the tables and fills the rows and the total.
 func (out *UnmetReport) fill(q *Query, u *unmetTables, rows []Key, total int64) {
 	R, C := len(rows), len(u.cols)
-	um := q.mask(u.unmet)
-	needsTable := &table{R: R, C: 1, Cells: u.needs, ColTotals: true, Force: make([]bool, 2*R+2)}
+	um := q.publish(u.unmet)
+	needsTable := &table{R: R, C: 1, Cells: u.needs, Keys: u.needKeys, ColTotals: true, Force: make([]bool, 2*R+2)}
 	for i := range rows {
-		if !um.Rows[i] && isSmall(u.needs[i]-u.unmetRow[i]) {
+		if !um.Rows[i].Suppressed && isSmall(u.needs[i]-u.unmetRow[i]) {
 			needsTable.Force[i] = true
 		}
 	}
-	if !um.Grand && isSmall(total-u.unmetAll) {
+	if !um.Grand.Suppressed && isSmall(total-u.unmetAll) {
 		needsTable.Force[2*R] = true
 	}
-	nm := q.mask(needsTable)
+	nm := q.publish(needsTable)
 	out.Suppression.add(um)
 	out.Suppression.add(nm)
-	colTotals := make([]int64, C)
 	for i, k := range rows {
-		row := UnmetRow{Key: k, Needs: count(u.needs[i], nm.Cells[i]), Unmet: count(u.unmetRow[i], um.Rows[i]),
-			Reasons: make([]Count, C)}
-		for c := 0; c < C; c++ {
-			row.Reasons[c] = count(u.unmet.Cells[i*C+c], um.Cells[i*C+c])
-			colTotals[c] += u.unmet.Cells[i*C+c]
-		}
+		row := UnmetRow{Key: k, Needs: nm.Cells[i], Unmet: um.Rows[i], Reasons: um.Cells[i*C : (i+1)*C : (i+1)*C]}
 		row.UnmetRate = rate(row.Unmet, row.Needs)
 		out.Rows = append(out.Rows, row)
 	}
-	out.Total = UnmetRow{Key: Key{Key: "total"}, Needs: count(total, nm.Cols[0]), Unmet: count(u.unmetAll, um.Grand),
-		Reasons: make([]Count, C)}
-	for c := 0; c < C; c++ {
-		out.Total.Reasons[c] = count(colTotals[c], um.Cols[c])
-	}
+	out.Total = UnmetRow{Key: Key{Key: "total"}, Needs: nm.Cols[0], Unmet: um.Grand, Reasons: um.Cols}
 	out.Total.UnmetRate = rate(out.Total.Unmet, out.Total.Needs)
 }
 
