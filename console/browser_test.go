@@ -389,3 +389,31 @@ func TestBrowser_KeyboardOnly(t *testing.T) {
 		t.Errorf("keyboard search found %q", got)
 	}
 }
+
+// TestBrowser_Print renders a service page for print: the header, the ways
+// to reach 211 band, the footer and the back link are left out; the
+// service's details stay.
+func TestBrowser_Print(t *testing.T) {
+	b := mustStartBrowser(t)
+	n := MustStartPortal(t)
+	ctx := b.tab(t, true)
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	navigate(t, ctx, n.URL()+"/fr/services/"+banqueID)
+	shown, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]bool](`(() => {
+		const d = sel => getComputedStyle(document.querySelector(sel)).display !== "none";
+		return {header: d(".o211-header"), reach: d(".o211-reach"), footer: d(".govuk-footer"), back: d(".govuk-back-link"),
+			h1: d("h1"), hours: d("table"), details: d(".govuk-summary-list")};
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"header": false, "reach": false, "footer": false, "back": false, "h1": true, "hours": true, "details": true}
+	for k, v := range want {
+		if shown[k] != v {
+			t.Errorf("in print, %s shown = %v, want %v", k, shown[k], v)
+		}
+	}
+	screenshot(t, ctx, "service-print-fr")
+}

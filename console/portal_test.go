@@ -73,10 +73,12 @@ func TestPortal_Service(t *testing.T) {
 		"Who can use it", "Résidents d’Ottawa", "18 years and over", "Fees", "Gratuit",
 		"Languages", "French", "English", "Documents to bring", "Pièce d’identité avec adresse",
 		"How to apply", "Accessibility", "Entrée accessible en fauteuil roulant", "Getting there",
-		"250, avenue Somerset Est", "K1N 6V6", `href="tel:&#43;16135550142"`, "October 15, 2026")
+		"250, avenue Somerset Est", "K1N 6V6", `href="tel:&#43;16135550142"`, "October 15, 2026",
+		"Categories", "Basic Needs: <span>Food Pantries</span>")
 	fr := get(t, nil, n.URL()+"/fr/services/"+cupboardID).mustStatus(t, http.StatusOK)
 	fr.mustContain(t, `<html lang="fr"`, "Heures d’ouverture", "Mardi", "de 10 h à 14 h", "Lundi", "Fermé",
-		"2 septembre 2026", `lang="en"`, "Sandy Hill Community Food Cupboard")
+		"2 septembre 2026", `lang="en"`, "Sandy Hill Community Food Cupboard",
+		`Besoins essentiels : <span lang="en">Food Pantries</span>`)
 	get(t, nil, n.URL()+"/services/no-such-service").mustStatus(t, http.StatusNotFound).
 		mustContain(t, "Page not found")
 }

@@ -27,6 +27,12 @@ type locationView struct {
 	Hours          []dayView // when the place keeps hours of its own
 }
 
+// topicView is one of a service's taxonomy terms: its top-level category
+// in the page's language, and the term's own name in its language.
+type topicView struct {
+	Category, Term, TermLang string
+}
+
 // serviceBody is the body of a service page.
 type serviceBody struct {
 	S          *o211.Service
@@ -40,6 +46,7 @@ type serviceBody struct {
 	Languages  []string
 	Documents  []string
 	Areas      []string
+	Topics     []topicView
 	Reviewed   string
 	Inactive   bool
 	SearchURL  string
@@ -92,11 +99,43 @@ func (c *Console) service(w http.ResponseWriter, r *http.Request) {
 			b.Areas = append(b.Areas, a.Name)
 		}
 	}
+	b.Topics = topics(p.Lang, svc.Attributes)
 	if t, err := time.Parse("2006-01-02", firstN(svc.AssuredDate, 10)); err == nil {
 		b.Reviewed = c.date(p.Lang, t)
 	}
 	p.Body = b
 	c.render(w, r, http.StatusOK, "service", p)
+}
+
+// topics lists the service's taxonomy terms under their category, the
+// category named in lang (terms of target populations, Y, are left out).
+func topics(lang string, attrs []o211.Attribute) []topicView {
+	var out []topicView
+	seen := map[string]bool{}
+	for _, a := range attrs {
+		t := a.TaxonomyTerm
+		if t == nil || t.Code == "" {
+			continue
+		}
+		for _, code := range o211.SplitTaxonomyCode(t.Code) {
+			cat, ok := o211.CategoryOf(code)
+			if !ok || cat.Code == "Y" || seen[code] {
+				continue
+			}
+			seen[code] = true
+			v := topicView{Category: cat.Name, Term: t.Name}
+			if lang == French {
+				v.Category = cat.NameFr
+			}
+			if l := strings.ToLower(t.Language); l != lang && (l == English || l == French) {
+				v.TermLang = l
+			} else if l == "" && lang == French {
+				v.TermLang = English // 211 HSIS term names are English unless a term says otherwise
+			}
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // recordLanguage tells whether a record is written in English or French
