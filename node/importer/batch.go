@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/o211/o211"
 )
@@ -372,7 +373,25 @@ func (b *Batch) located(src Source, field, reason string) o211.Problem {
 			line = l
 		}
 	}
-	return o211.Problem{File: src.File, Line: line, Record: src.Record, Field: src.field(field), Reason: reason}
+	return o211.Problem{File: src.File, Line: line, Record: src.Record, Field: echo(src.field(field)), Reason: reason}
+}
+
+// maxEcho is the longest prefix of a name from the input (an unknown
+// column) that a problem repeats.
+const maxEcho = 64
+
+// echo returns s as valid UTF-8, cut to a short prefix: a problem never
+// repeats more than that of what was sent.
+func echo(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= maxEcho {
+		return s
+	}
+	cut := maxEcho
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // sortProblems orders problems by file, line and field, keeping the order
