@@ -157,7 +157,10 @@ func (c *Console) Routes(r chi.Router) {
 	r.Group(func(r chi.Router) {
 		r.Use(c.language)
 		c.routesPortal(r)
-		r.Route("/fr", c.routesPortal)
+		r.Route("/fr", func(r chi.Router) {
+			c.routesPortal(r)
+			r.NotFound(c.notFound) // a French page that does not exist, in French
+		})
 	})
 }
 

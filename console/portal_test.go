@@ -81,6 +81,8 @@ func TestPortal_Service(t *testing.T) {
 		`Besoins essentiels : <span lang="en">Food Pantries</span>`)
 	get(t, nil, n.URL()+"/services/no-such-service").mustStatus(t, http.StatusNotFound).
 		mustContain(t, "Page not found")
+	get(t, nil, n.URL()+"/fr/no-such-page").mustStatus(t, http.StatusNotFound).
+		mustContain(t, `<html lang="fr"`, "Page introuvable")
 }
 
 func TestPortal_Language(t *testing.T) {
