@@ -50,6 +50,31 @@ func TestReplication_PushAndPull(t *testing.T) {
 		}
 	})
 
+	t.Run("PortalProvince", func(t *testing.T) {
+		// A linked node's portal offers the province beside its region, and
+		// finds another region's service there, whose page it also serves.
+		home, status := getText(t, p.node("east").URL()+"/")
+		if status != http.StatusOK || !strings.Contains(home, `id="scope-province" name="scope" type="radio" value="province"`) {
+			t.Fatalf("the node's home page (%d) has no switch to the province", status)
+		}
+		if _, err := p.node("west").Directory().Write(ctx, foodBank("west", "Windsor Harvest Table", 42.31, -83.04), o211.WriteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		checkFor(t, 30*time.Second, func() error {
+			body, status := getText(t, p.node("east").URL()+"/search?scope=province&q=harvest")
+			if status != http.StatusOK || !strings.Contains(body, `value="province" checked`) || !strings.Contains(body, "Windsor Harvest Table") {
+				return fmt.Errorf("the province search on east (%d) does not list west's food bank yet", status)
+			}
+			return nil
+		})
+		if body, _ := getText(t, p.node("east").URL()+"/search?scope=region&q=harvest"); strings.Contains(body, "Windsor Harvest Table") {
+			t.Error("the region search on east lists west's food bank")
+		}
+		if body, status := getText(t, p.node("east").URL()+"/services/west-fb-svc"); status != http.StatusOK || !strings.Contains(body, "Windsor Harvest Table Society") {
+			t.Errorf("east's portal cannot show west's service (%d)", status)
+		}
+	})
+
 	t.Run("Status", func(t *testing.T) {
 		var ns o211node.Status
 		getStatusJSON(t, p.node("west").URL()+"/api/v1/status", &ns)
