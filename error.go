@@ -28,12 +28,12 @@ type Error struct {
 	Field string
 	// Problems lists every individual problem when one error stands for many
 	// (for example all rejected rows of an import).
-	Problems []Problem
+	Problems []InputProblem
 }
 
-// Problem is one located problem in an input: a file, line and field, and
+// InputProblem is one located problem in an input: a file, line and field, and
 // what was wrong there.
-type Problem struct {
+type InputProblem struct {
 	File   string `json:"file,omitempty"`
 	Line   int    `json:"line,omitempty"`
 	Record string `json:"record,omitempty"`
@@ -42,7 +42,7 @@ type Problem struct {
 }
 
 // String renders the problem as "file:line: field: reason".
-func (p Problem) String() string {
+func (p InputProblem) String() string {
 	s := ""
 	if p.File != "" {
 		s = p.File

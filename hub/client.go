@@ -12,6 +12,7 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/hub/fsm"
+	"github.com/o211/o211/node/httpx"
 )
 
 // Client calls a hub replica's HTTP API. Writes may go to any replica: it
@@ -83,7 +84,7 @@ func (c *Client) ApplyBatch(ctx context.Context, b *fsm.IngestBatch) (*fsm.Inges
 // ProblemError is an error answer of the API. It unwraps to an *o211.Error
 // with the answer's code and message.
 type ProblemError struct {
-	Problem Problem
+	Problem httpx.Problem
 	err     *o211.Error
 }
 
@@ -146,13 +147,13 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 
 func decodeProblem(resp *http.Response) error {
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	var p Problem
+	var p httpx.Problem
 	if json.Unmarshal(b, &p) != nil || p.Detail == "" {
-		p = Problem{Status: resp.StatusCode, Title: http.StatusText(resp.StatusCode), Code: codeOf(resp.StatusCode),
+		p = httpx.Problem{Status: resp.StatusCode, Title: http.StatusText(resp.StatusCode), Code: httpx.CodeOf(resp.StatusCode),
 			Detail: fmt.Sprintf("the hub answered %s", resp.Status)}
 	}
 	if p.Code == "" {
-		p.Code = codeOf(resp.StatusCode)
+		p.Code = httpx.CodeOf(resp.StatusCode)
 	}
-	return &ProblemError{Problem: p, err: &o211.Error{Code: p.Code, Message: p.Detail, Field: p.Field, Problems: p.Problems}}
+	return &ProblemError{Problem: p, err: p.Err()}
 }

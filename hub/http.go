@@ -3,7 +3,6 @@ package hub
 import (
 	"bytes"
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"io"
@@ -17,6 +16,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/node/httpx"
 )
 
 // headerForwarded marks a request forwarded by another replica (its id). A
@@ -49,6 +49,10 @@ func newServer(r *Replica) *Server {
 	s.router.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
 		writeProblem(w, req, s.logger, o211.Errorf(o211.EINVALID, "%s is not allowed on %s", req.Method, req.URL.Path), nil)
 	})
+	s.router.Use(httpx.RequestID, httpx.Instrument(httpx.NewMetrics(r.metrics.reg), s.logger), httpx.Recover(s.logger))
+	if tok := r.cfg.Token; tok != "" {
+		s.router.Use(httpx.Identify(httpx.NewTokenAuthenticator(tok, o211.ProvinceRegion), s.logger))
+	}
 	s.router.Use(s.servedBy)
 	s.routesHealth(s.router)
 	s.routesCluster(s.router)
@@ -72,7 +76,7 @@ func (s *Server) listen(addr string) error {
 	if s.advertise == "" {
 		s.advertise = advertisable(ln.Addr().String())
 	}
-	s.srv = &http.Server{Handler: s.router, ReadHeaderTimeout: 10 * time.Second}
+	s.srv = &http.Server{Handler: s.router, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -109,18 +113,13 @@ func (s *Server) close(graceful bool, timeout time.Duration) error {
 	return err
 }
 
-// requireToken refuses requests without the replica's bearer token.
+// requireToken refuses requests without the replica's API token (the
+// actor httpx.Identify found). Without a token the write API is open.
 func (s *Server) requireToken(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if tok := s.r.cfg.Token; tok != "" {
-			got, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
-			if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(tok)) != 1 {
-				writeProblem(w, req, s.logger, o211.Errorf(o211.EUNAUTHORIZED, "this write needs the hub's API token: send Authorization: Bearer <token>"), nil)
-				return
-			}
-		}
-		next.ServeHTTP(w, req)
-	})
+	if s.r.cfg.Token == "" {
+		return next
+	}
+	return httpx.Require()(next)
 }
 
 // reply is what a handler run on the leader answers.
@@ -270,9 +269,12 @@ func decodeStrict(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return o211.Errorf(o211.EINVALID, "the request needs a JSON body")
 	}
+	if err := httpx.CheckUTF8(body); err != nil {
+		return err
+	}
 	dec := newDecoder(body)
 	if err := dec.Decode(v); err != nil {
-		return o211.Errorf(o211.EINVALID, "the request body is not valid JSON for this endpoint: %v", err)
+		return o211.Errorf(o211.EINVALID, "the request body is not valid JSON for this endpoint: %s", httpx.JSONProblem(err))
 	}
 	if dec.More() {
 		return o211.Errorf(o211.EINVALID, "the request body holds more than one JSON value")

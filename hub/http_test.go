@@ -17,6 +17,7 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/hub/fsm"
+	"github.com/o211/o211/node/httpx"
 )
 
 // followerOf returns a running replica other than the leader.
@@ -47,6 +48,7 @@ func TestHTTP_API(t *testing.T) {
 		{"BatchAppliedOnce", testBatchAppliedOnce},
 		{"ConsistentRead", testConsistentRead},
 		{"HealthReadyMetrics", testHealthReadyMetrics},
+		{"Holes", testHTTPHoles},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, c, leader, follower) })
 	}
@@ -212,7 +214,7 @@ func testHealthReadyMetrics(t *testing.T, c *cluster, leader, follower *Replica)
 
 // doJSON sends a request to replica r and checks the status; for an error
 // status it returns the decoded problem.
-func doJSON(t *testing.T, r *Replica, method, path, body, token string, status int) Problem {
+func doJSON(t *testing.T, r *Replica, method, path, body, token string, status int) httpx.Problem {
 	t.Helper()
 	req, _ := http.NewRequest(method, "http://"+r.HTTPAddr()+path, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
@@ -228,7 +230,7 @@ func doJSON(t *testing.T, r *Replica, method, path, body, token string, status i
 	if resp.StatusCode != status {
 		t.Fatalf("%s %s = %d %s, want %d", method, path, resp.StatusCode, b, status)
 	}
-	var p Problem
+	var p httpx.Problem
 	if status >= 300 {
 		if ct := resp.Header.Get("Content-Type"); ct != "application/problem+json" {
 			t.Fatalf("content type %q, want application/problem+json", ct)

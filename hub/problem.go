@@ -1,60 +1,18 @@
 package hub
 
 import (
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/node/httpx"
 )
-
-// statusOf is the one table mapping o211 error codes to HTTP statuses on the
-// hub's API.
-var statusOf = map[string]int{
-	o211.EINVALID:        http.StatusBadRequest,
-	o211.EUNAUTHORIZED:   http.StatusUnauthorized,
-	o211.EFORBIDDEN:      http.StatusForbidden,
-	o211.ENOTFOUND:       http.StatusNotFound,
-	o211.ECONFLICT:       http.StatusConflict,
-	o211.ETOOLARGE:       http.StatusRequestEntityTooLarge,
-	o211.EINTERNAL:       http.StatusInternalServerError,
-	o211.ENOTIMPLEMENTED: http.StatusNotImplemented,
-	o211.EUNAVAILABLE:    http.StatusServiceUnavailable,
-}
-
-// codeOf returns the status code's o211 error code (the reverse of
-// statusOf), for the client.
-func codeOf(status int) string {
-	for code, s := range statusOf {
-		if s == status {
-			return code
-		}
-	}
-	if status >= 500 {
-		return o211.EINTERNAL
-	}
-	return o211.EINVALID
-}
 
 // headerRetry marks a 503 answer after which another replica, or the same
 // one a moment later, may succeed: the origin of a forwarded write retries.
 const headerRetry = "X-O211-Retry"
-
-// Problem is an RFC 9457 problem document, with the o211 error code, the
-// offending field and, for a refused batch, the region's mark.
-type Problem struct {
-	Type     string         `json:"type"`
-	Title    string         `json:"title"`
-	Status   int            `json:"status"`
-	Detail   string         `json:"detail"`
-	Instance string         `json:"instance,omitempty"`
-	Code     string         `json:"code"`
-	Field    string         `json:"field,omitempty"`
-	Problems []o211.Problem `json:"problems,omitempty"`
-	Mark     *uint64        `json:"mark,omitempty"`
-}
 
 // asDomain turns the hub's infrastructure errors into domain errors with a
 // message fit for users; other errors are returned as they are.
@@ -70,36 +28,17 @@ func asDomain(err error) error {
 	return err
 }
 
-// writeProblem writes err as application/problem+json. Internal errors are
-// logged in full and shown as a plain sentence.
+// writeProblem writes err as application/problem+json (httpx.WriteError),
+// after translating the hub's infrastructure errors. A 503 says that the
+// write is safe to retry (headerRetry); mark, when set, is the region's
+// high-water mark after a refused batch.
 func writeProblem(w http.ResponseWriter, req *http.Request, logger *slog.Logger, err error, mark *uint64) {
-	err = asDomain(err)
-	code := o211.ErrorCode(err)
-	if code == o211.EINTERNAL {
-		logger.Error("hub: request failed", "method", req.Method, "path", req.URL.Path, "error", err)
+	p := httpx.LogProblem(req, logger, asDomain(err))
+	p.Mark = mark
+	if p.Status == http.StatusServiceUnavailable {
+		w.Header().Set(headerRetry, "1")
 	}
-	status, ok := statusOf[code]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
-	p := Problem{Type: "about:blank", Title: http.StatusText(status), Status: status,
-		Detail: o211.ErrorMessage(err), Instance: req.URL.Path, Code: code, Mark: mark}
-	var e *o211.Error
-	if errors.As(err, &e) {
-		p.Field, p.Problems = e.Field, e.Problems
-	}
-	h := w.Header()
-	h.Set("Content-Type", "application/problem+json")
-	h.Set("Cache-Control", "no-store")
-	if status == http.StatusServiceUnavailable {
-		h.Set("Retry-After", "1")
-		h.Set(headerRetry, "1")
-	}
-	if status == http.StatusUnauthorized {
-		h.Set("WWW-Authenticate", `Bearer realm="o211-hub"`)
-	}
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(p)
+	httpx.WriteProblem(w, p)
 }
 
 // writeJSON writes v as JSON with the status, and the applied index header
@@ -111,8 +50,7 @@ func writeJSON(w http.ResponseWriter, status int, index uint64, v any) {
 	if index > 0 {
 		h.Set(headerIndex, strconv.FormatUint(index, 10))
 	}
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	httpx.WriteJSON(w, status, v)
 }
 
 // headerIndex carries the applied index a read was served at, or the index

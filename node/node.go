@@ -19,6 +19,7 @@ import (
 	"github.com/o211/o211/node/api"
 	"github.com/o211/o211/node/auth"
 	"github.com/o211/o211/node/contacts"
+	"github.com/o211/o211/node/httpx"
 	"github.com/o211/o211/node/report"
 	"github.com/o211/o211/replication"
 )
@@ -136,7 +137,7 @@ func (n *Node) Start(ctx context.Context) error {
 	n.contacts = contacts.New(contacts.Config{Store: n.dir.Store(), Token: token, Retention: n.cfg.ContactRetention,
 		OnReport: n.reportWritten, OnOutbox: n.outboxWritten, Logger: n.log, Now: n.cfg.Now})
 	n.http = api.New(api.Config{Addr: n.cfg.HTTPAddr, Directory: apiDirectory{n.dir, n}, Writer: n.dir,
-		Importer: importer{dir: n.dir, tempDir: filepath.Dir(n.dir.Store().Path()), mu: new(sync.Mutex)}, Token: token, Logger: n.log, Now: n.cfg.Now, Collectors: n.collectors(),
+		Importer: importer{dir: n.dir, tempDir: filepath.Dir(n.dir.Store().Path()), mu: new(sync.Mutex)}, Authenticator: httpx.NewTokenAuthenticator(token, n.cfg.Region), Logger: n.log, Now: n.cfg.Now, Collectors: n.collectors(),
 		Routes: func(r chi.Router) {
 			r.Get("/api/v1/status", n.getStatus)
 			n.contacts.Routes(r)

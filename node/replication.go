@@ -13,6 +13,7 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/node/api"
+	"github.com/o211/o211/node/httpx"
 	"github.com/o211/o211/node/store"
 	"github.com/o211/o211/replication"
 )
@@ -124,8 +125,7 @@ func (n *Node) Status() (*Status, error) {
 func (n *Node) getStatus(w http.ResponseWriter, r *http.Request) {
 	st, err := n.Status()
 	if err != nil {
-		n.log.Error("node: status", "error", err)
-		api.WriteProblem(w, api.ProblemFor(r, err))
+		httpx.WriteError(w, r, n.log, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/node/api"
+	"github.com/o211/o211/node/httpx"
 )
 
 // FuzzSearchParams sends arbitrary query strings to GET /api/v1/search on
@@ -43,7 +44,7 @@ func FuzzSearchParams(f *testing.F) {
 				t.Fatalf("?%s: %d results on a page of %d", rawQuery, len(res.Results), res.PerPage)
 			}
 		case http.StatusBadRequest:
-			var p api.Problem
+			var p httpx.Problem
 			if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil || p.Code != o211.EINVALID {
 				t.Fatalf("?%s: 400 with %v / %q", rawQuery, err, w.Body)
 			}
@@ -56,7 +57,7 @@ func FuzzSearchParams(f *testing.F) {
 
 // checkShortEcho fails when a problem is long or not UTF-8: messages quote
 // a short prefix of each value sent, never the request.
-func checkShortEcho(t *testing.T, sent string, p api.Problem) {
+func checkShortEcho(t *testing.T, sent string, p httpx.Problem) {
 	t.Helper()
 	msgs := []string{p.Detail}
 	for _, e := range p.Errors {

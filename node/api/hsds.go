@@ -10,6 +10,7 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/node/directory"
+	"github.com/o211/o211/node/httpx"
 	"github.com/o211/o211/node/params"
 )
 
@@ -259,7 +260,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, l *listing) {
 			err = rc.Flush()
 		}
 		if err != nil {
-			s.log.Warn("api: stream aborted", "path", r.URL.Path, "request_id", requestIDFrom(r.Context()), "err", err)
+			s.log.Warn("api: stream aborted", "path", r.URL.Path, "request_id", httpx.RequestIDFrom(r.Context()), "err", err)
 			panic(http.ErrAbortHandler)
 		}
 		if done {

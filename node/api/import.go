@@ -20,6 +20,7 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/node/importer"
+	"github.com/o211/o211/node/httpx"
 	"github.com/o211/o211/node/params"
 )
 
@@ -45,7 +46,7 @@ func (s *Server) routesImport(r chi.Router) {
 		r.Post("/import", s.writeUnavailable)
 		return
 	}
-	r.With(RequireToken(s.cfg.Token), s.limitBody(s.cfg.MaxImportBytes)).Post("/import", s.importHandler)
+	r.With(httpx.Require(), s.limitBody(s.cfg.MaxImportBytes)).Post("/import", s.importHandler)
 }
 
 // importHandler answers POST /api/v1/import?format=...&skip_invalid=...
@@ -77,7 +78,7 @@ func (s *Server) importHandler(w http.ResponseWriter, r *http.Request) {
 	}
 	report, err := s.cfg.Importer.Import(r.Context(), format, target, opts)
 	if err != nil {
-		s.writeProblem(w, r, unprocessable(hideDir(err, dir)))
+		s.writeProblem(w, r, httpx.Unprocessable(hideDir(err, dir)))
 		return
 	}
 	b, err := json.Marshal(report)
@@ -98,7 +99,7 @@ func hideDir(err error, dir string) error {
 		return err
 	}
 	c := *e
-	c.Problems = make([]o211.Problem, len(e.Problems))
+	c.Problems = make([]o211.InputProblem, len(e.Problems))
 	for i, p := range e.Problems {
 		p.File = strings.TrimPrefix(strings.TrimPrefix(p.File, dir), string(filepath.Separator))
 		c.Problems[i] = p

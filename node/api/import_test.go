@@ -100,9 +100,9 @@ func multipartOf(tb testing.TB, files map[string][]byte) (io.Reader, string) {
 
 // importReport is the part of importer.Report the tests read.
 type importReport struct {
-	Format   string         `json:"format"`
-	Created  int            `json:"created"`
-	Rejected []o211.Problem `json:"rejected"`
+	Format   string              `json:"format"`
+	Created  int                 `json:"created"`
+	Rejected []o211.InputProblem `json:"rejected"`
 }
 
 // ontarioCSV is a one-row 211 Ontario export.

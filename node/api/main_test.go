@@ -20,6 +20,7 @@ import (
 	"github.com/o211/o211"
 	"github.com/o211/o211/node/api"
 	"github.com/o211/o211/node/directory"
+	"github.com/o211/o211/node/httpx"
 	"github.com/o211/o211/node/search"
 	"github.com/o211/o211/node/store"
 	"github.com/o211/o211/node/tabular"
@@ -220,7 +221,7 @@ type serverOption func(*api.Config)
 // writer and the test token, and closes it when the test ends.
 func MustStartServer(tb testing.TB, d *testDirectory, opts ...serverOption) *api.Server {
 	tb.Helper()
-	cfg := api.Config{Addr: "127.0.0.1:0", Directory: d, Writer: d, Token: testToken, Logger: testLogger(tb)}
+	cfg := api.Config{Addr: "127.0.0.1:0", Directory: d, Writer: d, Authenticator: httpx.NewTokenAuthenticator(testToken, "east"), Logger: testLogger(tb)}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -288,13 +289,13 @@ func (r *response) decode(tb testing.TB, v any) {
 }
 
 // problem decodes a problem body, checking its media type and status.
-func (r *response) problem(tb testing.TB, status int) api.Problem {
+func (r *response) problem(tb testing.TB, status int) httpx.Problem {
 	tb.Helper()
 	r.mustStatus(tb, status)
-	if ct := r.Header.Get("Content-Type"); ct != api.ContentTypeProblem {
-		tb.Fatalf("Content-Type %q, want %q", ct, api.ContentTypeProblem)
+	if ct := r.Header.Get("Content-Type"); ct != httpx.ContentTypeProblem {
+		tb.Fatalf("Content-Type %q, want %q", ct, httpx.ContentTypeProblem)
 	}
-	var p api.Problem
+	var p httpx.Problem
 	r.decode(tb, &p)
 	if p.Status != status || p.Title == "" || p.Detail == "" || p.Type == "" {
 		tb.Fatalf("incomplete problem: %+v", p)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/node/directory"
+	"github.com/o211/o211/node/httpx"
 	"github.com/o211/o211/node/store"
 )
 
@@ -62,9 +63,10 @@ type Config struct {
 	Writer Writer
 	// Importer, when set, enables POST /api/v1/import.
 	Importer Importer
-	// Token is the API token that the write API and import require as
-	// "Authorization: Bearer <token>". Required with a Writer or Importer.
-	Token string
+	// Authenticator checks each request's credential (httpx.Identify); the
+	// write API and import need an actor. Required with a Writer or
+	// Importer.
+	Authenticator httpx.Authenticator
 	// Ready reports whether the node can serve (store open, index loaded);
 	// nil means always ready. An *o211.Error's message is shown in /readyz,
 	// other errors are logged and a plain sentence is shown.
@@ -172,8 +174,8 @@ func (s *Server) Start(ctx context.Context) error {
 	if s.cfg.Directory == nil {
 		return errors.New("api: Config.Directory is required")
 	}
-	if (s.cfg.Writer != nil || s.cfg.Importer != nil) && s.cfg.Token == "" {
-		return errors.New("api: Config.Token is required with a Writer or Importer")
+	if (s.cfg.Writer != nil || s.cfg.Importer != nil) && s.cfg.Authenticator == nil {
+		return errors.New("api: Config.Authenticator is required with a Writer or Importer")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -257,9 +259,12 @@ func (s *Server) shutdown() error {
 // newRouter builds the router: middleware, then the routes of each surface.
 func (s *Server) newRouter() chi.Router {
 	r := chi.NewRouter()
-	r.Use(s.requestID, s.instrument, s.recoverer)
-	r.NotFound(s.notFound)
-	r.MethodNotAllowed(s.methodNotAllowed)
+	r.Use(httpx.RequestID, httpx.Instrument(s.metrics.http, s.log), httpx.Recover(s.log))
+	if s.cfg.Authenticator != nil {
+		r.Use(httpx.Identify(s.cfg.Authenticator, s.log))
+	}
+	r.NotFound(httpx.NotFound(s.log))
+	r.MethodNotAllowed(httpx.MethodNotAllowed(r, s.log))
 	s.routesOps(r)
 	r.Route("/hsds", s.routesHSDS)
 	r.Route("/api/v1", func(r chi.Router) {

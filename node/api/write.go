@@ -2,8 +2,6 @@ package api
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/node/directory"
+	"github.com/o211/o211/node/httpx"
 	"github.com/o211/o211/node/tabular"
 )
 
@@ -64,7 +63,7 @@ type RecordResponse struct {
 	Data         json.RawMessage `json:"data"`
 	// Warnings lists references to records this directory does not hold
 	// (allowed by HSDS; the row was written).
-	Warnings []o211.Problem `json:"warnings,omitempty"`
+	Warnings []o211.InputProblem `json:"warnings,omitempty"`
 }
 
 // routesWrite mounts the table resources, behind the token check; without
@@ -77,7 +76,7 @@ func (s *Server) routesWrite(r chi.Router) {
 				r.HandleFunc("/{id}", s.writeUnavailable)
 				return
 			}
-			r.Use(RequireToken(s.cfg.Token), s.limitBody(s.cfg.MaxBodyBytes))
+			r.Use(httpx.Require(), s.limitBody(s.cfg.MaxBodyBytes))
 			r.Post("/", s.createRecord(t))
 			r.Get("/{id}", s.getRecord(t))
 			r.Put("/{id}", s.replaceRecord(t))
@@ -89,31 +88,6 @@ func (s *Server) routesWrite(r chi.Router) {
 // writeUnavailable answers the write routes of a read-only server.
 func (s *Server) writeUnavailable(w http.ResponseWriter, r *http.Request) {
 	s.writeProblem(w, r, o211.Errorf(o211.ENOTIMPLEMENTED, "This server is read-only: it does not take changes to the directory."))
-}
-
-// RequireToken returns middleware that lets through requests with
-// "Authorization: Bearer <token>" holding token, comparing in constant
-// time, and answers others with a 401 problem and a WWW-Authenticate
-// challenge. An empty token lets nothing through.
-func RequireToken(token string) func(http.Handler) http.Handler {
-	want := sha256.Sum256([]byte(token))
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			scheme, got, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-			if !ok || !strings.EqualFold(scheme, "Bearer") {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="o211"`)
-				WriteProblem(w, ProblemFor(r, o211.Errorf(o211.EUNAUTHORIZED, "This needs the node's API token: send \"Authorization: Bearer <token>\".")))
-				return
-			}
-			sum := sha256.Sum256([]byte(strings.TrimSpace(got)))
-			if subtle.ConstantTimeCompare(sum[:], want[:]) != 1 || token == "" {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="o211", error="invalid_token"`)
-				WriteProblem(w, ProblemFor(r, o211.Errorf(o211.EUNAUTHORIZED, "The API token is not valid.")))
-				return
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
 }
 
 // limitBody caps request bodies at n bytes; reading past it fails with
@@ -158,15 +132,18 @@ func decodeRow(r *http.Request, t Table) (o211.Object, error) {
 	} else if err != nil {
 		return nil, o211.Errorf(o211.EINVALID, "The request body could not be read.")
 	}
+	if err := httpx.CheckUTF8(body); err != nil {
+		return nil, err
+	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(body, &fields); err != nil {
 		return nil, o211.Errorf(o211.EINVALID, "The body must be a JSON object (a %s row): %s", t.Kind, jsonProblem(err))
 	}
 	cols := tabular.Columns(t.Kind)
-	var problems []o211.Problem
+	var problems []o211.InputProblem
 	for name := range fields {
 		if !slices.Contains(cols, name) {
-			problems = append(problems, o211.Problem{Field: name, Reason: fmt.Sprintf("is not a column of %s; nested records are written through their own tables", t.Path)})
+			problems = append(problems, o211.InputProblem{Field: httpx.Prefix(name), Reason: fmt.Sprintf("is not a column of %s; nested records are written through their own tables", t.Path)})
 		}
 	}
 	ki, _ := o211.LookupKind(t.Kind)
@@ -174,14 +151,14 @@ func decodeRow(r *http.Request, t Table) (o211.Object, error) {
 	if err := json.Unmarshal(body, obj); err != nil {
 		var ute *json.UnmarshalTypeError
 		if errors.As(err, &ute) {
-			problems = append(problems, o211.Problem{Field: ute.Field, Reason: "must be a JSON " + jsonType(ute.Type.String())})
+			problems = append(problems, o211.InputProblem{Field: ute.Field, Reason: "must be a JSON " + jsonType(ute.Type.String())})
 		} else {
 			return nil, o211.Errorf(o211.EINVALID, "The body is not valid JSON: %s", jsonProblem(err))
 		}
 	}
 	if len(problems) > 0 {
-		slices.SortFunc(problems, func(a, b o211.Problem) int { return strings.Compare(a.Field, b.Field) })
-		return nil, unprocessable(&o211.Error{Code: o211.EINVALID, Field: problems[0].Field,
+		slices.SortFunc(problems, func(a, b o211.InputProblem) int { return strings.Compare(a.Field, b.Field) })
+		return nil, httpx.Unprocessable(&o211.Error{Code: o211.EINVALID, Field: problems[0].Field,
 			Message: problems[0].Field + ": " + problems[0].Reason, Problems: problems})
 	}
 	return obj, nil
@@ -247,8 +224,9 @@ func (s *Server) preconditionFailed(w http.ResponseWriter, r *http.Request, cur 
 		detail = fmt.Sprintf("The record has changed: it is at version %d, not the one given in If-Match.", cur.Version)
 	}
 	st := http.StatusPreconditionFailed
-	WriteProblem(w, &Problem{Type: "about:blank", Title: statusText(st), Status: st, Code: o211.ECONFLICT,
-		Detail: detail, Instance: r.URL.Path, RequestID: requestIDFrom(r.Context())})
+	p := httpx.ProblemFor(r, o211.Errorf(o211.ECONFLICT, "%s", detail))
+	p.Status, p.Title = st, httpx.StatusText(st)
+	httpx.WriteProblem(w, p)
 }
 
 // current returns the live record kind/id, or nil when there is none.
@@ -266,7 +244,7 @@ func (s *Server) current(kind o211.Kind, id string) (*o211.Record, error) {
 }
 
 // writeRecord answers with the record as stored, its ETag and status.
-func (s *Server) writeRecord(w http.ResponseWriter, status int, rec *o211.Record, warnings []o211.Problem) {
+func (s *Server) writeRecord(w http.ResponseWriter, status int, rec *o211.Record, warnings []o211.InputProblem) {
 	w.Header().Set("ETag", etag(rec.Version))
 	writeJSON(w, status, RecordResponse{Kind: rec.Kind, ID: rec.ID, Region: rec.Region, Version: rec.Version,
 		LastModified: directory.Timestamp(rec.Modified), Data: rec.Data, Warnings: warnings})
@@ -361,17 +339,17 @@ func (s *Server) replaceRecord(t Table) http.HandlerFunc {
 
 // put writes obj and returns it as stored, with the write's warnings.
 // Rejections of the row are unprocessable (422).
-func (s *Server) put(r *http.Request, obj o211.Object) (*o211.Record, []o211.Problem, error) {
+func (s *Server) put(r *http.Request, obj o211.Object) (*o211.Record, []o211.InputProblem, error) {
 	res, err := s.cfg.Writer.Write(r.Context(), []o211.Change{o211.Upsert(obj)}, o211.WriteOptions{})
 	if err != nil {
 		if o211.ErrorCode(err) == o211.EINVALID {
-			err = unprocessable(err)
+			err = httpx.Unprocessable(err)
 		}
 		return nil, nil, err
 	}
-	var warnings []o211.Problem
+	var warnings []o211.InputProblem
 	for _, w := range res.Warnings {
-		warnings = append(warnings, o211.Problem{Field: w.Field, Reason: w.Reason})
+		warnings = append(warnings, o211.InputProblem{Field: w.Field, Reason: w.Reason})
 	}
 	rec, err := s.current(obj.ObjectKind(), obj.ObjectID())
 	if err == nil && rec == nil {

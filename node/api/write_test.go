@@ -188,7 +188,7 @@ func TestWrite_Problems(t *testing.T) {
 
 func TestWrite_ReadOnly(t *testing.T) {
 	d := MustOpenDirectory(t)
-	srv := MustStartServer(t, d, func(c *api.Config) { c.Writer, c.Importer, c.Token = nil, nil, "" })
+	srv := MustStartServer(t, d, func(c *api.Config) { c.Writer, c.Importer, c.Authenticator = nil, nil, nil })
 	for _, u := range []string{"/api/v1/services", "/api/v1/services/" + svcPantry, "/api/v1/import?format=hsds-json"} {
 		p := do(t, http.MethodPost, srv.URL()+u, strings.NewReader(`{}`), authed()...).problem(t, http.StatusNotImplemented)
 		if p.Code != o211.ENOTIMPLEMENTED {

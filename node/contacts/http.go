@@ -15,7 +15,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/o211/o211"
-	"github.com/o211/o211/node/api"
+	"github.com/o211/o211/node/httpx"
 )
 
 // The HTTP API, every route behind the node's API token:
@@ -40,7 +40,7 @@ const DefaultActor = "api-token"
 // Routes mounts the contact and audit routes on r.
 func (s *Service) Routes(r chi.Router) {
 	r.Group(func(r chi.Router) {
-		r.Use(api.RequireToken(s.cfg.Token))
+		r.Use(httpx.Require())
 		r.Route("/api/v1/contacts", func(r chi.Router) {
 			r.Post("/", s.handleCreate)
 			r.Get("/", s.handleList)
@@ -181,6 +181,10 @@ func (s *Service) update(w http.ResponseWriter, r *http.Request, action string, 
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
 	if err != nil {
 		s.fail(w, r, readError(err, s.cfg.MaxBodyBytes))
+		return
+	}
+	if err := httpx.CheckUTF8(body); err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	c, err := s.Update(r.Context(), chi.URLParam(r, "id"), ifVersion, action, who, func(cur *o211.Contact) (*o211.Contact, error) {
@@ -333,6 +337,9 @@ func readError(err error, limit int64) error {
 // strictUnmarshal decodes one JSON value into v, refusing unknown fields,
 // with an EINVALID error that says where it went wrong.
 func strictUnmarshal(body []byte, v any) error {
+	if err := httpx.CheckUTF8(body); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -343,7 +350,7 @@ func strictUnmarshal(body []byte, v any) error {
 		case errors.Is(err, io.EOF):
 			return o211.Errorf(o211.EINVALID, "The body is empty: send a contact as JSON.")
 		}
-		return o211.Errorf(o211.EINVALID, "The body is not a valid contact: %s", strings.TrimPrefix(err.Error(), "json: "))
+		return o211.Errorf(o211.EINVALID, "The body is not a valid contact: %s", httpx.JSONProblem(err))
 	}
 	if dec.More() {
 		return o211.Errorf(o211.EINVALID, "The body holds more than one JSON value.")
@@ -355,7 +362,7 @@ func strictUnmarshal(body []byte, v any) error {
 func mergeContact(cur *o211.Contact, patch []byte) (*o211.Contact, error) {
 	var p any
 	if err := json.Unmarshal(patch, &p); err != nil {
-		return nil, o211.Errorf(o211.EINVALID, "The body is not a JSON merge patch: %s", strings.TrimPrefix(err.Error(), "json: "))
+		return nil, o211.Errorf(o211.EINVALID, "The body is not a JSON merge patch: %s", httpx.JSONProblem(err))
 	}
 	if _, ok := p.(map[string]any); !ok {
 		return nil, o211.Errorf(o211.EINVALID, "The body is not a JSON merge patch: send an object of the fields to change.")
@@ -401,28 +408,11 @@ func mergePatch(target, patch any) any {
 
 // bodyError makes an EINVALID error about a request's contact answered 422
 // (the body is well-formed JSON with wrong contents), as the write API does.
-func bodyError(err error) error {
-	if o211.ErrorCode(err) == o211.EINVALID {
-		return unprocessable{err}
-	}
-	return err
-}
-
-type unprocessable struct{ error }
-
-func (e unprocessable) Unwrap() error { return e.error }
+func bodyError(err error) error { return httpx.Unprocessable(err) }
 
 // fail answers err as a problem; internal errors are logged in full.
 func (s *Service) fail(w http.ResponseWriter, r *http.Request, err error) {
-	p := api.ProblemFor(r, err)
-	var u unprocessable
-	if errors.As(err, &u) && p.Status == http.StatusBadRequest {
-		p.Status, p.Title = http.StatusUnprocessableEntity, http.StatusText(http.StatusUnprocessableEntity)
-	}
-	if p.Status >= 500 {
-		s.log.Error("contacts: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	}
-	api.WriteProblem(w, p)
+	httpx.WriteError(w, r, s.log, err)
 }
 
 func writeContact(w http.ResponseWriter, status int, c *o211.Contact) {
@@ -430,15 +420,9 @@ func writeContact(w http.ResponseWriter, status int, c *o211.Contact) {
 	writeJSON(w, status, c)
 }
 
+// writeJSON writes v as JSON that no cache keeps (it holds personal
+// fields).
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		api.WriteProblem(w, &api.Problem{Type: "about:blank", Title: http.StatusText(500), Status: 500,
-			Code: o211.EINTERNAL, Detail: o211.ErrorMessage(err)})
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	httpx.WriteJSON(w, status, v)
 }

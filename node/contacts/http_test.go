@@ -17,8 +17,8 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/o211/o211"
-	"github.com/o211/o211/node/api"
 	"github.com/o211/o211/node/contacts"
+	"github.com/o211/o211/node/httpx"
 	"github.com/o211/o211/node/store"
 )
 
@@ -69,6 +69,7 @@ func MustOpenNode(tb testing.TB, now func() time.Time) *testNode {
 		OnReport: func(r *o211.Report) { n.mu.Lock(); n.reports = append(n.reports, r); n.mu.Unlock() },
 		OnOutbox: func(seq uint64) { n.mu.Lock(); n.outbox = append(n.outbox, seq); n.mu.Unlock() }})
 	r := chi.NewRouter()
+	r.Use(httpx.Identify(httpx.NewTokenAuthenticator(token, "east"), nil))
 	n.svc.Routes(r)
 	srv := httptest.NewServer(r)
 	tb.Cleanup(srv.Close)
@@ -131,13 +132,13 @@ func (r *response) contact(tb testing.TB) *o211.Contact {
 	return c
 }
 
-func (r *response) problem(tb testing.TB, status int) *api.Problem {
+func (r *response) problem(tb testing.TB, status int) *httpx.Problem {
 	tb.Helper()
 	r.want(tb, status)
-	if ct := r.header.Get("Content-Type"); ct != api.ContentTypeProblem {
-		tb.Fatalf("got content type %q, want %s", ct, api.ContentTypeProblem)
+	if ct := r.header.Get("Content-Type"); ct != httpx.ContentTypeProblem {
+		tb.Fatalf("got content type %q, want %s", ct, httpx.ContentTypeProblem)
 	}
-	p := new(api.Problem)
+	p := new(httpx.Problem)
 	if err := json.Unmarshal(r.body, p); err != nil {
 		tb.Fatal(err)
 	}

@@ -62,10 +62,10 @@ type Batch struct {
 	// parsed at all, records that break the HSDS schema, conflicting
 	// duplicates. At most maxProblems are listed; the last says how many
 	// more there were.
-	Problems []o211.Problem
+	Problems []o211.InputProblem
 	// Warnings lists what was read but is worth a look: unknown columns and
 	// files, coordinates left out, fields dropped (at most maxWarnings).
-	Warnings []o211.Problem
+	Warnings []o211.InputProblem
 	// Records counts the records read, repeats included (see Report).
 	Records int
 
@@ -366,14 +366,14 @@ func (b *Batch) warn(src Source, field, reason string) {
 
 // located turns a source, a field and a reason into a problem, resolving
 // the line of a JSON path when the source has none.
-func (b *Batch) located(src Source, field, reason string) o211.Problem {
+func (b *Batch) located(src Source, field, reason string) o211.InputProblem {
 	line := src.Line
 	if li := b.lines[src.File]; li != nil && src.Path != "" {
 		if l := li.line(src.Path); l > 0 {
 			line = l
 		}
 	}
-	return o211.Problem{File: src.File, Line: line, Record: src.Record, Field: echo(src.field(field)), Reason: reason}
+	return o211.InputProblem{File: src.File, Line: line, Record: src.Record, Field: echo(src.field(field)), Reason: reason}
 }
 
 // maxEcho is the longest prefix of a name from the input (an unknown
@@ -396,7 +396,7 @@ func echo(s string) string {
 
 // sortProblems orders problems by file, line and field, keeping the order
 // of equal ones.
-func sortProblems(ps []o211.Problem) {
+func sortProblems(ps []o211.InputProblem) {
 	sort.SliceStable(ps, func(i, j int) bool {
 		a, c := ps[i], ps[j]
 		if a.File != c.File {

@@ -34,7 +34,7 @@ func fuzzParse(t *testing.T, format, name string, data []byte) {
 		return
 	}
 	defer b.Close()
-	for _, p := range append(append([]o211.Problem(nil), b.Problems...), b.Warnings...) {
+	for _, p := range append(append([]o211.InputProblem(nil), b.Problems...), b.Warnings...) {
 		checkEcho(t, p.String())
 	}
 	err = b.Each(func(obj o211.Object, _ importer.Source) error {

@@ -140,11 +140,11 @@ type Report struct {
 	Changed map[o211.Kind]int `json:"changed,omitempty"`
 
 	// Rejected lists every row or record not imported, with its reason.
-	Rejected []o211.Problem `json:"rejected,omitempty"`
+	Rejected []o211.InputProblem `json:"rejected,omitempty"`
 	// Warnings lists what was imported but is worth a look: references to
 	// records the directory does not hold (HSDS allows them), unknown
 	// columns and files, values left out.
-	Warnings []o211.Problem `json:"warnings,omitempty"`
+	Warnings []o211.InputProblem `json:"warnings,omitempty"`
 
 	// Source is the feed synced; DryRun says that nothing was written, and
 	// Plan what the import would add, change and remove.

@@ -20,7 +20,7 @@ type want struct {
 	why   string
 }
 
-func (w want) matches(p o211.Problem) bool {
+func (w want) matches(p o211.InputProblem) bool {
 	return p.File == w.file && p.Line == w.line && p.Field == w.field && strings.Contains(p.Reason, w.why)
 }
 
@@ -226,7 +226,7 @@ func TestImport_Rejects(t *testing.T) {
 
 // checkProblems fails unless got holds exactly the wanted problems, in
 // order.
-func checkProblems(t *testing.T, got []o211.Problem, wanted []want) {
+func checkProblems(t *testing.T, got []o211.InputProblem, wanted []want) {
 	t.Helper()
 	ok := len(got) == len(wanted)
 	for i := 0; ok && i < len(got); i++ {

@@ -61,7 +61,7 @@ func (b *Batch) Write(ctx context.Context, w Writer, opts Options) (*Report, err
 	b.finishLists()
 	rep.Warnings = append(rep.Warnings, b.Warnings...)
 	if len(b.Problems) > 0 && !opts.SkipInvalid {
-		return b.fail(rep, append([]o211.Problem(nil), b.Problems...))
+		return b.fail(rep, append([]o211.InputProblem(nil), b.Problems...))
 	}
 	rep.Rejected = append(rep.Rejected, b.Problems...)
 	if opts.DryRun {
@@ -81,11 +81,11 @@ func (b *Batch) Write(ctx context.Context, w Writer, opts Options) (*Report, err
 // not listed.
 func (b *Batch) finishLists() {
 	if b.moreProblems > 0 {
-		b.Problems = append(b.Problems, o211.Problem{Reason: fmt.Sprintf("and %d more problems, not listed", b.moreProblems)})
+		b.Problems = append(b.Problems, o211.InputProblem{Reason: fmt.Sprintf("and %d more problems, not listed", b.moreProblems)})
 		b.moreProblems = 0
 	}
 	if b.moreWarnings > 0 {
-		b.Warnings = append(b.Warnings, o211.Problem{Reason: fmt.Sprintf("and %d more warnings, not listed", b.moreWarnings)})
+		b.Warnings = append(b.Warnings, o211.InputProblem{Reason: fmt.Sprintf("and %d more warnings, not listed", b.moreWarnings)})
 		b.moreWarnings = 0
 	}
 }
@@ -276,8 +276,8 @@ func (b *Batch) writeError(rep *Report, res *store.WriteResult, err error, index
 
 // rejections turns the store's rejections of a chunk into problems
 // located in the input.
-func (b *Batch) rejections(rs []store.Rejection, index []int32) []o211.Problem {
-	var out []o211.Problem
+func (b *Batch) rejections(rs []store.Rejection, index []int32) []o211.InputProblem {
+	var out []o211.InputProblem
 	for _, r := range rs {
 		if r.Index < 0 || r.Index >= len(index) {
 			continue
@@ -311,7 +311,7 @@ func (b *Batch) remove(ctx context.Context, w Writer, removals []o211.Change, re
 		}
 		for _, r := range res.Rejected {
 			if r.Code != o211.ENOTFOUND {
-				rep.Warnings = append(rep.Warnings, o211.Problem{Record: fmt.Sprintf("%s %q", r.Kind, r.ID),
+				rep.Warnings = append(rep.Warnings, o211.InputProblem{Record: fmt.Sprintf("%s %q", r.Kind, r.ID),
 					Reason: "is no longer in the source but is kept: " + r.Reason})
 			}
 		}
@@ -322,7 +322,7 @@ func (b *Batch) remove(ctx context.Context, w Writer, removals []o211.Change, re
 }
 
 // fail ends an all-or-nothing import that found problems.
-func (b *Batch) fail(rep *Report, problems []o211.Problem) (*Report, error) {
+func (b *Batch) fail(rep *Report, problems []o211.InputProblem) (*Report, error) {
 	sortProblems(problems)
 	sortProblems(rep.Warnings)
 	rep.Rejected = problems
@@ -330,7 +330,7 @@ func (b *Batch) fail(rep *Report, problems []o211.Problem) (*Report, error) {
 }
 
 // problemsError returns the EINVALID error of an import that wrote nothing.
-func problemsError(problems []o211.Problem) *o211.Error {
+func problemsError(problems []o211.InputProblem) *o211.Error {
 	e := &o211.Error{Code: o211.EINVALID, Problems: problems, Field: problems[0].Field}
 	e.Message = problems[0].String()
 	if n := len(problems); n > 1 {

@@ -23,7 +23,7 @@ import (
 // Reader reads the query parameters of one request.
 type Reader struct {
 	q        url.Values
-	problems []o211.Problem
+	problems []o211.InputProblem
 }
 
 // New returns a Reader of the query of r.
@@ -40,7 +40,7 @@ func (p *Reader) Get(name string) string { return p.q.Get(name) }
 
 // Fail records a problem with the parameter.
 func (p *Reader) Fail(name, reason string) {
-	p.problems = append(p.problems, o211.Problem{Field: name, Reason: reason})
+	p.problems = append(p.problems, o211.InputProblem{Field: name, Reason: reason})
 }
 
 // Err returns an EINVALID error listing every problem, or nil.

@@ -55,9 +55,9 @@ func FuzzReportParams(f *testing.F) {
 			}
 		case w.Code == http.StatusBadRequest || w.Code == http.StatusForbidden:
 			var p struct {
-				Code   string         `json:"code"`
-				Detail string         `json:"detail"`
-				Errors []o211.Problem `json:"errors"`
+				Code   string              `json:"code"`
+				Detail string              `json:"detail"`
+				Errors []o211.InputProblem `json:"errors"`
 			}
 			if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil || p.Code == "" {
 				t.Fatalf("%s?%s: %d with %v / %.200q", url, rawQuery, w.Code, err, w.Body)

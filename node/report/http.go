@@ -5,15 +5,14 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/node/httpx"
 )
 
 // Services counts the directory's services whose taxonomy matches code
@@ -194,61 +193,13 @@ func (s *server) gaps(rq *request) (output, error) {
 	return Gaps(rq.r.Context(), s.cfg.Cube, s.cfg.Services, q)
 }
 
-// Problem is an error body (RFC 9457 problem details), with the o211 error
-// code and, for a bad parameter, its name.
-type Problem struct {
-	Type     string         `json:"type"`
-	Title    string         `json:"title"`
-	Status   int            `json:"status"`
-	Detail   string         `json:"detail,omitempty"`
-	Instance string         `json:"instance,omitempty"`
-	Code     string         `json:"code,omitempty"`
-	Param    string         `json:"param,omitempty"`
-	Errors   []o211.Problem `json:"errors,omitempty"`
-}
-
-// statusOf maps o211 error codes to HTTP statuses.
-var statusOf = map[string]int{
-	o211.EINVALID:        http.StatusBadRequest,
-	o211.EFORBIDDEN:      http.StatusForbidden,
-	o211.ENOTFOUND:       http.StatusNotFound,
-	o211.EUNAVAILABLE:    http.StatusServiceUnavailable,
-	o211.ENOTIMPLEMENTED: http.StatusNotImplemented,
-	o211.EINTERNAL:       http.StatusInternalServerError,
-}
-
-// writeProblem answers err as application/problem+json. Internal errors
-// are logged in full and shown as a plain sentence.
+// writeProblem answers err as application/problem+json, naming the
+// offending query parameter in "param". Internal errors are logged in full
+// and shown as a plain sentence.
 func (s *server) writeProblem(w http.ResponseWriter, r *http.Request, err error) {
-	code := o211.ErrorCode(err)
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		code = o211.EUNAVAILABLE
-	}
-	st, ok := statusOf[code]
-	if !ok {
-		st, code = http.StatusInternalServerError, o211.EINTERNAL
-	}
-	p := &Problem{Type: "about:blank", Title: http.StatusText(st), Status: st, Instance: r.URL.Path, Code: code}
-	var e *o211.Error
-	switch {
-	case st == http.StatusInternalServerError:
-		s.log.Error("report: internal error", "path", r.URL.Path, "query", r.URL.RawQuery, "err", err)
-		p.Detail = "The report could not be made because of a fault on our side; it has been logged."
-	case errors.As(err, &e):
-		p.Detail = e.Message
-		if e.Field != "" {
-			p.Param = e.Field
-			p.Errors = []o211.Problem{{Field: e.Field, Reason: strings.TrimPrefix(e.Message, e.Field+": ")}}
-		}
-	default:
-		s.log.Warn("report: unavailable", "path", r.URL.Path, "err", err)
-		p.Detail = "A service the report needs did not answer in time; please try again."
-	}
-	b, _ := json.Marshal(p)
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(st)
-	_, _ = w.Write(append(b, '\n'))
+	p := httpx.LogProblem(r, s.log, err)
+	p.Param, p.Field = p.Field, ""
+	httpx.WriteProblem(w, p)
 }
 
 // index lists the reports and their parameters.

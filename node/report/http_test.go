@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/node/httpx"
 	"github.com/o211/o211/node/report"
 )
 
@@ -283,7 +284,7 @@ func TestParams(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := get(t, h, "/api/v1/reports/"+tc.url, "")
-			var p report.Problem
+			var p httpx.Problem
 			if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil {
 				t.Fatal(err)
 			}

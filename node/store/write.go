@@ -92,7 +92,7 @@ func rejectionError(rej []Rejection) error {
 	}
 	e := &o211.Error{Code: code, Field: rej[0].Field}
 	for _, r := range rej {
-		e.Problems = append(e.Problems, o211.Problem{Record: fmt.Sprintf("%s %q", r.Kind, r.ID), Field: r.Field, Reason: r.Reason})
+		e.Problems = append(e.Problems, o211.InputProblem{Record: fmt.Sprintf("%s %q", r.Kind, r.ID), Field: r.Field, Reason: r.Reason})
 	}
 	e.Message = e.Problems[0].String()
 	if len(rej) > 1 {
