@@ -127,7 +127,7 @@ func (r *Replica) applyAccount(ctx context.Context, typ fsm.CommandType, payload
 	if err != nil {
 		return err
 	}
-	c := &Client{BaseURL: "http://" + r.HTTPAddr(), Token: r.cfg.Token, HTTP: r.http.client}
+	c := &Client{BaseURL: "http://" + r.HTTPAddr(), Token: r.cfg.Token, HTTP: r.api.client}
 	err = c.do(ctx, http.MethodPost, "/api/v1/accounts/commands", &accountCommand{Type: typ, Payload: raw}, nil)
 	var pe *ProblemError
 	if errors.As(err, &pe) {
@@ -136,12 +136,12 @@ func (r *Replica) applyAccount(ctx context.Context, typ fsm.CommandType, payload
 	return err
 }
 
-func (s *Server) routesAccounts(r chi.Router) {
+func (s *handlers) routesAccounts(r chi.Router) {
 	r.With(s.requireToken).Post("/api/v1/accounts/commands", s.onLeader(s.postAccountCommand))
 }
 
 // postAccountCommand proposes an account command sent by a follower.
-func (s *Server) postAccountCommand(ctx context.Context, _ *http.Request, body []byte) (*reply, error) {
+func (s *handlers) postAccountCommand(ctx context.Context, _ *http.Request, body []byte) (*reply, error) {
 	var c accountCommand
 	if err := decodeStrict(body, &c); err != nil {
 		return nil, err

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/o211/o211"
 	"github.com/o211/o211/hub/fsm"
 	"github.com/o211/o211/node/auth"
@@ -89,6 +87,13 @@ type Config struct {
 	TrailingLogs      uint64
 	SnapshotRetain    int
 
+	// HTTPReadHeaderTimeout bounds the reading of a request's headers
+	// (default 10 s); HTTPIdleTimeout closes keep-alive connections idle
+	// that long (default 2 min): a client that opens connections and
+	// sends nothing cannot hold them.
+	HTTPReadHeaderTimeout time.Duration
+	HTTPIdleTimeout       time.Duration
+
 	// WriteTimeout bounds a write: waiting for a leader during an
 	// election, forwarding and committing (default 10 s).
 	WriteTimeout time.Duration
@@ -109,10 +114,6 @@ type Config struct {
 	// OnApply, when set, is called after each committed change of the
 	// state (see fsm.Event), on the goroutine that applies the log.
 	OnApply func(fsm.Event)
-	// Routes, when set, adds routes to the replica's HTTP API (the
-	// provincial HSDS API, search, the console) when Start builds it. Reads
-	// of the state go through Replica.FSM().View.
-	Routes func(chi.Router)
 	// PeerAddr, when set and returning non-empty, overrides the address
 	// dialled to reach replica id. Tests route each link through a proxy
 	// they can cut; leave it nil otherwise.

@@ -16,7 +16,7 @@ type readFunc func(req *http.Request) (*reply, error)
 
 // read serves h here, or on the leader after a Raft barrier when the query
 // asks for ?consistent=true: such a read sees every acknowledged write.
-func (s *Server) read(h readFunc) http.HandlerFunc {
+func (s *handlers) read(h readFunc) http.HandlerFunc {
 	consistent := s.onLeader(func(ctx context.Context, req *http.Request, _ []byte) (*reply, error) {
 		if err := s.r.Barrier(ctx); err != nil {
 			return nil, err
@@ -33,7 +33,7 @@ func (s *Server) read(h readFunc) http.HandlerFunc {
 	}
 }
 
-func (s *Server) routesHealth(r chi.Router) {
+func (s *handlers) routesHealth(r chi.Router) {
 	r.Get("/healthz", func(w http.ResponseWriter, req *http.Request) {
 		writeJSON(w, http.StatusOK, 0, map[string]string{"status": "ok", "id": s.r.cfg.ID})
 	})
@@ -47,7 +47,7 @@ func (s *Server) routesHealth(r chi.Router) {
 	r.Handle("/metrics", promhttp.HandlerFor(s.r.metrics.reg, promhttp.HandlerOpts{}))
 }
 
-func (s *Server) routesCluster(r chi.Router) {
+func (s *handlers) routesCluster(r chi.Router) {
 	r.Get("/api/v1/cluster", s.read(s.getCluster))
 	r.Get("/api/v1/cluster/members", s.read(s.getMembers))
 	r.Group(func(r chi.Router) {
@@ -58,7 +58,7 @@ func (s *Server) routesCluster(r chi.Router) {
 	})
 }
 
-func (s *Server) getCluster(*http.Request) (*reply, error) {
+func (s *handlers) getCluster(*http.Request) (*reply, error) {
 	st, err := s.r.Status()
 	if err != nil {
 		return nil, err
@@ -72,7 +72,7 @@ type MemberList struct {
 	Members      []Peer `json:"members"`
 }
 
-func (s *Server) getMembers(*http.Request) (*reply, error) {
+func (s *handlers) getMembers(*http.Request) (*reply, error) {
 	peers, err := s.r.peers()
 	if err != nil {
 		return nil, err
@@ -81,7 +81,7 @@ func (s *Server) getMembers(*http.Request) (*reply, error) {
 	return &reply{status: http.StatusOK, value: &MemberList{AppliedIndex: index, Members: peers}, index: index}, nil
 }
 
-func (s *Server) postMember(ctx context.Context, _ *http.Request, body []byte) (*reply, error) {
+func (s *handlers) postMember(ctx context.Context, _ *http.Request, body []byte) (*reply, error) {
 	var m fsm.Member
 	if err := decodeStrict(body, &m); err != nil {
 		return nil, err
@@ -97,7 +97,7 @@ func (s *Server) postMember(ctx context.Context, _ *http.Request, body []byte) (
 	return &reply{status: status, value: &m}, nil
 }
 
-func (s *Server) putMember(ctx context.Context, req *http.Request, body []byte) (*reply, error) {
+func (s *handlers) putMember(ctx context.Context, req *http.Request, body []byte) (*reply, error) {
 	var m fsm.Member
 	if err := decodeStrict(body, &m); err != nil {
 		return nil, err
@@ -113,14 +113,14 @@ func (s *Server) putMember(ctx context.Context, req *http.Request, body []byte) 
 	return &reply{status: http.StatusOK, value: &m}, nil
 }
 
-func (s *Server) deleteMember(ctx context.Context, req *http.Request, _ []byte) (*reply, error) {
+func (s *handlers) deleteMember(ctx context.Context, req *http.Request, _ []byte) (*reply, error) {
 	if err := s.r.removeMember(ctx, chi.URLParam(req, "id")); err != nil {
 		return nil, err
 	}
 	return &reply{status: http.StatusNoContent}, nil
 }
 
-func (s *Server) routesRegions(r chi.Router) {
+func (s *handlers) routesRegions(r chi.Router) {
 	r.Get("/api/v1/regions", s.read(s.getRegions))
 	r.Get("/api/v1/regions/{id}", s.read(s.getRegion))
 	r.With(s.requireToken).Put("/api/v1/regions/{id}", s.onLeader(s.putRegion))
@@ -132,7 +132,7 @@ type RegionList struct {
 	Regions      []*fsm.Region `json:"regions"`
 }
 
-func (s *Server) getRegions(*http.Request) (*reply, error) {
+func (s *handlers) getRegions(*http.Request) (*reply, error) {
 	list := &RegionList{Regions: []*fsm.Region{}}
 	err := s.r.fsm.View(func(st *fsm.State) error {
 		list.AppliedIndex = st.AppliedIndex()
@@ -148,7 +148,7 @@ func (s *Server) getRegions(*http.Request) (*reply, error) {
 	return &reply{status: http.StatusOK, value: list, index: list.AppliedIndex}, nil
 }
 
-func (s *Server) getRegion(req *http.Request) (*reply, error) {
+func (s *handlers) getRegion(req *http.Request) (*reply, error) {
 	var reg *fsm.Region
 	var index uint64
 	err := s.r.fsm.View(func(st *fsm.State) (err error) {
@@ -162,7 +162,7 @@ func (s *Server) getRegion(req *http.Request) (*reply, error) {
 	return &reply{status: http.StatusOK, value: reg, index: index}, nil
 }
 
-func (s *Server) putRegion(ctx context.Context, req *http.Request, body []byte) (*reply, error) {
+func (s *handlers) putRegion(ctx context.Context, req *http.Request, body []byte) (*reply, error) {
 	var reg o211.Region
 	if err := decodeStrict(body, &reg); err != nil {
 		return nil, err
@@ -179,11 +179,11 @@ func (s *Server) putRegion(ctx context.Context, req *http.Request, body []byte) 
 	return &reply{status: http.StatusOK, value: res, index: index}, nil
 }
 
-func (s *Server) routesDirectory(r chi.Router) {
+func (s *handlers) routesDirectory(r chi.Router) {
 	r.With(s.requireToken).Post("/api/v1/directory/batch", s.onLeader(s.postBatch))
 }
 
-func (s *Server) postBatch(ctx context.Context, _ *http.Request, body []byte) (*reply, error) {
+func (s *handlers) postBatch(ctx context.Context, _ *http.Request, body []byte) (*reply, error) {
 	res, index, err := s.r.IngestBatchJSON(ctx, body)
 	if err != nil {
 		rep := &reply{}

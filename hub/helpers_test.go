@@ -13,9 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-chi/chi/v5"
 	"github.com/o211/o211"
 	"github.com/o211/o211/hub/fsm"
 	"github.com/o211/o211/hub/internal/netproxy"
+	"github.com/o211/o211/node/httpx"
 )
 
 const testToken = "test-token"
@@ -95,6 +97,7 @@ type cluster struct {
 	cut     map[string]bool // replicas whose links are cut
 	proxied bool
 	mod     func(*Config)
+	groups  []httpx.Group // mounted on every replica
 }
 
 type node struct {
@@ -109,6 +112,16 @@ func withProxies() clusterOpt { return func(c *cluster) { c.proxied = true } }
 
 // withConfig changes every replica's configuration.
 func withConfig(f func(*Config)) clusterOpt { return func(c *cluster) { c.mod = f } }
+
+// withGroups mounts route groups on every replica's HTTP server.
+func withGroups(groups ...httpx.Group) clusterOpt {
+	return func(c *cluster) { c.groups = groups }
+}
+
+// routesFunc adapts a test's routes to httpx.Group.
+type routesFunc func(chi.Router)
+
+func (f routesFunc) Routes(r chi.Router) { f(r) }
 
 // newCluster starts n replicas h1..hn bootstrapped together, and waits for
 // a leader.
@@ -200,6 +213,7 @@ func (c *cluster) start(id string) *Replica {
 	c.tb.Helper()
 	n := c.node(id)
 	r := New(n.cfg)
+	r.Mount(c.groups...)
 	if err := r.Start(context.Background()); err != nil {
 		c.tb.Fatalf("start %s: %v", id, err)
 	}

@@ -1,11 +1,14 @@
 package hub
 
 import (
+	"bufio"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/node/httpx"
@@ -66,4 +69,34 @@ func testHTTPHoles(t *testing.T, c *cluster, leader, follower *Replica) {
 			t.Errorf("the problem echoes more than %d bytes of the body: %.300s", httpx.MaxEcho, body)
 		}
 	})
+}
+
+// TestHTTP_IdleTimeout checks that the hub's HTTP server closes a
+// keep-alive connection left idle, as a node's does (issue 11): without
+// an idle timeout a client could hold connections open for ever.
+func TestHTTP_IdleTimeout(t *testing.T) {
+	c := newCluster(t, 1, withConfig(func(cfg *Config) { cfg.HTTPIdleTimeout = 200 * time.Millisecond }))
+	r := c.leader(10 * time.Second)
+	conn, err := net.Dial("tcp", r.HTTPAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "GET /healthz HTTP/1.1\r\nHost: hub\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Close {
+		t.Fatalf("GET /healthz: %d, close %v; want 200 on a kept-alive connection", resp.StatusCode, resp.Close)
+	}
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := br.ReadByte(); err != io.EOF {
+		t.Fatalf("idle connection: read %v, want EOF (closed by the server)", err)
+	}
 }

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -24,98 +23,81 @@ import (
 // instead of forwarding it on: the origin looks the leader up again.
 const headerForwarded = "X-O211-Forwarded-By"
 
-// Server is a replica's HTTP API. It owns its listener and chi router.
-type Server struct {
-	r         *Replica
-	logger    *slog.Logger
-	router    chi.Router
-	ln        net.Listener
-	srv       *http.Server
-	advertise string
-	client    *http.Client
-	wg        sync.WaitGroup
+// handlers is the route group of the replica's own API: health, cluster,
+// region registry and directory batches. The replica mounts it first on its
+// one HTTP server (httpx.Server), beside the groups of ServeProvince,
+// ServeReports and ServeReplication.
+type handlers struct {
+	r      *Replica
+	logger *slog.Logger
+	client *http.Client // forwards writes to the leader
 }
 
-func newServer(r *Replica) *Server {
-	s := &Server{r: r, logger: r.logger, router: chi.NewRouter()}
-	s.client = &http.Client{Transport: &http.Transport{
+func newHandlers(r *Replica) *handlers {
+	return &handlers{r: r, logger: r.logger, client: &http.Client{Transport: &http.Transport{
 		DialContext:         (&net.Dialer{Timeout: 2 * time.Second}).DialContext,
 		MaxIdleConnsPerHost: 16,
 		IdleConnTimeout:     30 * time.Second,
-	}}
-	s.router.NotFound(func(w http.ResponseWriter, req *http.Request) {
-		writeProblem(w, req, s.logger, o211.Errorf(o211.ENOTFOUND, "no such endpoint: %s", req.URL.Path), nil)
-	})
-	s.router.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
-		writeProblem(w, req, s.logger, o211.Errorf(o211.EINVALID, "%s is not allowed on %s", req.Method, req.URL.Path), nil)
-	})
-	s.router.Use(httpx.RequestID, httpx.Instrument(httpx.NewMetrics(r.metrics.reg), s.logger), httpx.Recover(s.logger))
-	if tok := r.cfg.Token; tok != "" {
-		s.router.Use(httpx.Identify(httpx.NewTokenAuthenticator(tok, o211.ProvinceRegion), s.logger))
-	}
-	s.router.Use(s.servedBy)
-	s.routesHealth(s.router)
-	s.routesCluster(s.router)
-	s.routesRegions(s.router)
-	s.routesDirectory(s.router)
-	s.routesAccounts(s.router)
-	if r.cfg.Routes != nil {
-		r.cfg.Routes(s.router)
-	}
-	return s
+	}}}
 }
 
-// listen binds addr and starts serving.
-func (s *Server) listen(addr string) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
+// Routes mounts the replica's own API on rt.
+func (s *handlers) Routes(rt chi.Router) {
+	s.routesHealth(rt)
+	s.routesCluster(rt)
+	s.routesRegions(rt)
+	s.routesDirectory(rt)
+	s.routesAccounts(rt)
+}
+
+// startHTTP builds the replica's one HTTP server, with the identity of the
+// API token (when one is set), mounts its own API and the groups given to
+// Mount, and starts it.
+func (r *Replica) startHTTP(ctx context.Context) error {
+	r.api = newHandlers(r)
+	cfg := httpx.Config{Addr: r.cfg.HTTPAddr, Registerer: r.metrics.reg, Logger: r.logger,
+		Middleware:        []func(http.Handler) http.Handler{r.api.servedBy},
+		ReadHeaderTimeout: r.cfg.HTTPReadHeaderTimeout, IdleTimeout: r.cfg.HTTPIdleTimeout,
+		ShutdownTimeout: r.cfg.ShutdownTimeout}
+	if tok := r.cfg.Token; tok != "" {
+		cfg.Authenticator = httpx.NewTokenAuthenticator(tok, o211.ProvinceRegion)
+	}
+	r.http = httpx.New(cfg)
+	r.http.Mount(r.api)
+	r.http.Mount(r.groups...)
+	if err := r.http.Start(ctx); err != nil {
 		return err
 	}
-	s.ln = ln
-	s.advertise = s.r.cfg.HTTPAdvertise
-	if s.advertise == "" {
-		s.advertise = advertisable(ln.Addr().String())
+	r.advertise = r.cfg.HTTPAdvertise
+	if r.advertise == "" {
+		r.advertise = advertisable(r.http.Addr())
 	}
-	s.srv = &http.Server{Handler: s.router, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.logger.Error("hub: http server stopped", "error", err)
-		}
-	}()
 	return nil
 }
 
-// ServeHTTP serves the API (for tests that skip the listener).
-func (s *Server) ServeHTTP(w http.ResponseWriter, req *http.Request) { s.router.ServeHTTP(w, req) }
+// Mount adds route groups to the replica's HTTP server (the console, for
+// one). Call it before Start.
+func (r *Replica) Mount(groups ...httpx.Group) { r.groups = append(r.groups, groups...) }
 
-// close stops the server: gracefully, waiting up to timeout for requests in
-// flight, or at once. It is safe to call more than once.
-func (s *Server) close(graceful bool, timeout time.Duration) error {
-	if s.srv == nil {
+// closeHTTP stops the HTTP server: gracefully, waiting up to
+// Config.ShutdownTimeout for requests in flight, or at once.
+func (r *Replica) closeHTTP(graceful bool) error {
+	if r.http == nil {
 		return nil
 	}
 	var err error
 	if graceful {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		err = s.srv.Shutdown(ctx)
-		cancel()
+		err = r.http.Close()
+	} else {
+		err = r.http.Abort()
 	}
-	if !graceful || err != nil {
-		err = s.srv.Close()
-	}
-	s.wg.Wait()
-	s.client.CloseIdleConnections()
-	if errors.Is(err, net.ErrClosed) {
-		return nil
-	}
+	r.api.client.CloseIdleConnections()
 	return err
 }
 
 // requireToken refuses requests without the replica's API token (the
 // actor httpx.Identify found). Without a token the write API is open.
-func (s *Server) requireToken(next http.Handler) http.Handler {
+func (s *handlers) requireToken(next http.Handler) http.Handler {
 	if s.r.cfg.Token == "" {
 		return next
 	}
@@ -139,7 +121,7 @@ type leaderFunc func(ctx context.Context, req *http.Request, body []byte) (*repl
 // leader (an election) or the leader changes under the request, it waits
 // for the next leader and tries again, until Config.WriteTimeout. A request
 // is never refused because it reached a follower.
-func (s *Server) onLeader(h leaderFunc) http.HandlerFunc {
+func (s *handlers) onLeader(h leaderFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, req *http.Request) {
 		body, err := readBody(w, req, s.r.cfg.MaxBodyBytes)
 		if err != nil {
@@ -186,7 +168,7 @@ func (s *Server) onLeader(h leaderFunc) http.HandlerFunc {
 }
 
 // respond writes a handler's reply or error.
-func (s *Server) respond(w http.ResponseWriter, req *http.Request, rep *reply, err error) {
+func (s *handlers) respond(w http.ResponseWriter, req *http.Request, rep *reply, err error) {
 	if err != nil {
 		var mark *uint64
 		if rep != nil {
@@ -205,7 +187,7 @@ func (s *Server) respond(w http.ResponseWriter, req *http.Request, rep *reply, e
 // forward sends the request to the leader at addr and copies its answer. It
 // returns false, having written nothing, when the leader could not be
 // reached or answered that it no longer leads: the caller tries again.
-func (s *Server) forward(ctx context.Context, w http.ResponseWriter, req *http.Request, body []byte, addr string) bool {
+func (s *handlers) forward(ctx context.Context, w http.ResponseWriter, req *http.Request, body []byte, addr string) bool {
 	out, err := http.NewRequestWithContext(ctx, req.Method, "http://"+addr+req.URL.RequestURI(), bytes.NewReader(body))
 	if err != nil {
 		return false
@@ -256,7 +238,7 @@ func readBody(w http.ResponseWriter, req *http.Request, max int64) ([]byte, erro
 }
 
 // servedBy labels every answer with the replica that produced it.
-func (s *Server) servedBy(next http.Handler) http.Handler {
+func (s *handlers) servedBy(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		w.Header().Set("X-O211-Served-By", s.r.cfg.ID)
 		next.ServeHTTP(w, req)

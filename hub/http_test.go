@@ -31,11 +31,9 @@ func followerOf(c *cluster, leader *Replica) *Replica {
 }
 
 func TestHTTP_API(t *testing.T) {
-	c := newCluster(t, 3, withConfig(func(cfg *Config) {
-		cfg.Routes = func(r chi.Router) {
-			r.Get("/hsds/", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte(`{"version":"3.0"}`)) })
-		}
-	}))
+	c := newCluster(t, 3, withGroups(routesFunc(func(r chi.Router) {
+		r.Get("/hsds/", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte(`{"version":"3.0"}`)) })
+	})))
 	leader := c.leader(10 * time.Second)
 	follower := followerOf(c, leader)
 	for _, tc := range []struct {
@@ -190,7 +188,7 @@ func testHealthReadyMetrics(t *testing.T, c *cluster, leader, follower *Replica)
 	for _, path := range []string{"/healthz", "/readyz"} {
 		doJSON(t, follower, http.MethodGet, path, "", "", 200)
 	}
-	doJSON(t, follower, http.MethodGet, "/hsds/", "", "", 200) // mounted through Config.Routes
+	doJSON(t, follower, http.MethodGet, "/hsds/", "", "", 200) // mounted through Replica.Mount
 	resp, err := http.Get("http://" + follower.HTTPAddr() + "/metrics")
 	if err != nil {
 		t.Fatal(err)

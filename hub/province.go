@@ -13,9 +13,10 @@ import (
 	"github.com/o211/o211"
 	"github.com/o211/o211/console"
 	"github.com/o211/o211/hub/fsm"
-	o211node "github.com/o211/o211/node"
 	"github.com/o211/o211/node/api"
-	"github.com/o211/o211/node/directory"
+	"github.com/o211/o211/node/geo"
+	"github.com/o211/o211/node/hsds"
+	"github.com/o211/o211/node/search"
 )
 
 // Province serves the provincial directory from one replica: the same HSDS
@@ -26,11 +27,11 @@ import (
 type Province struct {
 	r       *Replica
 	log     *slog.Logger
-	indexer *o211node.Indexer
-	api     *api.Server
+	indexer *search.Indexer
+	api     *api.Groups
 
 	mu      sync.Mutex
-	pending []directory.Changed
+	pending []hsds.Changed
 	rebuild bool
 	last    uint64 // raft index of the newest event queued
 	wake    chan struct{}
@@ -42,54 +43,61 @@ type Province struct {
 }
 
 // ServeProvince makes the replica serve the provincial HSDS API under
-// /hsds and search at /api/v1/search. Call it before Start; start the
-// returned Province after the replica.
+// /hsds and search at /api/v1/search: node/api's HSDS and search groups
+// over the replica's state, mounted on the replica's server. Call it
+// before Start; start the returned Province after the replica.
 func (r *Replica) ServeProvince() *Province {
 	p := &Province{r: r, log: r.logger, rebuild: true, wake: make(chan struct{}, 1)}
-	p.indexer = o211node.NewIndexer(p.View, nil)
-	p.api = api.New(api.Config{Directory: p, Logger: r.logger, Now: r.cfg.Now})
-	prevApply, prevRoutes := r.cfg.OnApply, r.cfg.Routes
+	p.indexer = search.NewIndexer(p.View, nil)
+	groups, err := api.New(api.Config{Viewer: p, Searcher: p, Registerer: r.metrics.reg, Logger: r.logger, Now: r.cfg.Now})
+	if err != nil {
+		panic(err) // p is both the Viewer and the Searcher
+	}
+	p.api = groups
+	prevApply := r.cfg.OnApply
 	r.cfg.OnApply = func(e fsm.Event) {
 		if prevApply != nil {
 			prevApply(e)
 		}
 		p.onApply(e)
 	}
-	r.cfg.Routes = func(rt chi.Router) {
-		if prevRoutes != nil {
-			prevRoutes(rt)
-		}
-		// The read API routes on full paths with a routing context of its own.
-		inner := p.api.Handler()
-		h := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-			w.Header().Set("X-O211-Indexed-Index", strconv.FormatUint(p.indexed.Load(), 10))
-			inner.ServeHTTP(w, req.WithContext(context.WithValue(req.Context(), chi.RouteCtxKey, nil)))
-		})
-		rt.Handle("/hsds", h)
-		rt.Handle("/hsds/*", h)
-		rt.Handle("/api/v1/search", h)
-		p.routesConsole(rt)
-	}
+	r.Mount(p)
+	p.mountConsole()
 	return p
 }
 
-// routesConsole mounts the public portal over the province (and the web
-// console) at / and /console/. The console's templates are embedded and
-// checked by its tests, so New fails only on a broken build: that is
-// logged and the portal left out, and the APIs still serve.
-func (p *Province) routesConsole(rt chi.Router) {
+// Routes mounts the provincial HSDS API and search on rt. Every answer
+// says which Raft index the search index reflects.
+func (p *Province) Routes(rt chi.Router) {
+	rt.Group(func(g chi.Router) {
+		g.Use(func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+				w.Header().Set("X-O211-Indexed-Index", strconv.FormatUint(p.indexed.Load(), 10))
+				next.ServeHTTP(w, req)
+			})
+		})
+		p.api.HSDS.Routes(g)
+		p.api.Search.Routes(g)
+	})
+}
+
+// mountConsole mounts the public portal over the province (and the web
+// console) at / and /console/ (routesConsole). The console's templates are
+// embedded and checked by its tests, so New fails only on a broken build:
+// that is logged and the portal left out, and the APIs still serve.
+func (p *Province) mountConsole() {
 	con, err := console.New(console.Config{Searcher: p, Services: provinceServices{p}, Hours: provinceServices{p},
-		Locator: o211node.GeoLocator{}, Accounts: p.r.accounts, Logger: p.log, Now: p.r.cfg.Now})
+		Locator: geo.Locator{}, Accounts: p.r.accounts, Logger: p.log, Now: p.r.cfg.Now})
 	if err != nil {
 		p.log.Error("hub: the web console cannot start", "err", err)
 		return
 	}
-	con.Routes(rt)
+	p.r.Mount(con)
 }
 
 // Schedules reads the hours of a page of results in one view.
 func (s provinceServices) Schedules(ctx context.Context, results []o211.Result) ([][]o211.Schedule, error) {
-	out, _, err := o211node.ResultSchedules(s.p.View, results)
+	out, _, err := hsds.ResultSchedules(s.p.View, results)
 	return out, err
 }
 
@@ -98,9 +106,9 @@ type provinceServices struct{ p *Province }
 
 func (s provinceServices) Service(ctx context.Context, id string) (*o211.Service, error) {
 	var svc *o211.Service
-	err := s.p.View(func(tx directory.Tx) error {
+	err := s.p.View(func(tx hsds.Tx) error {
 		var err error
-		svc, err = directory.FullService(tx, id)
+		svc, err = hsds.FullService(tx, id)
 		return err
 	})
 	return svc, err
@@ -131,7 +139,7 @@ func (p *Province) Ready() bool { return p.ready.Load() }
 func (p *Province) IndexedIndex() uint64 { return p.indexed.Load() }
 
 // View runs fn with a consistent view of the replica's directory.
-func (p *Province) View(fn func(directory.Tx) error) error {
+func (p *Province) View(fn func(hsds.Tx) error) error {
 	f := p.r.FSM()
 	if f == nil {
 		return o211.Errorf(o211.EUNAVAILABLE, "the hub replica is starting")
@@ -152,7 +160,9 @@ func (p *Province) onApply(e fsm.Event) {
 	if e.Restored {
 		p.rebuild, p.pending = true, nil
 	} else if !p.rebuild {
-		p.pending = append(p.pending, o211node.ChangedOf(e.Changed)...)
+		for _, c := range e.Changed {
+			p.pending = append(p.pending, hsds.Changed{Kind: c.Kind, ID: c.ID})
+		}
 	}
 	p.last = e.Index
 	p.mu.Unlock()

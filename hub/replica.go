@@ -25,6 +25,7 @@ import (
 
 	"github.com/o211/o211/hub/fsm"
 	"github.com/o211/o211/node/auth"
+	"github.com/o211/o211/node/httpx"
 )
 
 // Replica is one hub replica. New allocates it; Start opens its files and
@@ -47,8 +48,14 @@ type Replica struct {
 	trans    *raft.NetworkTransport
 	raft     *raft.Raft
 	obs      *raft.Observer
-	http     *Server
 	started  time.Time
+	// http is the replica's one HTTP server, serving api (its own routes)
+	// and the groups given to Mount; advertise is its address for the
+	// other replicas.
+	http      *httpx.Server
+	api       *handlers
+	groups    []httpx.Group
+	advertise string
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -119,9 +126,8 @@ func (r *Replica) Start(ctx context.Context) (err error) {
 	bg, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	r.observe(bg)
-	r.http = newServer(r)
-	if err := r.http.listen(r.cfg.HTTPAddr); err != nil {
-		return fmt.Errorf("hub: start: http: %w", err)
+	if err := r.startHTTP(ctx); err != nil {
+		return fmt.Errorf("hub: start: %w", err)
 	}
 	r.started = time.Now()
 	r.wg.Add(1)
@@ -298,9 +304,7 @@ func (r *Replica) markClosed() bool {
 // HTTP requests in flight; otherwise connections are cut.
 func (r *Replica) shutdown(graceful bool) error {
 	var errs []error
-	if r.http != nil {
-		errs = append(errs, r.http.close(graceful, r.cfg.ShutdownTimeout))
-	}
+	errs = append(errs, r.closeHTTP(graceful))
 	if r.cancel != nil {
 		r.cancel()
 	}
@@ -342,9 +346,7 @@ func (r *Replica) kill() {
 		r.trans.CloseStreams()
 		r.trans.Close()
 	}
-	if r.http != nil {
-		r.http.close(false, 0)
-	}
+	r.closeHTTP(false)
 	r.shutdown(false)
 }
 
@@ -381,7 +383,7 @@ func (r *Replica) HTTPAddr() string {
 	if r.http == nil {
 		return ""
 	}
-	return r.http.advertise
+	return r.advertise
 }
 
 // FSM returns the replica's state machine, for reads (FSM.View).

@@ -53,7 +53,7 @@ var _ replication.Ingester = (*Replication)(nil)
 // Start; start the returned Replication after the replica.
 func (r *Replica) ServeReplication(cfg ReplicationConfig) *Replication {
 	x := &Replication{r: r, cfg: cfg}
-	prevApply, prevRoutes := r.cfg.OnApply, r.cfg.Routes
+	prevApply := r.cfg.OnApply
 	r.cfg.OnApply = func(e fsm.Event) {
 		if prevApply != nil {
 			prevApply(e)
@@ -62,14 +62,12 @@ func (r *Replica) ServeReplication(cfg ReplicationConfig) *Replication {
 			h.Notify()
 		}
 	}
-	r.cfg.Routes = func(rt chi.Router) {
-		if prevRoutes != nil {
-			prevRoutes(rt)
-		}
-		rt.Get("/api/v1/status", x.getStatus)
-	}
+	r.Mount(x)
 	return x
 }
+
+// Routes mounts the replica's replication status, GET /api/v1/status, on rt.
+func (x *Replication) Routes(rt chi.Router) { rt.Get("/api/v1/status", x.getStatus) }
 
 // Start starts the embedded server and the service, and follows the
 // replica's leadership. It returns configuration and listen errors.

@@ -20,9 +20,10 @@ import (
 // reloaded when a snapshot replaces the state. Reports reflect the state
 // up to LoadedIndex.
 type Reports struct {
-	r    *Replica
-	log  *slog.Logger
-	cube *report.Cube
+	r     *Replica
+	log   *slog.Logger
+	cube  *report.Cube
+	group *report.API
 
 	// mu orders loads against events: an event at or below loadedAt is
 	// already in the cube.
@@ -38,7 +39,7 @@ type Reports struct {
 // replica has started.
 func (r *Replica) ServeReports(province *Province) *Reports {
 	rp := &Reports{r: r, log: r.logger, cube: report.NewCube()}
-	prevApply, prevRoutes := r.cfg.OnApply, r.cfg.Routes
+	prevApply := r.cfg.OnApply
 	r.cfg.OnApply = func(e fsm.Event) {
 		if prevApply != nil {
 			prevApply(e)
@@ -59,24 +60,23 @@ func (r *Replica) ServeReports(province *Province) *Reports {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "o211_hub_reports_applied_index",
 			Help: "Raft log index the provincial reports reflect."},
 			func() float64 { return float64(rp.LoadedIndex()) }))
-	routes := report.Routes(cfg)
-	r.cfg.Routes = func(rt chi.Router) {
-		if prevRoutes != nil {
-			prevRoutes(rt)
-		}
-		// Responses say how fresh they are: the Raft index the cube
-		// reflects, as the replica's other reads do.
-		rt.Group(func(g chi.Router) {
-			g.Use(func(next http.Handler) http.Handler {
-				return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-					w.Header().Set(headerIndex, strconv.FormatUint(rp.LoadedIndex(), 10))
-					next.ServeHTTP(w, req)
-				})
-			})
-			routes(g)
-		})
-	}
+	rp.group = report.NewAPI(cfg)
+	r.Mount(rp)
 	return rp
+}
+
+// Routes mounts the provincial reports on rt. Responses say how fresh they
+// are: the Raft index the cube reflects, as the replica's other reads do.
+func (rp *Reports) Routes(rt chi.Router) {
+	rt.Group(func(g chi.Router) {
+		g.Use(func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+				w.Header().Set(headerIndex, strconv.FormatUint(rp.LoadedIndex(), 10))
+				next.ServeHTTP(w, req)
+			})
+		})
+		rp.group.Routes(g)
+	})
 }
 
 // Cube returns the reports' cube.

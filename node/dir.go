@@ -12,7 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/o211/o211/node/directory"
+	"github.com/o211/o211/node/hsds"
 	"github.com/o211/o211/node/search"
 	"github.com/o211/o211/node/store"
 )
@@ -25,7 +25,7 @@ import (
 // rebuilding it, and catches up on the changes made after it was saved.
 type Directory struct {
 	store     *store.Store
-	indexer   *Indexer
+	indexer   *search.Indexer
 	indexPath string
 	logger    *slog.Logger
 	region    string
@@ -87,7 +87,7 @@ func (d *Directory) loadIndex(ctx context.Context) error {
 	ix, seq, err := loadIndexFile(d.indexPath)
 	switch {
 	case err == nil && seq <= storeSeq:
-		d.indexer = NewIndexer(d.View, ix)
+		d.indexer = search.NewIndexer(d.View, ix)
 		d.indexedSeq.Store(seq)
 		d.savedSeq.Store(seq)
 		if err := d.catchUp(ctx, seq); err != nil {
@@ -101,7 +101,7 @@ func (d *Directory) loadIndex(ctx context.Context) error {
 	case !errors.Is(err, os.ErrNotExist):
 		d.logger.Warn("search index unreadable; rebuilding", "err", err)
 	}
-	d.indexer = NewIndexer(d.View, nil)
+	d.indexer = search.NewIndexer(d.View, nil)
 	if err := d.rebuild(ctx); err != nil {
 		return err
 	}
@@ -120,13 +120,13 @@ func loadIndexFile(path string) (*search.Index, uint64, error) {
 
 // catchUp re-derives the services changed after seq.
 func (d *Directory) catchUp(ctx context.Context, seq uint64) error {
-	var changed []directory.Changed
+	var changed []hsds.Changed
 	var last uint64
 	err := d.store.View(func(tx *store.Tx) error {
 		last = tx.Seq()
 		return tx.ChangesSince(seq, func(c store.ChangeRef) error {
 			if !c.IsReport() { // reports of closed contacts are not in the directory
-				changed = append(changed, directory.Changed{Kind: c.Kind, ID: c.ID})
+				changed = append(changed, hsds.Changed{Kind: c.Kind, ID: c.ID})
 			}
 			return nil
 		})
@@ -155,7 +155,7 @@ func (d *Directory) rebuild(ctx context.Context) error {
 
 // reindex re-derives the services affected by changed records, which
 // bring the store to sequence number seq.
-func (d *Directory) reindex(changed []directory.Changed, seq uint64) error {
+func (d *Directory) reindex(changed []hsds.Changed, seq uint64) error {
 	if err := d.indexer.Update(context.Background(), changed); err != nil {
 		return err
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/o211/o211"
-	"github.com/o211/o211/node/directory"
+	"github.com/o211/o211/node/hsds"
 	"github.com/o211/o211/node/store"
 )
 
@@ -26,7 +26,7 @@ func (d *Directory) Write(ctx context.Context, changes []o211.Change, opt o211.W
 	if len(res.Changed) >= fullRebuildAt {
 		err = d.rebuild(ctx)
 	} else {
-		err = d.reindex(ChangedOf(res.Changed), last)
+		err = d.reindex(changedOf(res.Changed), last)
 	}
 	if err != nil {
 		// The write is durable; the index will catch up from the store
@@ -45,7 +45,7 @@ func (d *Directory) Apply(ctx context.Context, recs []*o211.Record, aux ...store
 	if err != nil || len(res.Changed) == 0 {
 		return res, err
 	}
-	if err := d.reindex(ChangedOf(res.Changed), res.Changed[len(res.Changed)-1].Seq); err != nil {
+	if err := d.reindex(changedOf(res.Changed), res.Changed[len(res.Changed)-1].Seq); err != nil {
 		d.logger.Error("search index update failed after a replicated write", "err", err)
 	}
 	return res, nil
@@ -57,7 +57,7 @@ func (d *Directory) Search(ctx context.Context, q o211.Query) (*o211.Results, er
 }
 
 // View runs fn with a consistent read view of the store.
-func (d *Directory) View(fn func(directory.Tx) error) error {
+func (d *Directory) View(fn func(hsds.Tx) error) error {
 	return d.store.View(func(tx *store.Tx) error { return fn(tx) })
 }
 
@@ -83,4 +83,13 @@ func (d *Directory) Close() error {
 		err = cerr
 	}
 	return err
+}
+
+// changedOf converts store change references for the indexer's Update.
+func changedOf(refs []store.ChangeRef) []hsds.Changed {
+	out := make([]hsds.Changed, len(refs))
+	for i, r := range refs {
+		out[i] = hsds.Changed{Kind: r.Kind, ID: r.ID}
+	}
+	return out
 }

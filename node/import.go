@@ -6,7 +6,7 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/node/api"
-	"github.com/o211/o211/node/directory"
+	"github.com/o211/o211/node/hsds"
 	imp "github.com/o211/o211/node/importer"
 	"github.com/o211/o211/node/store"
 )
@@ -58,7 +58,7 @@ func (w bulkWriter) Write(ctx context.Context, changes []o211.Change, opt o211.W
 // DropCache lets go of the store's file pages mapped by a chunk's reads.
 func (w bulkWriter) DropCache() { w.d.store.DropCache() }
 
-func (w bulkWriter) View(fn func(directory.Tx) error) error { return w.d.View(fn) }
+func (w bulkWriter) View(fn func(hsds.Tx) error) error { return w.d.View(fn) }
 
 // beginBulk starts an import's writes: until endBulk, the index's saved
 // sequence number stays where it is, so that a restart catches up on the

@@ -4,7 +4,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/o211/o211"
-	"github.com/o211/o211/node/directory"
+	"github.com/o211/o211/node/hsds"
 )
 
 // collectors returns the node's own metrics: directory sizes, search index
@@ -59,7 +59,7 @@ type recordCounts struct {
 func (c *recordCounts) Describe(ch chan<- *prometheus.Desc) { c.vec.Describe(ch) }
 
 func (c *recordCounts) Collect(ch chan<- prometheus.Metric) {
-	_ = c.n.dir.View(func(tx directory.Tx) error {
+	_ = c.n.dir.View(func(tx hsds.Tx) error {
 		for _, ki := range o211.Kinds() {
 			k, _ := tx.Count(ki.Kind)
 			c.vec.WithLabelValues(string(ki.Kind)).Set(float64(k))

@@ -13,10 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/o211/o211"
-	"github.com/o211/o211/node/api"
 	"github.com/o211/o211/node/auth"
 	"github.com/o211/o211/node/contacts"
 	"github.com/o211/o211/node/httpx"
@@ -62,7 +59,7 @@ type Node struct {
 	cfg  Config
 	log  *slog.Logger
 	dir  *Directory
-	http *api.Server
+	http *httpx.Server
 	// province and link exist when the node is linked to the hub.
 	province *Directory
 	link     *replication.Node
@@ -125,26 +122,11 @@ func (n *Node) Start(ctx context.Context) error {
 		n.dir.Close()
 		return fmt.Errorf("node: loading the region's reports: %w", err)
 	}
-	reportRoutes := report.Routes(n.reportConfig())
 	n.accounts = auth.New(auth.Config{Region: n.cfg.Region, Users: n.dir.Store(), Sessions: n.dir.Store(),
 		Hasher: n.cfg.Hasher, Logger: n.log, Now: n.cfg.Now})
-	portal, err := n.newConsole()
-	if err != nil {
-		n.closeReplication()
-		n.dir.Close()
-		return err
-	}
 	n.contacts = contacts.New(contacts.Config{Store: n.dir.Store(), Token: token, Retention: n.cfg.ContactRetention,
 		OnReport: n.reportWritten, OnOutbox: n.outboxWritten, Logger: n.log, Now: n.cfg.Now})
-	n.http = api.New(api.Config{Addr: n.cfg.HTTPAddr, Directory: apiDirectory{n.dir, n}, Writer: n.dir,
-		Importer: importer{dir: n.dir, tempDir: filepath.Dir(n.dir.Store().Path()), mu: new(sync.Mutex)}, Authenticator: httpx.NewTokenAuthenticator(token, n.cfg.Region), Logger: n.log, Now: n.cfg.Now, Collectors: n.collectors(),
-		Routes: func(r chi.Router) {
-			r.Get("/api/v1/status", n.getStatus)
-			n.contacts.Routes(r)
-			reportRoutes(r)
-			portal.Routes(r)
-		}})
-	if err := n.http.Start(ctx); err != nil {
+	if err := n.startHTTP(ctx, token); err != nil {
 		n.closeReplication()
 		n.dir.Close()
 		return err
@@ -229,13 +211,7 @@ func (n *Node) Accounts() *auth.Service { return n.accounts }
 func (n *Node) Contacts() *contacts.Service { return n.contacts }
 
 // URL returns the base URL of the node's HTTP API.
-func (n *Node) URL() string {
-	addr := n.http.Addr()
-	if strings.HasPrefix(addr, "[::]:") || strings.HasPrefix(addr, "0.0.0.0:") {
-		addr = "127.0.0.1:" + addr[strings.LastIndex(addr, ":")+1:]
-	}
-	return "http://" + addr
-}
+func (n *Node) URL() string { return n.http.URL() }
 
 // Region returns the region the node serves.
 func (n *Node) Region() string { return n.cfg.Region }

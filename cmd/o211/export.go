@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/o211/o211/node"
-	"github.com/o211/o211/node/directory"
 	"github.com/o211/o211/node/export"
+	"github.com/o211/o211/node/hsds"
 )
 
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -32,7 +32,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer dir.Close()
 	start := time.Now()
 	var rep *export.Report
-	err = dir.View(func(tx directory.Tx) error {
+	err = dir.View(func(tx hsds.Tx) error {
 		rep, err = export.Export(ctx, tx, *format, *out, export.Options{})
 		return err
 	})

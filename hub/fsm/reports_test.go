@@ -140,7 +140,7 @@ func TestFSM_Reports(t *testing.T) {
 			t.Fatalf("cube holds %d contacts and %d needs, want 2 and 4", cube.Contacts(), cube.Needs())
 		}
 		r := chi.NewRouter()
-		report.Routes(report.Config{Cube: cube, Scope: "province", AllowUnsuppressed: true})(r)
+		report.NewAPI(report.Config{Cube: cube, Scope: "province", AllowUnsuppressed: true}).Routes(r)
 		for level, want := range map[int]string{
 			1: "B=2 N=2", 2: "BD=1 BH=1 NL=2", 3: "BD-1800=1 BH-1800=1 NL-6000=2", 4: "BD-1800.2000=1 BH-1800.8500=1 NL-6000.2000=2"} {
 			w := httptest.NewRecorder()

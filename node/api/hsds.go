@@ -9,7 +9,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/o211/o211"
-	"github.com/o211/o211/node/directory"
+	"github.com/o211/o211/node/hsds"
 	"github.com/o211/o211/node/httpx"
 	"github.com/o211/o211/node/params"
 )
@@ -35,8 +35,11 @@ const streamBatch = 256
 // ContentTypeNDJSON is the media type of streamed listings.
 const ContentTypeNDJSON = "application/x-ndjson"
 
-// routesHSDS mounts the HSDS API (under /hsds).
-func (s *Server) routesHSDS(r chi.Router) {
+// Routes mounts the HSDS API under /hsds on r.
+func (s *HSDS) Routes(r chi.Router) { r.Route("/hsds", s.routesHSDS) }
+
+// routesHSDS mounts the HSDS API's routes on the /hsds router.
+func (s *HSDS) routesHSDS(r chi.Router) {
 	r.Get("/", s.hsdsMeta)
 	r.Get("/services", s.listServices)
 	r.Get("/services/{id}", s.getService)
@@ -58,7 +61,7 @@ type Meta struct {
 }
 
 // hsdsMeta answers GET /hsds/: the HSDS version, profile and OpenAPI file.
-func (s *Server) hsdsMeta(w http.ResponseWriter, r *http.Request) {
+func (s *HSDS) hsdsMeta(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, Meta{Version: "3.0", Profile: s.cfg.Profile, OpenAPIURL: s.cfg.OpenAPIURL})
 }
 
@@ -108,9 +111,9 @@ type listing struct {
 	// id order.
 	ids []string
 	// keep, when set, says whether a candidate is listed.
-	keep func(tx directory.Tx, rec *o211.Record) (bool, error)
+	keep func(tx hsds.Tx, rec *o211.Record) (bool, error)
 	// render returns the item shown for a record.
-	render func(tx directory.Tx, rec *o211.Record) (any, error)
+	render func(tx hsds.Tx, rec *o211.Record) (any, error)
 }
 
 // errStop ends a scan early.
@@ -120,7 +123,7 @@ var errStop = errors.New("api: stop")
 // after the cursor (an id for whole-table listings, an index into ids
 // otherwise), until fn returns errStop or an error. It returns the cursor
 // of the last candidate looked at.
-func (l *listing) scan(tx directory.Tx, after string, next int, fn func(*o211.Record) error) (string, int, error) {
+func (l *listing) scan(tx hsds.Tx, after string, next int, fn func(*o211.Record) error) (string, int, error) {
 	visit := func(rec *o211.Record) error {
 		if l.keep != nil {
 			if ok, err := l.keep(tx, rec); err != nil || !ok {
@@ -152,7 +155,7 @@ func (l *listing) scan(tx directory.Tx, after string, next int, fn func(*o211.Re
 
 // page returns the total number of records listed and the items of page
 // n of perPage.
-func (l *listing) page(tx directory.Tx, n, perPage int) (total int, items []any, err error) {
+func (l *listing) page(tx hsds.Tx, n, perPage int) (total int, items []any, err error) {
 	from := (n - 1) * perPage
 	to := from + perPage
 	fill := func(rec *o211.Record) error {
@@ -184,10 +187,10 @@ func (l *listing) page(tx directory.Tx, n, perPage int) (total int, items []any,
 // serveList answers a list request: build works out the listing in a
 // view of the directory; then one page is rendered, or everything is
 // streamed as NDJSON.
-func (s *Server) serveList(w http.ResponseWriter, r *http.Request, pg paging, build func(directory.Tx) (*listing, error)) {
+func (s *HSDS) serveList(w http.ResponseWriter, r *http.Request, pg paging, build func(hsds.Tx) (*listing, error)) {
 	var l *listing
 	var pageOut *Page
-	err := s.cfg.Directory.View(func(tx directory.Tx) error {
+	err := s.cfg.Viewer.View(func(tx hsds.Tx) error {
 		var err error
 		if l, err = build(tx); err != nil || pg.ndjson {
 			return err
@@ -211,7 +214,7 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, pg paging, bu
 // view and flushing after each batch. An error in the first batch is
 // answered as a problem; a later one aborts the response so that the
 // client sees it is incomplete.
-func (s *Server) stream(w http.ResponseWriter, r *http.Request, l *listing) {
+func (s *HSDS) stream(w http.ResponseWriter, r *http.Request, l *listing) {
 	rc := http.NewResponseController(w)
 	started := false
 	enc := json.NewEncoder(w)
@@ -219,7 +222,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, l *listing) {
 	for {
 		var batch []any
 		done := true
-		err := s.cfg.Directory.View(func(tx directory.Tx) error {
+		err := s.cfg.Viewer.View(func(tx hsds.Tx) error {
 			var err error
 			after, next, err = l.scan(tx, after, next, func(rec *o211.Record) error {
 				item, err := l.render(tx, rec)
@@ -279,9 +282,9 @@ func pathID(r *http.Request) string {
 }
 
 // serveOne answers a request for one record: get assembles it in a view.
-func (s *Server) serveOne(w http.ResponseWriter, r *http.Request, get func(tx directory.Tx, id string) (any, error)) {
+func (s *HSDS) serveOne(w http.ResponseWriter, r *http.Request, get func(tx hsds.Tx, id string) (any, error)) {
 	var out any
-	err := s.cfg.Directory.View(func(tx directory.Tx) error {
+	err := s.cfg.Viewer.View(func(tx hsds.Tx) error {
 		var err error
 		out, err = get(tx, pathID(r))
 		return err

@@ -8,7 +8,7 @@ import (
 	"unicode"
 
 	"github.com/o211/o211"
-	"github.com/o211/o211/node/directory"
+	"github.com/o211/o211/node/hsds"
 )
 
 // Filters shared by the HSDS list endpoints.
@@ -22,7 +22,7 @@ const (
 
 // searchAll calls fn with every result of q, in the index's order, reading
 // page after page (at most maxSearchPages).
-func (s *Server) searchAll(ctx context.Context, q o211.Query, fn func(o211.Result)) error {
+func (s *HSDS) searchAll(ctx context.Context, q o211.Query, fn func(o211.Result)) error {
 	q.PerPage = searchPageSize
 	for page := 1; page <= maxSearchPages; page++ {
 		q.Page = page
@@ -42,7 +42,7 @@ func (s *Server) searchAll(ctx context.Context, q o211.Query, fn func(o211.Resul
 
 // searchServiceIDs returns the ids of the services matching q, best first,
 // each once.
-func (s *Server) searchServiceIDs(ctx context.Context, q o211.Query) ([]string, error) {
+func (s *HSDS) searchServiceIDs(ctx context.Context, q o211.Query) ([]string, error) {
 	seen := idSet{}
 	var ids []string
 	err := s.searchAll(ctx, q, func(r o211.Result) {
@@ -60,7 +60,7 @@ type serviceLocation struct{ service, location, sal string }
 
 // searchServiceLocations returns the service and location of each result
 // of q that has a location, in the index's order, each once.
-func (s *Server) searchServiceLocations(ctx context.Context, q o211.Query) ([]serviceLocation, error) {
+func (s *HSDS) searchServiceLocations(ctx context.Context, q o211.Query) ([]serviceLocation, error) {
 	seen := map[serviceLocation]bool{}
 	var out []serviceLocation
 	err := s.searchAll(ctx, q, func(r o211.Result) {
@@ -75,7 +75,7 @@ func (s *Server) searchServiceLocations(ctx context.Context, q o211.Query) ([]se
 
 // referrerIDs returns the ids of the live records of kind whose field
 // holds id.
-func referrerIDs(tx directory.Tx, kind o211.Kind, field, id string) (idSet, error) {
+func referrerIDs(tx hsds.Tx, kind o211.Kind, field, id string) (idSet, error) {
 	recs, err := tx.Referrers(kind, field, id)
 	if err != nil {
 		return nil, err
@@ -90,7 +90,7 @@ func referrerIDs(tx directory.Tx, kind o211.Kind, field, id string) (idSet, erro
 // linkedToTerms returns the link_ids of the attributes that classify
 // records with any of the terms: the ids of the records (services,
 // service_at_locations, ...) that carry them.
-func linkedToTerms(tx directory.Tx, termIDs idSet) (idSet, error) {
+func linkedToTerms(tx hsds.Tx, termIDs idSet) (idSet, error) {
 	out := idSet{}
 	for term := range termIDs {
 		attrs, err := tx.Referrers(o211.KindAttribute, "taxonomy_term_id", term)
@@ -113,7 +113,7 @@ func linkedToTerms(tx directory.Tx, termIDs idSet) (idSet, error) {
 // taxonomyLinks returns the ids of the records classified with the term
 // taxonomy_term_id and with a term of the taxonomy taxonomy_id (nil for a
 // filter not given).
-func taxonomyLinks(tx directory.Tx, termID, taxonomyID string) (byTerm, byTaxonomy idSet, err error) {
+func taxonomyLinks(tx hsds.Tx, termID, taxonomyID string) (byTerm, byTaxonomy idSet, err error) {
 	if termID != "" {
 		if byTerm, err = linkedToTerms(tx, idSet{termID: true}); err != nil {
 			return nil, nil, err

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/o211/o211"
-	"github.com/o211/o211/node/directory"
 	"github.com/o211/o211/node/geo"
+	"github.com/o211/o211/node/hsds"
 	"github.com/o211/o211/node/params"
 )
 
@@ -79,7 +79,7 @@ func postcodePoint(v string) (geo.Point, string) {
 // in full with full=true. search and postcode go through the search index
 // (nearest first when a postcode is given); proximity keeps those within
 // that many metres of the postcode's centroid.
-func (s *Server) listServiceAtLocations(w http.ResponseWriter, r *http.Request) {
+func (s *HSDS) listServiceAtLocations(w http.ResponseWriter, r *http.Request) {
 	p := params.New(r)
 	f := parseSALFilters(p)
 	pg := pagingOf(p, DefaultPerPage, MaxPerPage)
@@ -100,13 +100,13 @@ func (s *Server) listServiceAtLocations(w http.ResponseWriter, r *http.Request) 
 			return
 		}
 	}
-	s.serveList(w, r, pg, func(tx directory.Tx) (*listing, error) {
+	s.serveList(w, r, pg, func(tx hsds.Tx) (*listing, error) {
 		return f.listing(tx, searched, hits)
 	})
 }
 
 // listing works out the service_at_locations to list.
-func (f *salFilters) listing(tx directory.Tx, searched bool, hits []serviceLocation) (*listing, error) {
+func (f *salFilters) listing(tx hsds.Tx, searched bool, hits []serviceLocation) (*listing, error) {
 	byTerm, byTaxonomy, err := taxonomyLinks(tx, f.taxonomyTermID, f.taxonomyID)
 	if err != nil {
 		return nil, err
@@ -128,7 +128,7 @@ func (f *salFilters) listing(tx directory.Tx, searched bool, hits []serviceLocat
 			return nil, err
 		}
 	}
-	l.keep = func(tx directory.Tx, rec *o211.Record) (bool, error) {
+	l.keep = func(tx hsds.Tx, rec *o211.Record) (bool, error) {
 		obj, err := rec.Decode()
 		if err != nil {
 			return false, err
@@ -153,7 +153,7 @@ func (f *salFilters) listing(tx directory.Tx, searched bool, hits []serviceLocat
 }
 
 // within reports whether the location has coordinates within metres of pt.
-func within(tx directory.Tx, locationID string, pt geo.Point, metres float64) (bool, error) {
+func within(tx hsds.Tx, locationID string, pt geo.Point, metres float64) (bool, error) {
 	rec, err := tx.Get(o211.KindLocation, locationID)
 	if o211.ErrorCode(err) == o211.ENOTFOUND {
 		return false, nil
@@ -173,7 +173,7 @@ func within(tx directory.Tx, locationID string, pt geo.Point, metres float64) (b
 
 // salsAt returns the ids of the service_at_locations of the search hits,
 // in the hits' order.
-func salsAt(tx directory.Tx, hits []serviceLocation) ([]string, error) {
+func salsAt(tx hsds.Tx, hits []serviceLocation) ([]string, error) {
 	bySvc := map[string][]*o211.ServiceAtLocation{}
 	seen := idSet{}
 	out := []string{} // not nil: nil would list every record
@@ -212,7 +212,7 @@ func salsAt(tx directory.Tx, hits []serviceLocation) ([]string, error) {
 
 // salsOf returns the ids of the service_at_locations of the services, in
 // id order.
-func salsOf(tx directory.Tx, services idSet) ([]string, error) {
+func salsOf(tx hsds.Tx, services idSet) ([]string, error) {
 	all := idSet{}
 	for svc := range services {
 		ids, err := referrerIDs(tx, o211.KindServiceAtLocation, "service_id", svc)
@@ -227,9 +227,9 @@ func salsOf(tx directory.Tx, services idSet) ([]string, error) {
 }
 
 // render shows a service_at_location in list form or in full.
-func (f *salFilters) render(tx directory.Tx, rec *o211.Record) (any, error) {
+func (f *salFilters) render(tx hsds.Tx, rec *o211.Record) (any, error) {
 	if f.full {
-		return directory.FullServiceAtLocation(tx, rec.ID)
+		return hsds.FullServiceAtLocation(tx, rec.ID)
 	}
 	obj, err := rec.Decode()
 	if err != nil {
@@ -244,7 +244,7 @@ func (f *salFilters) render(tx directory.Tx, rec *o211.Record) (any, error) {
 		sal.Location = lobj.(*o211.Location)
 	}
 	if svc, err := tx.Get(o211.KindService, sal.ServiceID); err == nil {
-		if sal.Service, err = directory.ServiceFromRecord(tx, svc); err != nil {
+		if sal.Service, err = hsds.ServiceFromRecord(tx, svc); err != nil {
 			return nil, err
 		}
 	}
@@ -253,8 +253,8 @@ func (f *salFilters) render(tx directory.Tx, rec *o211.Record) (any, error) {
 
 // getServiceAtLocation answers GET /hsds/service_at_locations/{id}: the
 // service_at_location in full, with its location and service.
-func (s *Server) getServiceAtLocation(w http.ResponseWriter, r *http.Request) {
-	s.serveOne(w, r, func(tx directory.Tx, id string) (any, error) {
-		return directory.FullServiceAtLocation(tx, id)
+func (s *HSDS) getServiceAtLocation(w http.ResponseWriter, r *http.Request) {
+	s.serveOne(w, r, func(tx hsds.Tx, id string) (any, error) {
+		return hsds.FullServiceAtLocation(tx, id)
 	})
 }

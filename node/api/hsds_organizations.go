@@ -4,7 +4,7 @@ import (
 	"net/http"
 
 	"github.com/o211/o211"
-	"github.com/o211/o211/node/directory"
+	"github.com/o211/o211/node/hsds"
 	"github.com/o211/o211/node/params"
 )
 
@@ -12,7 +12,7 @@ import (
 // form; full=true nests everything with their services in list form, and
 // full_service=true (which implies full) nests the services in full.
 // search matches the words of the organization's names and description.
-func (s *Server) listOrganizations(w http.ResponseWriter, r *http.Request) {
+func (s *HSDS) listOrganizations(w http.ResponseWriter, r *http.Request) {
 	p := params.New(r)
 	match := newTextMatcher(p.Str("search", 500))
 	fullService := p.Bool("full_service", false)
@@ -22,10 +22,10 @@ func (s *Server) listOrganizations(w http.ResponseWriter, r *http.Request) {
 		s.writeProblem(w, r, err)
 		return
 	}
-	s.serveList(w, r, pg, func(tx directory.Tx) (*listing, error) {
+	s.serveList(w, r, pg, func(tx hsds.Tx) (*listing, error) {
 		l := &listing{kind: o211.KindOrganization}
 		if match != nil {
-			l.keep = func(_ directory.Tx, rec *o211.Record) (bool, error) {
+			l.keep = func(_ hsds.Tx, rec *o211.Record) (bool, error) {
 				obj, err := rec.Decode()
 				if err != nil {
 					return false, err
@@ -34,11 +34,11 @@ func (s *Server) listOrganizations(w http.ResponseWriter, r *http.Request) {
 				return match.match(o.Name, o.AlternateName, o.Description), nil
 			}
 		}
-		l.render = func(tx directory.Tx, rec *o211.Record) (any, error) {
+		l.render = func(tx hsds.Tx, rec *o211.Record) (any, error) {
 			if !full {
 				return rec.Decode()
 			}
-			return directory.Organization(tx, rec.ID, true, fullService)
+			return hsds.Organization(tx, rec.ID, true, fullService)
 		}
 		return l, nil
 	})
@@ -46,14 +46,14 @@ func (s *Server) listOrganizations(w http.ResponseWriter, r *http.Request) {
 
 // getOrganization answers GET /hsds/organizations/{id}: the organization
 // in full, its services in list form or, with full_service=true, in full.
-func (s *Server) getOrganization(w http.ResponseWriter, r *http.Request) {
+func (s *HSDS) getOrganization(w http.ResponseWriter, r *http.Request) {
 	p := params.New(r)
 	fullService := p.Bool("full_service", false)
 	if err := p.Err(); err != nil {
 		s.writeProblem(w, r, err)
 		return
 	}
-	s.serveOne(w, r, func(tx directory.Tx, id string) (any, error) {
-		return directory.Organization(tx, id, true, fullService)
+	s.serveOne(w, r, func(tx hsds.Tx, id string) (any, error) {
+		return hsds.Organization(tx, id, true, fullService)
 	})
 }

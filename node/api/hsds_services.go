@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/o211/o211"
-	"github.com/o211/o211/node/directory"
+	"github.com/o211/o211/node/hsds"
 	"github.com/o211/o211/node/params"
 )
 
@@ -32,7 +32,7 @@ type serviceFilters struct {
 // listServices answers GET /hsds/services: services in list form (with
 // their organization and program), full=true in full, minimal=true as
 // MinimalService.
-func (s *Server) listServices(w http.ResponseWriter, r *http.Request) {
+func (s *HSDS) listServices(w http.ResponseWriter, r *http.Request) {
 	p := params.New(r)
 	f := serviceFilters{
 		search:         p.Str("search", 500),
@@ -65,7 +65,7 @@ func (s *Server) listServices(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.serveList(w, r, pg, func(tx directory.Tx) (*listing, error) {
+	s.serveList(w, r, pg, func(tx hsds.Tx) (*listing, error) {
 		byTerm, byTaxonomy, err := taxonomyLinks(tx, f.taxonomyTermID, f.taxonomyID)
 		if err != nil {
 			return nil, err
@@ -79,14 +79,14 @@ func (s *Server) listServices(w http.ResponseWriter, r *http.Request) {
 		l := &listing{kind: o211.KindService, ids: candidates(searched, f.search != "", byTerm, byTaxonomy, byOrg),
 			render: f.render}
 		if !f.modifiedAfter.IsZero() {
-			l.keep = func(_ directory.Tx, rec *o211.Record) (bool, error) { return modifiedSince(rec, f.modifiedAfter), nil }
+			l.keep = func(_ hsds.Tx, rec *o211.Record) (bool, error) { return modifiedSince(rec, f.modifiedAfter), nil }
 		}
 		return l, nil
 	})
 }
 
 // render shows a service as the filters ask.
-func (f *serviceFilters) render(tx directory.Tx, rec *o211.Record) (any, error) {
+func (f *serviceFilters) render(tx hsds.Tx, rec *o211.Record) (any, error) {
 	switch {
 	case f.minimal:
 		obj, err := rec.Decode()
@@ -94,16 +94,16 @@ func (f *serviceFilters) render(tx directory.Tx, rec *o211.Record) (any, error) 
 			return nil, err
 		}
 		svc := obj.(*o211.Service)
-		return MinimalService{ID: svc.ID, Name: svc.Name, Status: svc.Status, LastModified: directory.Timestamp(rec.Modified)}, nil
+		return MinimalService{ID: svc.ID, Name: svc.Name, Status: svc.Status, LastModified: hsds.Timestamp(rec.Modified)}, nil
 	case f.full:
-		return directory.FullServiceFromRecord(tx, rec)
+		return hsds.FullServiceFromRecord(tx, rec)
 	}
-	return directory.ServiceFromRecord(tx, rec)
+	return hsds.ServiceFromRecord(tx, rec)
 }
 
 // getService answers GET /hsds/services/{id}: the service in full.
-func (s *Server) getService(w http.ResponseWriter, r *http.Request) {
-	s.serveOne(w, r, func(tx directory.Tx, id string) (any, error) {
-		return directory.FullService(tx, id)
+func (s *HSDS) getService(w http.ResponseWriter, r *http.Request) {
+	s.serveOne(w, r, func(tx hsds.Tx, id string) (any, error) {
+		return hsds.FullService(tx, id)
 	})
 }

@@ -4,13 +4,13 @@ import (
 	"net/http"
 
 	"github.com/o211/o211"
-	"github.com/o211/o211/node/directory"
+	"github.com/o211/o211/node/hsds"
 	"github.com/o211/o211/node/params"
 )
 
 // listTaxonomies answers GET /hsds/taxonomies; search matches the words of
 // a taxonomy's name and description.
-func (s *Server) listTaxonomies(w http.ResponseWriter, r *http.Request) {
+func (s *HSDS) listTaxonomies(w http.ResponseWriter, r *http.Request) {
 	p := params.New(r)
 	match := newTextMatcher(p.Str("search", 500))
 	pg := pagingOf(p, DefaultPerPage, MaxPerPage)
@@ -18,10 +18,10 @@ func (s *Server) listTaxonomies(w http.ResponseWriter, r *http.Request) {
 		s.writeProblem(w, r, err)
 		return
 	}
-	s.serveList(w, r, pg, func(tx directory.Tx) (*listing, error) {
-		l := &listing{kind: o211.KindTaxonomy, render: func(_ directory.Tx, rec *o211.Record) (any, error) { return rec.Decode() }}
+	s.serveList(w, r, pg, func(tx hsds.Tx) (*listing, error) {
+		l := &listing{kind: o211.KindTaxonomy, render: func(_ hsds.Tx, rec *o211.Record) (any, error) { return rec.Decode() }}
 		if match != nil {
-			l.keep = func(_ directory.Tx, rec *o211.Record) (bool, error) {
+			l.keep = func(_ hsds.Tx, rec *o211.Record) (bool, error) {
 				obj, err := rec.Decode()
 				if err != nil {
 					return false, err
@@ -35,8 +35,8 @@ func (s *Server) listTaxonomies(w http.ResponseWriter, r *http.Request) {
 }
 
 // getTaxonomy answers GET /hsds/taxonomies/{id}.
-func (s *Server) getTaxonomy(w http.ResponseWriter, r *http.Request) {
-	s.serveOne(w, r, func(tx directory.Tx, id string) (any, error) {
+func (s *HSDS) getTaxonomy(w http.ResponseWriter, r *http.Request) {
+	s.serveOne(w, r, func(tx hsds.Tx, id string) (any, error) {
 		rec, err := tx.Get(o211.KindTaxonomy, id)
 		if err != nil {
 			return nil, err
@@ -49,7 +49,7 @@ func (s *Server) getTaxonomy(w http.ResponseWriter, r *http.Request) {
 // taxonomy nested. taxonomy_id and parent_id keep the terms of a taxonomy
 // or under a parent; top_only keeps the terms without a parent; search
 // matches the words of a term's code, name and description.
-func (s *Server) listTaxonomyTerms(w http.ResponseWriter, r *http.Request) {
+func (s *HSDS) listTaxonomyTerms(w http.ResponseWriter, r *http.Request) {
 	p := params.New(r)
 	match := newTextMatcher(p.Str("search", 500))
 	taxonomyID := p.ID("taxonomy_id")
@@ -60,7 +60,7 @@ func (s *Server) listTaxonomyTerms(w http.ResponseWriter, r *http.Request) {
 		s.writeProblem(w, r, err)
 		return
 	}
-	s.serveList(w, r, pg, func(tx directory.Tx) (*listing, error) {
+	s.serveList(w, r, pg, func(tx hsds.Tx) (*listing, error) {
 		var byTaxonomy, byParent idSet
 		var err error
 		if taxonomyID != "" {
@@ -74,9 +74,9 @@ func (s *Server) listTaxonomyTerms(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		l := &listing{kind: o211.KindTaxonomyTerm, ids: candidates(nil, false, byTaxonomy, byParent),
-			render: func(tx directory.Tx, rec *o211.Record) (any, error) { return directory.TaxonomyTerm(tx, rec.ID) }}
+			render: func(tx hsds.Tx, rec *o211.Record) (any, error) { return hsds.TaxonomyTerm(tx, rec.ID) }}
 		if match != nil || topOnly {
-			l.keep = func(_ directory.Tx, rec *o211.Record) (bool, error) {
+			l.keep = func(_ hsds.Tx, rec *o211.Record) (bool, error) {
 				obj, err := rec.Decode()
 				if err != nil {
 					return false, err
@@ -91,8 +91,8 @@ func (s *Server) listTaxonomyTerms(w http.ResponseWriter, r *http.Request) {
 
 // getTaxonomyTerm answers GET /hsds/taxonomy_terms/{id}: the term with its
 // taxonomy nested.
-func (s *Server) getTaxonomyTerm(w http.ResponseWriter, r *http.Request) {
-	s.serveOne(w, r, func(tx directory.Tx, id string) (any, error) {
-		return directory.TaxonomyTerm(tx, id)
+func (s *HSDS) getTaxonomyTerm(w http.ResponseWriter, r *http.Request) {
+	s.serveOne(w, r, func(tx hsds.Tx, id string) (any, error) {
+		return hsds.TaxonomyTerm(tx, id)
 	})
 }

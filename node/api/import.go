@@ -19,8 +19,8 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/o211/o211"
-	"github.com/o211/o211/node/importer"
 	"github.com/o211/o211/node/httpx"
+	"github.com/o211/o211/node/importer"
 	"github.com/o211/o211/node/params"
 )
 
@@ -41,12 +41,12 @@ type ImportOptions struct {
 }
 
 // routesImport mounts POST /api/v1/import, behind the token check.
-func (s *Server) routesImport(r chi.Router) {
+func (s *Write) routesImport(r chi.Router) {
 	if s.cfg.Importer == nil {
-		r.Post("/import", s.writeUnavailable)
+		r.Post("/api/v1/import", s.writeUnavailable)
 		return
 	}
-	r.With(httpx.Require(), s.limitBody(s.cfg.MaxImportBytes)).Post("/import", s.importHandler)
+	r.With(httpx.Require(), s.limitBody(s.cfg.MaxImportBytes)).Post("/api/v1/import", s.importHandler)
 }
 
 // importHandler answers POST /api/v1/import?format=...&skip_invalid=...
@@ -54,7 +54,7 @@ func (s *Server) routesImport(r chi.Router) {
 // file; for hsds-csv a zip of the datapackage, or multipart/form-data with
 // one part per CSV file; for 211ontario the export file. Any format may
 // also come zipped or as multipart parts.
-func (s *Server) importHandler(w http.ResponseWriter, r *http.Request) {
+func (s *Write) importHandler(w http.ResponseWriter, r *http.Request) {
 	p := params.New(r)
 	format := p.OneOf("format", "", FormatHSDSJSON, FormatHSDSCSV, Format211Ontario)
 	if format == "" && p.Err() == nil {
@@ -110,7 +110,7 @@ func hideDir(err error, dir string) error {
 
 // receiveUpload writes the body into dir and returns the path to import:
 // a folder for hsds-csv and for archives of several files, else the file.
-func (s *Server) receiveUpload(r *http.Request, dir, format string) (string, error) {
+func (s *Write) receiveUpload(r *http.Request, dir, format string) (string, error) {
 	mt, mp, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	var err error
 	if strings.HasPrefix(mt, "multipart/") {

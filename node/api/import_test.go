@@ -32,10 +32,10 @@ func (a importerAdapter) Import(ctx context.Context, format, path string, opts a
 
 // MustStartImportServer starts a server for an empty directory with the
 // real importer.
-func MustStartImportServer(tb testing.TB, opts ...serverOption) (*api.Server, *testDirectory) {
+func MustStartImportServer(tb testing.TB, opts ...serverOption) (*testServer, *testDirectory) {
 	tb.Helper()
 	d := MustOpenEmptyDirectory(tb)
-	opts = append([]serverOption{func(c *api.Config) { c.Importer = importerAdapter{d} }}, opts...)
+	opts = append([]serverOption{func(c *serverConfig) { c.Importer = importerAdapter{d} }}, opts...)
 	return MustStartServer(tb, d, opts...), d
 }
 
@@ -218,7 +218,7 @@ func TestImport_Problems(t *testing.T) {
 		do(t, http.MethodPost, srv.URL()+"/api/v1/import?format=hsds-csv", &buf, "Authorization", "Bearer "+testToken,
 			"Content-Type", "application/zip").problem(t, http.StatusRequestEntityTooLarge)
 	})
-	srv, _ := MustStartImportServer(t, func(c *api.Config) { c.MaxImportBytes = 4096 })
+	srv, _ := MustStartImportServer(t, func(c *serverConfig) { c.MaxImportBytes = 4096 })
 	u := srv.URL() + "/api/v1/import"
 	tok := []string{"Authorization", "Bearer " + testToken}
 	for _, tc := range []struct {

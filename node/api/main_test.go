@@ -17,13 +17,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-chi/chi/v5"
 	"github.com/o211/o211"
 	"github.com/o211/o211/node/api"
-	"github.com/o211/o211/node/directory"
+	"github.com/o211/o211/node/hsds"
 	"github.com/o211/o211/node/httpx"
 	"github.com/o211/o211/node/search"
 	"github.com/o211/o211/node/store"
 	"github.com/o211/o211/node/tabular"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // hsdsDir is the copy of the official HSDS 3.0 schemas and examples.
@@ -41,7 +43,7 @@ type testDirectory struct {
 }
 
 // View runs fn in a read-only view of the store.
-func (d *testDirectory) View(fn func(directory.Tx) error) error {
+func (d *testDirectory) View(fn func(hsds.Tx) error) error {
 	return d.st.View(func(tx *store.Tx) error { return fn(tx) })
 }
 
@@ -66,7 +68,7 @@ func (d *testDirectory) reindex() error {
 	var docs []search.Doc
 	err := d.st.View(func(tx *store.Tx) error {
 		return tx.Scan(o211.KindService, "", func(rec *o211.Record) error {
-			svc, err := directory.FullServiceFromRecord(tx, rec)
+			svc, err := hsds.FullServiceFromRecord(tx, rec)
 			if err != nil {
 				return err
 			}
@@ -214,18 +216,80 @@ func ontarioRows() []o211.Change {
 	return out
 }
 
+// serverConfig is what a test server is built from: the groups' Config and
+// what the node sets on its httpx.Server.
+type serverConfig struct {
+	api.Config
+	// Directory, when set, is the Viewer and the Searcher.
+	Directory interface {
+		api.Viewer
+		api.Searcher
+	}
+	Addr            string
+	Authenticator   httpx.Authenticator
+	Collectors      []prometheus.Collector
+	ShutdownTimeout time.Duration
+	// Routes adds routes of another surface, behind the same middleware.
+	Routes func(chi.Router)
+}
+
 // serverOption changes the Config of a test server.
-type serverOption func(*api.Config)
+type serverOption func(*serverConfig)
+
+// testServer is a node's HTTP server as the node builds it: one
+// httpx.Server with the api groups mounted, and its metrics registry.
+type testServer struct {
+	*httpx.Server
+	reg *prometheus.Registry
+}
+
+// Registerer returns the server's metrics registry.
+func (s *testServer) Registerer() prometheus.Registerer { return s.reg }
+
+// routesFunc adapts a test's routes to httpx.Group.
+type routesFunc func(chi.Router)
+
+func (f routesFunc) Routes(r chi.Router) { f(r) }
+
+// newServer builds the server of cfg, as the node does, without starting it.
+func newServer(tb testing.TB, cfg serverConfig) (*testServer, error) {
+	if cfg.Directory != nil {
+		cfg.Viewer, cfg.Searcher = cfg.Directory, cfg.Directory
+	}
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:0"
+	}
+	reg := httpx.NewRegistry()
+	for _, c := range cfg.Collectors {
+		reg.MustRegister(c)
+	}
+	cfg.Registerer, cfg.Gatherer = reg, reg
+	groups, err := api.New(cfg.Config)
+	if err != nil {
+		return nil, err
+	}
+	srv := httpx.New(httpx.Config{Addr: cfg.Addr, Authenticator: cfg.Authenticator, Registerer: reg,
+		ShutdownTimeout: cfg.ShutdownTimeout, Logger: cfg.Logger})
+	srv.Mount(groups.All()...)
+	if cfg.Routes != nil {
+		srv.Mount(routesFunc(cfg.Routes))
+	}
+	return &testServer{Server: srv, reg: reg}, nil
+}
 
 // MustStartServer starts a server for d on 127.0.0.1:0, with d as its
 // writer and the test token, and closes it when the test ends.
-func MustStartServer(tb testing.TB, d *testDirectory, opts ...serverOption) *api.Server {
+func MustStartServer(tb testing.TB, d *testDirectory, opts ...serverOption) *testServer {
 	tb.Helper()
-	cfg := api.Config{Addr: "127.0.0.1:0", Directory: d, Writer: d, Authenticator: httpx.NewTokenAuthenticator(testToken, "east"), Logger: testLogger(tb)}
+	cfg := serverConfig{Directory: d, Authenticator: httpx.NewTokenAuthenticator(testToken, "east"),
+		Config: api.Config{Writer: d, Logger: testLogger(tb)}}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	s := api.New(cfg)
+	s, err := newServer(tb, cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	if err := s.Start(context.Background()); err != nil {
 		tb.Fatal(err)
 	}

@@ -30,7 +30,7 @@ func TestServer_Readyz(t *testing.T) {
 	var state atomic.Value // error, or a nil error in a box
 	type box struct{ err error }
 	state.Store(box{o211.Errorf(o211.EUNAVAILABLE, "The search index is loading (40%%).")})
-	srv := MustStartServer(t, MustOpenDirectory(t), func(c *api.Config) {
+	srv := MustStartServer(t, MustOpenDirectory(t), func(c *serverConfig) {
 		c.Ready = func() error { return state.Load().(box).err }
 	})
 	p := get(t, srv.URL()+"/readyz").problem(t, http.StatusServiceUnavailable)
@@ -49,7 +49,7 @@ func TestServer_Readyz(t *testing.T) {
 
 func TestServer_Metrics(t *testing.T) {
 	extra := prometheus.NewCounter(prometheus.CounterOpts{Name: "o211_test_configured_total", Help: "A collector given in Config."})
-	srv := MustStartServer(t, MustOpenDirectory(t), func(c *api.Config) { c.Collectors = []prometheus.Collector{extra} })
+	srv := MustStartServer(t, MustOpenDirectory(t), func(c *serverConfig) { c.Collectors = []prometheus.Collector{extra} })
 	later := prometheus.NewGauge(prometheus.GaugeOpts{Name: "o211_test_registered", Help: "A collector registered after New."})
 	srv.Registerer().MustRegister(later)
 	extra.Add(2)
@@ -103,7 +103,10 @@ func TestServer_GracefulClose(t *testing.T) {
 	d := MustOpenDirectory(t)
 	t.Run("CompletesRequestInFlight", func(t *testing.T) {
 		bd := &blockingDirectory{d, make(chan struct{}), make(chan struct{})}
-		s := api.New(api.Config{Addr: "127.0.0.1:0", Directory: bd, Logger: testLogger(t)})
+		s, err := newServer(t, serverConfig{Directory: bd, Config: api.Config{Logger: testLogger(t)}})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := s.Start(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -147,7 +150,10 @@ func TestServer_GracefulClose(t *testing.T) {
 	})
 	t.Run("DeadlineCutsStuckRequests", func(t *testing.T) {
 		bd := &blockingDirectory{d, make(chan struct{}), make(chan struct{})}
-		s := api.New(api.Config{Addr: "127.0.0.1:0", Directory: bd, ShutdownTimeout: 50 * time.Millisecond, Logger: testLogger(t)})
+		s, err := newServer(t, serverConfig{Directory: bd, ShutdownTimeout: 50 * time.Millisecond, Config: api.Config{Logger: testLogger(t)}})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := s.Start(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -174,7 +180,10 @@ func TestServer_Lifecycle(t *testing.T) {
 	d := MustOpenDirectory(t)
 	t.Run("ErrAddressInUse", func(t *testing.T) {
 		a := MustStartServer(t, d)
-		b := api.New(api.Config{Addr: a.Addr(), Directory: d})
+		b, err := newServer(t, serverConfig{Addr: a.Addr(), Directory: d})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := b.Start(context.Background()); err == nil || !strings.Contains(err.Error(), "listen") {
 			t.Errorf("Start on a used address: %v", err)
 		}
@@ -183,17 +192,21 @@ func TestServer_Lifecycle(t *testing.T) {
 		}
 	})
 	t.Run("ErrNoDirectory", func(t *testing.T) {
-		if err := api.New(api.Config{Addr: "127.0.0.1:0"}).Start(context.Background()); err == nil {
-			t.Error("Start without a Directory succeeded")
+		if _, err := api.New(api.Config{}); err == nil {
+			t.Error("New without a Viewer and a Searcher succeeded")
 		}
 	})
 	t.Run("ErrWriterWithoutToken", func(t *testing.T) {
-		if err := api.New(api.Config{Addr: "127.0.0.1:0", Directory: d, Writer: d}).Start(context.Background()); err == nil {
-			t.Error("Start with a Writer and no Token succeeded")
-		}
+		// Without an Authenticator no request has an actor, so a Writer
+		// can take no change: the server is safe rather than refused.
+		s := MustStartServer(t, d, func(c *serverConfig) { c.Authenticator = nil })
+		do(t, http.MethodPost, s.URL()+"/api/v1/organizations", strings.NewReader(`{"name":"x"}`), authed()...).problem(t, http.StatusUnauthorized)
 	})
 	t.Run("CloseNeverStarted", func(t *testing.T) {
-		s := api.New(api.Config{Directory: d})
+		s, err := newServer(t, serverConfig{Directory: d})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := s.Close(); err != nil || s.Close() != nil || s.Addr() != "" {
 			t.Errorf("Close on a server never started: %v", err)
 		}
@@ -205,7 +218,7 @@ func TestServer_Lifecycle(t *testing.T) {
 
 func TestServer_Middleware(t *testing.T) {
 	logger, logs := captureLogger()
-	srv := MustStartServer(t, MustOpenDirectory(t), func(c *api.Config) {
+	srv := MustStartServer(t, MustOpenDirectory(t), func(c *serverConfig) {
 		c.Logger = logger
 		c.Routes = func(r chi.Router) {
 			r.Get("/api/v1/cluster", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `{"id":"hub-1"}`) })

@@ -20,9 +20,9 @@ const (
 	MaxRadiusKm          = 2000
 )
 
-// routesSearch mounts GET /api/v1/search.
-func (s *Server) routesSearch(r chi.Router) {
-	r.Get("/search", s.searchHandler)
+// Routes mounts GET /api/v1/search on r.
+func (s *Search) Routes(r chi.Router) {
+	r.Get("/api/v1/search", s.searchHandler)
 }
 
 // searchRequest is a parsed search: the query and its scope.
@@ -32,7 +32,7 @@ type searchRequest struct {
 }
 
 // parseSearch reads the parameters of GET /api/v1/search (DESIGN.md).
-func (s *Server) parseSearch(p *params.Reader) searchRequest {
+func (s *Search) parseSearch(p *params.Reader) searchRequest {
 	var sr searchRequest
 	q := &sr.q
 	q.Text = p.Str("q", 500)
@@ -73,7 +73,7 @@ func (s *Server) parseSearch(p *params.Reader) searchRequest {
 }
 
 // searchHandler answers GET /api/v1/search with a page of o211.Results.
-func (s *Server) searchHandler(w http.ResponseWriter, r *http.Request) {
+func (s *Search) searchHandler(w http.ResponseWriter, r *http.Request) {
 	p := params.New(r)
 	sr := s.parseSearch(p)
 	if err := p.Err(); err != nil {
@@ -100,10 +100,10 @@ func (s *Server) searchHandler(w http.ResponseWriter, r *http.Request) {
 }
 
 // search runs q on the directory of the scope, timing it.
-func (s *Server) search(ctx context.Context, scope string, q o211.Query) (*o211.Results, error) {
-	searcher := s.cfg.Directory.Search
+func (s *group) search(ctx context.Context, scope string, q o211.Query) (*o211.Results, error) {
+	searcher := s.cfg.Searcher.Search
 	if scope == o211.ScopeProvince {
-		ps, ok := s.cfg.Directory.(ProvincialSearcher)
+		ps, ok := s.cfg.Searcher.(ProvincialSearcher)
 		if !ok {
 			return nil, o211.Errorf(o211.ENOTIMPLEMENTED, "Province-wide search is not available on this server yet; search with scope=region.")
 		}
@@ -115,7 +115,7 @@ func (s *Server) search(ctx context.Context, scope string, q o211.Query) (*o211.
 	if err != nil {
 		outcome = o211.ErrorCode(err)
 	}
-	s.metrics.search.WithLabelValues(scope, outcome).Observe(time.Since(start).Seconds())
+	s.searchDuration.WithLabelValues(scope, outcome).Observe(time.Since(start).Seconds())
 	if err == nil && res == nil {
 		res = &o211.Results{Page: q.Page, PerPage: q.PerPage}
 	}

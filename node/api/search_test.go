@@ -9,11 +9,10 @@ import (
 	"time"
 
 	"github.com/o211/o211"
-	"github.com/o211/o211/node/api"
 )
 
 // searchResults gets a search and returns its results.
-func searchResults(tb testing.TB, srv *api.Server, query string) *o211.Results {
+func searchResults(tb testing.TB, srv *testServer, query string) *o211.Results {
 	tb.Helper()
 	var res o211.Results
 	get(tb, srv.URL()+"/api/v1/search?"+escapeQuery(query)).mustStatus(tb, http.StatusOK).decode(tb, &res)
@@ -81,7 +80,7 @@ func TestSearch_Results(t *testing.T) {
 
 func TestSearch_Filters(t *testing.T) {
 	d := MustOpenDirectory(t)
-	srv := MustStartServer(t, d, func(c *api.Config) { c.Now = func() time.Time { return wednesday11 } })
+	srv := MustStartServer(t, d, func(c *serverConfig) { c.Now = func() time.Time { return wednesday11 } })
 	pantryDT, pantryEt, mealsDT := svcPantry+"@"+locDowntown, svcPantry+"@"+locEtobicoke, svcMeals+"@"+locDowntown
 	crisis := svcCrisis + "@" + locOttawa
 	for _, tc := range []struct {
@@ -134,7 +133,7 @@ func TestSearch_Scope(t *testing.T) {
 		}
 	})
 	t.Run("ProvincialSearcher", func(t *testing.T) {
-		srv := MustStartServer(t, d, func(c *api.Config) { c.Directory = provincialDirectory{d} })
+		srv := MustStartServer(t, d, func(c *serverConfig) { c.Directory = provincialDirectory{d} })
 		if res := searchResults(t, srv, "q=food&scope=province"); res.Total != 3 {
 			t.Errorf("province-wide total %d, want 3", res.Total)
 		}

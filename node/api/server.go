@@ -3,33 +3,34 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"sync"
 	"time"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/o211/o211"
-	"github.com/o211/o211/node/directory"
+	"github.com/o211/o211/node/hsds"
 	"github.com/o211/o211/node/httpx"
 	"github.com/o211/o211/node/store"
 )
 
-// Directory is the read access the server needs: consistent views of the
-// directory's rows and the search index over its services.
-type Directory interface {
+// Viewer gives consistent read views of a directory's rows (a node's
+// store, or the hub's replicated state).
+type Viewer interface {
 	// View runs fn with a consistent read-only view of the directory.
-	View(fn func(directory.Tx) error) error
+	View(fn func(hsds.Tx) error) error
+}
+
+// Searcher searches a directory's services.
+type Searcher interface {
 	// Search returns one page of the services matching q.
 	Search(ctx context.Context, q o211.Query) (*o211.Results, error)
 }
 
-// ProvincialSearcher is implemented by a Directory that can also search
-// the whole province (scope=province). Without it, such searches answer 501.
+// ProvincialSearcher is implemented by a Searcher that can also search the
+// whole province (scope=province). Without it, such searches answer 501.
 type ProvincialSearcher interface {
 	// SearchProvince returns one page of the province's services matching q.
 	SearchProvince(ctx context.Context, q o211.Query) (*o211.Results, error)
@@ -52,21 +53,16 @@ type Importer interface {
 	Import(ctx context.Context, format, path string, opts ImportOptions) (report any, err error)
 }
 
-// Config configures a Server. Directory is required; everything else has a
-// default or is optional.
+// Config configures the route groups. Viewer and Searcher are required;
+// everything else has a default or is optional.
 type Config struct {
-	// Addr is the listen address (default ":8080"; ":0" picks a port).
-	Addr string
-	// Directory serves the HSDS API and search. Required.
-	Directory Directory
+	// Viewer and Searcher serve the HSDS API and search.
+	Viewer   Viewer
+	Searcher Searcher
 	// Writer, when set, enables the write API under /api/v1/{table}.
 	Writer Writer
 	// Importer, when set, enables POST /api/v1/import.
 	Importer Importer
-	// Authenticator checks each request's credential (httpx.Identify); the
-	// write API and import need an actor. Required with a Writer or
-	// Importer.
-	Authenticator httpx.Authenticator
 	// Ready reports whether the node can serve (store open, index loaded);
 	// nil means always ready. An *o211.Error's message is shown in /readyz,
 	// other errors are logged and a plain sentence is shown.
@@ -79,18 +75,13 @@ type Config struct {
 	MaxBodyBytes int64
 	// MaxImportBytes limits import bodies (default 256 MiB).
 	MaxImportBytes int64
-	// ShutdownTimeout bounds how long Close waits for requests in flight
-	// (default 10 s); then their connections are closed.
-	ShutdownTimeout time.Duration
-	// Collectors are registered in the server's metrics registry, next to
-	// its own; more can be added later with Server.Registerer.
-	Collectors []prometheus.Collector
-	// Routes, when set, adds routes of another surface (the hub's
-	// /api/v1/cluster) to the router, behind the same middleware.
-	Routes func(r chi.Router)
+	// Registerer receives the search metrics (default: none are kept);
+	// Gatherer is served at /metrics by the Ops group.
+	Registerer prometheus.Registerer
+	Gatherer   prometheus.Gatherer
 	// TempDir is where import bodies are unpacked (default os.TempDir()).
 	TempDir string
-	// Logger receives request logs and errors (default slog.Default()).
+	// Logger receives errors (default slog.Default()).
 	Logger *slog.Logger
 	// Now is the clock of open_now searches (default time.Now).
 	Now func() time.Time
@@ -98,47 +89,39 @@ type Config struct {
 
 // Defaults of Config.
 const (
-	DefaultAddr           = ":8080"
 	DefaultMaxBodyBytes   = 1 << 20
 	DefaultMaxImportBytes = 256 << 20
 	DefaultProfile        = "https://docs.openreferral.org/en/latest/hsds/overview.html"
 	DefaultOpenAPIURL     = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/openapi.json"
 )
 
-// Server is the HTTP server of one node (or hub replica). It owns its
-// listener, router and metrics registry.
-type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	router  chi.Router
-	metrics *metrics
-	writeMu sync.Mutex // serialises the check-then-write of create and replace
-
-	mu     sync.Mutex // guards the fields below
-	ln     net.Listener
-	srv    *http.Server
-	done   chan struct{} // closed when Serve returns
-	closed bool
-	cancel context.CancelFunc // cancels the requests' base context
-
-	closeOnce sync.Once
-	closeErr  error
+// Groups are the route groups of a directory's HTTP API, built from one
+// Config: mount them on an httpx.Server (or any chi.Router).
+type Groups struct {
+	// HSDS is the Open Referral HSDS API under /hsds (routesHSDS).
+	HSDS *HSDS
+	// Search is GET /api/v1/search (routesSearch).
+	Search *Search
+	// Write is the write API under /api/v1/{table} and the import at
+	// /api/v1/import (routesWrite); read-only without a Writer.
+	Write *Write
+	// Ops is /healthz, /readyz, /metrics and the placeholder home page
+	// (routesOps).
+	Ops *Ops
 }
 
-// New returns a server for cfg with defaults filled in. It does no I/O;
-// Start listens.
-func New(cfg Config) *Server {
-	if cfg.Addr == "" {
-		cfg.Addr = DefaultAddr
+// New returns the route groups of cfg, with defaults filled in, or an
+// error when Viewer or Searcher is missing. It does no I/O; it registers
+// the search metrics in cfg.Registerer.
+func New(cfg Config) (*Groups, error) {
+	if cfg.Viewer == nil || cfg.Searcher == nil {
+		return nil, errors.New("api: Config.Viewer and Config.Searcher are required")
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	if cfg.MaxImportBytes <= 0 {
 		cfg.MaxImportBytes = DefaultMaxImportBytes
-	}
-	if cfg.ShutdownTimeout <= 0 {
-		cfg.ShutdownTimeout = 10 * time.Second
 	}
 	if cfg.Profile == "" {
 		cfg.Profile = DefaultProfile
@@ -152,128 +135,48 @@ func New(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics()}
-	for _, c := range cfg.Collectors {
-		s.metrics.registry.MustRegister(c)
+	g := &group{cfg: cfg, log: cfg.Logger, searchDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "o211_search_duration_seconds",
+		Help:    "Time the search index takes to answer, by scope and outcome.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+	}, []string{"scope", "outcome"})}
+	if cfg.Registerer != nil {
+		cfg.Registerer.MustRegister(g.searchDuration)
 	}
-	s.router = s.newRouter()
-	return s
+	return &Groups{HSDS: &HSDS{g}, Search: &Search{g}, Write: &Write{group: g}, Ops: &Ops{g}}, nil
 }
 
-// Handler returns the server's router, for tests and for embedding in
-// another server.
-func (s *Server) Handler() http.Handler { return s.router }
+// All returns every group, to mount on a node's server.
+func (gs *Groups) All() []httpx.Group { return []httpx.Group{gs.Ops, gs.HSDS, gs.Search, gs.Write} }
 
-// Registerer returns the server's metrics registry, in which other parts
-// of the node register their collectors.
-func (s *Server) Registerer() prometheus.Registerer { return s.metrics.registry }
-
-// Start checks the configuration, listens on Config.Addr and serves in the
-// background. It returns configuration and bind errors at once.
-func (s *Server) Start(ctx context.Context) error {
-	if s.cfg.Directory == nil {
-		return errors.New("api: Config.Directory is required")
-	}
-	if (s.cfg.Writer != nil || s.cfg.Importer != nil) && s.cfg.Authenticator == nil {
-		return errors.New("api: Config.Authenticator is required with a Writer or Importer")
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return errors.New("api: server closed")
-	} else if s.ln != nil {
-		return errors.New("api: server already started")
-	}
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", s.cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("api: listen on %s: %w", s.cfg.Addr, err)
-	}
-	base, cancel := context.WithCancel(context.Background())
-	s.ln, s.cancel, s.done = ln, cancel, make(chan struct{})
-	s.srv = &http.Server{
-		Handler:           s.router,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		BaseContext:       func(net.Listener) context.Context { return base },
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-	}
-	go func() {
-		defer close(s.done)
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("api: serve", "addr", ln.Addr().String(), "err", err)
-		}
-	}()
-	s.log.Info("api: listening", "addr", ln.Addr().String())
-	return nil
+// group is what the groups share: the configuration, the log and the
+// timing of searches (the HSDS filters search too).
+type group struct {
+	cfg            Config
+	log            *slog.Logger
+	searchDuration *prometheus.HistogramVec
 }
 
-// Addr returns the address the server listens on ("127.0.0.1:8080"), or
-// "" before Start.
-func (s *Server) Addr() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ln == nil {
-		return ""
-	}
-	return s.ln.Addr().String()
+// HSDS is the route group of the HSDS API. It reads through Config.Viewer
+// and filters through Config.Searcher.
+type HSDS struct{ *group }
+
+// Search is the route group of GET /api/v1/search.
+type Search struct{ *group }
+
+// Write is the route group of the write API and the import.
+type Write struct {
+	*group
+	writeMu sync.Mutex // serialises the check-then-write of create and replace
 }
 
-// URL returns "http://" and the listening address, or "" before Start.
-func (s *Server) URL() string {
-	if a := s.Addr(); a != "" {
-		return "http://" + a
-	}
-	return ""
+// Ops is the route group of the operational endpoints.
+type Ops struct{ *group }
+
+// writeProblem answers err as a problem (httpx.WriteError).
+func (g *group) writeProblem(w http.ResponseWriter, r *http.Request, err error) {
+	httpx.WriteError(w, r, g.log, err)
 }
 
-// Close stops accepting connections and waits up to ShutdownTimeout for
-// requests in flight to finish, then cancels their contexts and closes
-// their connections. It is safe to call more than once, concurrently, and
-// on a server never started; every call returns the first one's result.
-func (s *Server) Close() error {
-	s.closeOnce.Do(func() { s.closeErr = s.shutdown() })
-	return s.closeErr
-}
-
-// shutdown stops the HTTP server, if it was started.
-func (s *Server) shutdown() error {
-	s.mu.Lock()
-	s.closed = true
-	srv, done, cancel := s.srv, s.done, s.cancel
-	s.mu.Unlock()
-	if srv == nil {
-		return nil
-	}
-	ctx, stop := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
-	defer stop()
-	err := srv.Shutdown(ctx)
-	cancel() // streaming handlers still running see that they must stop
-	if err != nil {
-		err = errors.Join(fmt.Errorf("api: shutdown: %w", err), srv.Close())
-	}
-	<-done
-	return err
-}
-
-// newRouter builds the router: middleware, then the routes of each surface.
-func (s *Server) newRouter() chi.Router {
-	r := chi.NewRouter()
-	r.Use(httpx.RequestID, httpx.Instrument(s.metrics.http, s.log), httpx.Recover(s.log))
-	if s.cfg.Authenticator != nil {
-		r.Use(httpx.Identify(s.cfg.Authenticator, s.log))
-	}
-	r.NotFound(httpx.NotFound(s.log))
-	r.MethodNotAllowed(httpx.MethodNotAllowed(r, s.log))
-	s.routesOps(r)
-	r.Route("/hsds", s.routesHSDS)
-	r.Route("/api/v1", func(r chi.Router) {
-		s.routesSearch(r)
-		s.routesImport(r)
-		s.routesWrite(r)
-	})
-	if s.cfg.Routes != nil {
-		s.cfg.Routes(r)
-	}
-	return r
-}
+// writeJSON writes v as a JSON response with the status.
+func writeJSON(w http.ResponseWriter, status int, v any) { httpx.WriteJSON(w, status, v) }

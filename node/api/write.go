@@ -14,7 +14,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/o211/o211"
-	"github.com/o211/o211/node/directory"
+	"github.com/o211/o211/node/hsds"
 	"github.com/o211/o211/node/httpx"
 	"github.com/o211/o211/node/tabular"
 )
@@ -66,11 +66,18 @@ type RecordResponse struct {
 	Warnings []o211.InputProblem `json:"warnings,omitempty"`
 }
 
-// routesWrite mounts the table resources, behind the token check; without
-// a Writer they answer 501.
-func (s *Server) routesWrite(r chi.Router) {
+// Routes mounts the table resources under /api/v1/ and the import, behind
+// the credential check (httpx.Require); without a Writer or an Importer
+// they answer 501.
+func (s *Write) Routes(r chi.Router) {
+	s.routesWrite(r)
+	s.routesImport(r)
+}
+
+// routesWrite mounts the table resources.
+func (s *Write) routesWrite(r chi.Router) {
 	for _, t := range Tables() {
-		r.Route("/"+t.Path, func(r chi.Router) {
+		r.Route("/api/v1/"+t.Path, func(r chi.Router) {
 			if s.cfg.Writer == nil {
 				r.HandleFunc("/", s.writeUnavailable)
 				r.HandleFunc("/{id}", s.writeUnavailable)
@@ -86,13 +93,13 @@ func (s *Server) routesWrite(r chi.Router) {
 }
 
 // writeUnavailable answers the write routes of a read-only server.
-func (s *Server) writeUnavailable(w http.ResponseWriter, r *http.Request) {
+func (s *Write) writeUnavailable(w http.ResponseWriter, r *http.Request) {
 	s.writeProblem(w, r, o211.Errorf(o211.ENOTIMPLEMENTED, "This server is read-only: it does not take changes to the directory."))
 }
 
 // limitBody caps request bodies at n bytes; reading past it fails with
 // *http.MaxBytesError, answered 413.
-func (s *Server) limitBody(n int64) func(http.Handler) http.Handler {
+func (s *Write) limitBody(n int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.ContentLength > n {
@@ -217,7 +224,7 @@ func ifMatch(r *http.Request, cur *o211.Record) bool {
 }
 
 // preconditionFailed answers a failed If-Match.
-func (s *Server) preconditionFailed(w http.ResponseWriter, r *http.Request, cur *o211.Record) {
+func (s *Write) preconditionFailed(w http.ResponseWriter, r *http.Request, cur *o211.Record) {
 	detail := "The record does not exist, so it cannot match If-Match."
 	if cur != nil {
 		w.Header().Set("ETag", etag(cur.Version))
@@ -230,9 +237,9 @@ func (s *Server) preconditionFailed(w http.ResponseWriter, r *http.Request, cur 
 }
 
 // current returns the live record kind/id, or nil when there is none.
-func (s *Server) current(kind o211.Kind, id string) (*o211.Record, error) {
+func (s *Write) current(kind o211.Kind, id string) (*o211.Record, error) {
 	var rec *o211.Record
-	err := s.cfg.Directory.View(func(tx directory.Tx) error {
+	err := s.cfg.Viewer.View(func(tx hsds.Tx) error {
 		var err error
 		rec, err = tx.Get(kind, id)
 		if o211.ErrorCode(err) == o211.ENOTFOUND {
@@ -244,14 +251,14 @@ func (s *Server) current(kind o211.Kind, id string) (*o211.Record, error) {
 }
 
 // writeRecord answers with the record as stored, its ETag and status.
-func (s *Server) writeRecord(w http.ResponseWriter, status int, rec *o211.Record, warnings []o211.InputProblem) {
+func (s *Write) writeRecord(w http.ResponseWriter, status int, rec *o211.Record, warnings []o211.InputProblem) {
 	w.Header().Set("ETag", etag(rec.Version))
 	writeJSON(w, status, RecordResponse{Kind: rec.Kind, ID: rec.ID, Region: rec.Region, Version: rec.Version,
-		LastModified: directory.Timestamp(rec.Modified), Data: rec.Data, Warnings: warnings})
+		LastModified: hsds.Timestamp(rec.Modified), Data: rec.Data, Warnings: warnings})
 }
 
 // getRecord answers GET /api/v1/{table}/{id}.
-func (s *Server) getRecord(t Table) http.HandlerFunc {
+func (s *Write) getRecord(t Table) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		rec, err := s.current(t.Kind, pathID(r))
 		if err == nil && rec == nil {
@@ -267,7 +274,7 @@ func (s *Server) getRecord(t Table) http.HandlerFunc {
 
 // createRecord answers POST /api/v1/{table}: the row is created with its
 // id, or a new UUID when it has none; 409 when the id is taken.
-func (s *Server) createRecord(t Table) http.HandlerFunc {
+func (s *Write) createRecord(t Table) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		obj, err := decodeRow(r, t)
 		if err != nil {
@@ -300,7 +307,7 @@ func (s *Server) createRecord(t Table) http.HandlerFunc {
 // replaceRecord answers PUT /api/v1/{table}/{id}: the row replaces the
 // stored one (or is created: 201). The id in the path wins; a different
 // id in the body is a 400. If-Match, when given, must hold the version.
-func (s *Server) replaceRecord(t Table) http.HandlerFunc {
+func (s *Write) replaceRecord(t Table) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := pathID(r)
 		obj, err := decodeRow(r, t)
@@ -339,7 +346,7 @@ func (s *Server) replaceRecord(t Table) http.HandlerFunc {
 
 // put writes obj and returns it as stored, with the write's warnings.
 // Rejections of the row are unprocessable (422).
-func (s *Server) put(r *http.Request, obj o211.Object) (*o211.Record, []o211.InputProblem, error) {
+func (s *Write) put(r *http.Request, obj o211.Object) (*o211.Record, []o211.InputProblem, error) {
 	res, err := s.cfg.Writer.Write(r.Context(), []o211.Change{o211.Upsert(obj)}, o211.WriteOptions{})
 	if err != nil {
 		if o211.ErrorCode(err) == o211.EINVALID {
@@ -361,7 +368,7 @@ func (s *Server) put(r *http.Request, obj o211.Object) (*o211.Record, []o211.Inp
 // deleteRecord answers DELETE /api/v1/{table}/{id}: 204, 404 when there is
 // no such record, 409 when other records still use it. The rows that
 // belong to a service, location or service_at_location go with it.
-func (s *Server) deleteRecord(t Table) http.HandlerFunc {
+func (s *Write) deleteRecord(t Table) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := pathID(r)
 		s.writeMu.Lock()

@@ -146,7 +146,7 @@ func TestWrite_Create(t *testing.T) {
 
 func TestWrite_Problems(t *testing.T) {
 	d := MustOpenDirectory(t)
-	srv := MustStartServer(t, d, func(c *api.Config) { c.MaxBodyBytes = 1024 })
+	srv := MustStartServer(t, d, func(c *serverConfig) { c.MaxBodyBytes = 1024 })
 	services := srv.URL() + "/api/v1/services"
 	for _, tc := range []struct {
 		name, method, url, body string
@@ -188,7 +188,7 @@ func TestWrite_Problems(t *testing.T) {
 
 func TestWrite_ReadOnly(t *testing.T) {
 	d := MustOpenDirectory(t)
-	srv := MustStartServer(t, d, func(c *api.Config) { c.Writer, c.Importer, c.Authenticator = nil, nil, nil })
+	srv := MustStartServer(t, d, func(c *serverConfig) { c.Writer, c.Importer, c.Authenticator = nil, nil, nil })
 	for _, u := range []string{"/api/v1/services", "/api/v1/services/" + svcPantry, "/api/v1/import?format=hsds-json"} {
 		p := do(t, http.MethodPost, srv.URL()+u, strings.NewReader(`{}`), authed()...).problem(t, http.StatusNotImplemented)
 		if p.Code != o211.ENOTIMPLEMENTED {

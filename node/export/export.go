@@ -36,7 +36,7 @@ import (
 	"strings"
 
 	"github.com/o211/o211"
-	"github.com/o211/o211/node/directory"
+	"github.com/o211/o211/node/hsds"
 	"github.com/o211/o211/node/tabular"
 )
 
@@ -52,7 +52,7 @@ func Formats() []string { return []string{FormatHSDSJSON, FormatHSDSCSV} }
 // Reader is the consistent view of a directory an export reads (*store.Tx
 // within store.View).
 type Reader interface {
-	directory.Reader
+	hsds.Reader
 	// Scan calls fn for every live record of kind with an id after the
 	// given one ("" for all), in id order.
 	Scan(kind o211.Kind, after string, fn func(*o211.Record) error) error

@@ -9,7 +9,7 @@ import (
 	"reflect"
 
 	"github.com/o211/o211"
-	"github.com/o211/o211/node/directory"
+	"github.com/o211/o211/node/hsds"
 )
 
 type key struct {
@@ -45,9 +45,9 @@ func WriteJSON(ctx context.Context, r Reader, out io.Writer, opts Options) (*Rep
 	}{
 		{o211.KindTaxonomy, nil},
 		{o211.KindTaxonomyTerm, nil},
-		{o211.KindOrganization, func(rec *o211.Record) (any, error) { return directory.Organization(r, rec.ID, true, true) }},
-		{o211.KindService, func(rec *o211.Record) (any, error) { return directory.FullServiceFromRecord(r, rec) }},
-		{o211.KindLocation, func(rec *o211.Record) (any, error) { return directory.FullLocation(r, rec.ID) }},
+		{o211.KindOrganization, func(rec *o211.Record) (any, error) { return hsds.Organization(r, rec.ID, true, true) }},
+		{o211.KindService, func(rec *o211.Record) (any, error) { return hsds.FullServiceFromRecord(r, rec) }},
+		{o211.KindLocation, func(rec *o211.Record) (any, error) { return hsds.FullLocation(r, rec.ID) }},
 	}
 	done := map[o211.Kind]bool{}
 	for _, s := range steps {

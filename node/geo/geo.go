@@ -164,3 +164,14 @@ func NearestRegion(lat, lon float64) o211.Region {
 	}
 	return best
 }
+
+// Locator resolves postal codes and FSAs to their FSA's centroid, for the
+// portal's "near" (it implements console.Locator).
+type Locator struct{}
+
+// Locate returns the centroid of the postal code's FSA; an EINVALID error
+// when it is not an Ontario FSA.
+func (Locator) Locate(near string) (float64, float64, error) {
+	p, err := ParseNear(near)
+	return p.Lat, p.Lon, err
+}

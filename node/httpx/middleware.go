@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 type ctxKey int
@@ -197,4 +198,12 @@ func metricMethod(m string) string {
 		return m
 	}
 	return "OTHER"
+}
+
+// NewRegistry returns a metrics registry with the Go runtime and process
+// collectors, for a process's /metrics.
+func NewRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
 }

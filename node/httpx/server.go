@@ -215,11 +215,11 @@ func (s *Server) shutdown(timeout time.Duration) error {
 		stop()
 	}
 	cancel() // streaming handlers still running see that they must stop
-	if timeout <= 0 || err != nil {
+	switch {
+	case timeout <= 0:
 		err = srv.Close()
-		if err != nil && timeout > 0 {
-			err = fmt.Errorf("http: shutdown: %w", err)
-		}
+	case err != nil:
+		err = errors.Join(fmt.Errorf("http: shutdown: %w", err), srv.Close())
 	}
 	<-done
 	if errors.Is(err, net.ErrClosed) {

@@ -41,7 +41,7 @@ import (
 	"time"
 
 	"github.com/o211/o211"
-	"github.com/o211/o211/node/directory"
+	"github.com/o211/o211/node/hsds"
 	"github.com/o211/o211/node/store"
 )
 
@@ -66,7 +66,7 @@ const (
 // EachFromSource (as *store.Tx) make an import a sync of its source.
 type Writer interface {
 	Write(ctx context.Context, changes []o211.Change, opts o211.WriteOptions) (*store.WriteResult, error)
-	View(fn func(directory.Tx) error) error
+	View(fn func(hsds.Tx) error) error
 }
 
 // sourceReader is a read view that knows the source of each record.
@@ -79,7 +79,7 @@ func Store(s *store.Store) Writer { return storeWriter{s} }
 
 type storeWriter struct{ *store.Store }
 
-func (w storeWriter) View(fn func(directory.Tx) error) error {
+func (w storeWriter) View(fn func(hsds.Tx) error) error {
 	return w.Store.View(func(tx *store.Tx) error { return fn(tx) })
 }
 

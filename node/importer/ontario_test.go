@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/o211/o211"
-	"github.com/o211/o211/node/directory"
+	"github.com/o211/o211/node/hsds"
 	"github.com/o211/o211/node/importer"
 	"github.com/o211/o211/node/store"
 	"github.com/o211/o211/node/taxonomy"
@@ -28,7 +28,7 @@ func fullService(tb testing.TB, s *store.Store, program string) *o211.Service {
 	var svc *o211.Service
 	err := s.View(func(tx *store.Tx) error {
 		var err error
-		svc, err = directory.FullService(tx, importer.NameID("east", "service", program))
+		svc, err = hsds.FullService(tx, importer.NameID("east", "service", program))
 		return err
 	})
 	if err != nil {

@@ -4,7 +4,7 @@ import (
 	"bytes"
 
 	"github.com/o211/o211"
-	"github.com/o211/o211/node/directory"
+	"github.com/o211/o211/node/hsds"
 )
 
 // maxPlannedIDs is how many ids a dry run lists per table and operation.
@@ -12,7 +12,7 @@ const maxPlannedIDs = 20
 
 // plan fills the report of a dry run: what the import would add, change
 // and remove, by table, and the counts it would report.
-func (b *Batch) plan(tx directory.Tx, order []int32, removals []o211.Change, rep *Report) error {
+func (b *Batch) plan(tx hsds.Tx, order []int32, removals []o211.Change, rep *Report) error {
 	plans := map[string]map[o211.Kind]*Planned{}
 	note := func(op string, kind o211.Kind, id string) {
 		if plans[op] == nil {

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/o211/o211"
-	"github.com/o211/o211/node/directory"
+	"github.com/o211/o211/node/hsds"
 	"github.com/o211/o211/node/store"
 )
 
@@ -47,7 +47,7 @@ func (b *Batch) Write(ctx context.Context, w Writer, opts Options) (*Report, err
 		rep.Kinds[allKinds[b.st.ent(i).kind].Kind]++
 	}
 	var removals []o211.Change
-	err := w.View(func(tx directory.Tx) error {
+	err := w.View(func(tx hsds.Tx) error {
 		if err := b.check(tx, order); err != nil {
 			return err
 		}
@@ -65,7 +65,7 @@ func (b *Batch) Write(ctx context.Context, w Writer, opts Options) (*Report, err
 	}
 	rep.Rejected = append(rep.Rejected, b.Problems...)
 	if opts.DryRun {
-		err = w.View(func(tx directory.Tx) error { return b.plan(tx, order, removals, rep) })
+		err = w.View(func(tx hsds.Tx) error { return b.plan(tx, order, removals, rep) })
 	} else {
 		err = b.apply(ctx, w, order, removals, rep, opts)
 	}
@@ -93,7 +93,7 @@ func (b *Batch) finishLists() {
 // check checks the references of every staged record in table order, so
 // that a record whose parent was rejected is rejected in turn (the strict
 // references of o211 point to earlier tables), as the store would.
-func (b *Batch) check(tx directory.Tx, order []int32) error {
+func (b *Batch) check(tx hsds.Tx, order []int32) error {
 	var buf []byte
 	for _, i := range order {
 		if b.st.ent(i).bad {
@@ -127,7 +127,7 @@ func (b *Batch) check(tx directory.Tx, order []int32) error {
 
 // holds reports whether kind/id is a valid record of the batch or a live
 // record of the directory.
-func (b *Batch) holds(tx directory.Tx, kind o211.Kind, id string) bool {
+func (b *Batch) holds(tx hsds.Tx, kind o211.Kind, id string) bool {
 	if i := b.st.find(kind, id); i >= 0 {
 		return !b.st.ent(i).bad
 	}
@@ -138,7 +138,7 @@ func (b *Batch) holds(tx directory.Tx, kind o211.Kind, id string) bool {
 // removals lists the deletions that make the source's records match the
 // batch: every record of the source that the batch does not hold, children
 // first (tables in the reverse of o211.Kinds' order).
-func (b *Batch) removals(tx directory.Tx, source string) ([]o211.Change, error) {
+func (b *Batch) removals(tx hsds.Tx, source string) ([]o211.Change, error) {
 	src, ok := tx.(sourceReader)
 	if !ok {
 		return nil, nil

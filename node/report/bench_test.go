@@ -168,11 +168,11 @@ func yearCube(b *testing.B) {
 		runtime.ReadMemStats(&after)
 		bench.cube, bench.heap = cube, after.HeapAlloc-before.HeapAlloc
 		rt := chi.NewRouter()
-		report.Routes(report.Config{Cube: cube, Scope: "province",
+		report.NewAPI(report.Config{Cube: cube, Scope: "province",
 			Now: func() time.Time { return time.Date(2026, 11, 1, 9, 0, 0, 0, o211.Toronto()) },
 			Services: func(ctx context.Context, code, fsa string, radiusKm float64) (int, error) {
 				return len(fsa+code) % 4, nil
-			}})(rt)
+			}}).Routes(rt)
 		bench.handler = rt
 	})
 }

@@ -47,10 +47,13 @@ type server struct {
 	loc *time.Location
 }
 
-// Routes returns a function that mounts the report endpoints on r:
+// API is the route group of the report endpoints:
 // GET /api/v1/reports (the list of reports) and /api/v1/reports/needs,
 // /unmet, /top, /emerging and /gaps. See the package documentation.
-func Routes(cfg Config) func(r chi.Router) {
+type API struct{ s *server }
+
+// NewAPI returns the report endpoints of cfg, with defaults filled in.
+func NewAPI(cfg Config) *API {
 	s := &server{cfg: cfg, log: cfg.Logger, now: cfg.Now, loc: o211.Toronto()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -61,14 +64,18 @@ func Routes(cfg Config) func(r chi.Router) {
 	if s.cfg.Cube == nil {
 		s.cfg.Cube = NewCube()
 	}
-	return func(r chi.Router) {
-		r.Get("/api/v1/reports", s.index)
-		r.Get("/api/v1/reports/needs", s.serve("needs", s.needs))
-		r.Get("/api/v1/reports/unmet", s.serve("unmet", s.unmet))
-		r.Get("/api/v1/reports/top", s.serve("top", s.top))
-		r.Get("/api/v1/reports/emerging", s.serve("emerging", s.emerging))
-		r.Get("/api/v1/reports/gaps", s.serve("gaps", s.gaps))
-	}
+	return &API{s: s}
+}
+
+// Routes mounts the report endpoints on r.
+func (g *API) Routes(r chi.Router) {
+	s := g.s
+	r.Get("/api/v1/reports", s.index)
+	r.Get("/api/v1/reports/needs", s.serve("needs", s.needs))
+	r.Get("/api/v1/reports/unmet", s.serve("unmet", s.unmet))
+	r.Get("/api/v1/reports/top", s.serve("top", s.top))
+	r.Get("/api/v1/reports/emerging", s.serve("emerging", s.emerging))
+	r.Get("/api/v1/reports/gaps", s.serve("gaps", s.gaps))
 }
 
 // output is a report ready to send: as JSON (the value itself) or as CSV.

@@ -40,7 +40,7 @@ func mustServeWith(tb testing.TB, cfg report.Config) http.Handler {
 		cfg.Scope = "province"
 	}
 	r := chi.NewRouter()
-	report.Routes(cfg)(r)
+	report.NewAPI(cfg).Routes(r)
 	return r
 }
 

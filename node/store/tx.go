@@ -8,7 +8,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/o211/o211"
-	"github.com/o211/o211/node/directory"
+	"github.com/o211/o211/node/hsds"
 )
 
 // Tx is a consistent read-only view of the store. Records it returns are
@@ -239,4 +239,4 @@ func findRecord(tx *bolt.Tx, kind o211.Kind, id string) (*o211.Record, error) {
 	return decodeRecord(kind, id, v)
 }
 
-var _ directory.Tx = (*Tx)(nil)
+var _ hsds.Tx = (*Tx)(nil)

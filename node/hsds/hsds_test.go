@@ -1,4 +1,4 @@
-package directory_test
+package hsds_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/o211/o211"
-	"github.com/o211/o211/node/directory"
+	"github.com/o211/o211/node/hsds"
 	"github.com/o211/o211/node/store"
 )
 
@@ -44,7 +44,7 @@ func mustStore(tb testing.TB) *store.Store {
 func TestFullService(t *testing.T) {
 	s := mustStore(t)
 	s.View(func(tx *store.Tx) error {
-		svc, err := directory.FullService(tx, "svc")
+		svc, err := hsds.FullService(tx, "svc")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,7 +72,7 @@ func TestFullService(t *testing.T) {
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		s.View(func(tx *store.Tx) error {
-			if _, err := directory.FullService(tx, "nope"); o211.ErrorCode(err) != o211.ENOTFOUND {
+			if _, err := hsds.FullService(tx, "nope"); o211.ErrorCode(err) != o211.ENOTFOUND {
 				t.Fatalf("got %v, want ENOTFOUND", err)
 			}
 			return nil
@@ -83,7 +83,7 @@ func TestFullService(t *testing.T) {
 func TestOrganization_FullServices(t *testing.T) {
 	s := mustStore(t)
 	s.View(func(tx *store.Tx) error {
-		org, err := directory.Organization(tx, "org", true, false)
+		org, err := hsds.Organization(tx, "org", true, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,18 +98,18 @@ func TestAffectedServices(t *testing.T) {
 	s := mustStore(t)
 	for _, tc := range []struct {
 		name    string
-		changed directory.Changed
+		changed hsds.Changed
 		want    []string
 	}{
-		{"Address", directory.Changed{Kind: o211.KindAddress, ID: "addr"}, []string{"svc"}},
-		{"Organization", directory.Changed{Kind: o211.KindOrganization, ID: "org"}, []string{"svc", "svc2"}},
-		{"Term", directory.Changed{Kind: o211.KindTaxonomyTerm, ID: "term-food"}, []string{"svc"}},
-		{"PhoneLanguage", directory.Changed{Kind: o211.KindLanguage, ID: "lang"}, []string{"svc"}},
-		{"Schedule", directory.Changed{Kind: o211.KindSchedule, ID: "sch"}, []string{"svc"}},
+		{"Address", hsds.Changed{Kind: o211.KindAddress, ID: "addr"}, []string{"svc"}},
+		{"Organization", hsds.Changed{Kind: o211.KindOrganization, ID: "org"}, []string{"svc", "svc2"}},
+		{"Term", hsds.Changed{Kind: o211.KindTaxonomyTerm, ID: "term-food"}, []string{"svc"}},
+		{"PhoneLanguage", hsds.Changed{Kind: o211.KindLanguage, ID: "lang"}, []string{"svc"}},
+		{"Schedule", hsds.Changed{Kind: o211.KindSchedule, ID: "sch"}, []string{"svc"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s.View(func(tx *store.Tx) error {
-				got, err := directory.AffectedServices(tx, []directory.Changed{tc.changed})
+				got, err := hsds.AffectedServices(tx, []hsds.Changed{tc.changed})
 				if err != nil || !reflect.DeepEqual(got, tc.want) {
 					t.Fatalf("got %q, %v; want %q", got, err, tc.want)
 				}
@@ -122,12 +122,12 @@ func TestAffectedServices(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var changed []directory.Changed
+		var changed []hsds.Changed
 		for _, c := range res.Changed {
-			changed = append(changed, directory.Changed{Kind: c.Kind, ID: c.ID})
+			changed = append(changed, hsds.Changed{Kind: c.Kind, ID: c.ID})
 		}
 		s.View(func(tx *store.Tx) error {
-			got, err := directory.AffectedServices(tx, changed)
+			got, err := hsds.AffectedServices(tx, changed)
 			if err != nil || !reflect.DeepEqual(got, []string{"svc"}) {
 				t.Fatalf("got %q, %v; want [svc]", got, err)
 			}
@@ -141,7 +141,7 @@ func TestIndexView_Service(t *testing.T) {
 	s := mustStore(t)
 	s.View(func(tx *store.Tx) error {
 		rec, _ := tx.Get(o211.KindService, "svc")
-		svc, err := directory.NewIndexView(tx).Service(rec)
+		svc, err := hsds.NewIndexView(tx).Service(rec)
 		if err != nil {
 			t.Fatal(err)
 		}

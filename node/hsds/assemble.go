@@ -1,4 +1,4 @@
-package directory
+package hsds
 
 import (
 	"github.com/o211/o211"

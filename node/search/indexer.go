@@ -1,4 +1,4 @@
-package node
+package search
 
 import (
 	"context"
@@ -7,37 +7,36 @@ import (
 	"sync"
 
 	"github.com/o211/o211"
-	"github.com/o211/o211/node/directory"
-	"github.com/o211/o211/node/search"
-	"github.com/o211/o211/node/store"
+	"github.com/o211/o211/node/hsds"
 	"github.com/o211/o211/node/taxonomy"
 )
 
 // Viewer gives consistent read views of a directory: a node's store, or
 // the hub's replicated state.
-type Viewer func(fn func(directory.Tx) error) error
+type Viewer func(fn func(hsds.Tx) error) error
 
-// Indexer keeps a search index in step with a directory: it derives the
+// Indexer keeps a search index in step with a directory (a node's store, or
+// the hub's replicated state): it derives the
 // search docs of services from the directory's rows, all of them
 // (Rebuild) or those a set of changed rows affects (Update). It is safe for
 // concurrent use; updates are applied one at a time.
 type Indexer struct {
 	view  Viewer
-	index *search.Index
+	index *Index
 	mu    sync.Mutex // serialises Rebuild and Update
 }
 
 // NewIndexer returns an indexer over view, with index (a new empty index
 // when nil).
-func NewIndexer(view Viewer, index *search.Index) *Indexer {
+func NewIndexer(view Viewer, index *Index) *Indexer {
 	if index == nil {
-		index = search.New(search.Options{})
+		index = New(Options{})
 	}
 	return &Indexer{view: view, index: index}
 }
 
 // Index returns the search index.
-func (ix *Indexer) Index() *search.Index { return ix.index }
+func (ix *Indexer) Index() *Index { return ix.index }
 
 // Search runs a query against the index.
 func (ix *Indexer) Search(ctx context.Context, q o211.Query) (*o211.Results, error) {
@@ -49,7 +48,7 @@ func (ix *Indexer) Rebuild(ctx context.Context) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	var ids []string
-	err := ix.view(func(tx directory.Tx) error {
+	err := ix.view(func(tx hsds.Tx) error {
 		return tx.Scan(o211.KindService, "", func(r *o211.Record) error {
 			ids = append(ids, r.ID)
 			return nil
@@ -63,19 +62,19 @@ func (ix *Indexer) Rebuild(ctx context.Context) error {
 		return err
 	}
 	if err := ix.index.Build(docs); err != nil {
-		return fmt.Errorf("node: build search index: %w", err)
+		return fmt.Errorf("search: build index: %w", err)
 	}
 	return nil
 }
 
 // Update re-derives the services affected by changed rows.
-func (ix *Indexer) Update(ctx context.Context, changed []directory.Changed) error {
+func (ix *Indexer) Update(ctx context.Context, changed []hsds.Changed) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	var ids []string
-	err := ix.view(func(tx directory.Tx) error {
+	err := ix.view(func(tx hsds.Tx) error {
 		var err error
-		ids, err = directory.AffectedServices(tx, changed)
+		ids, err = hsds.AffectedServices(tx, changed)
 		return err
 	})
 	if err != nil || len(ids) == 0 {
@@ -86,27 +85,27 @@ func (ix *Indexer) Update(ctx context.Context, changed []directory.Changed) erro
 		return err
 	}
 	if err := ix.index.Replace(ids, docs); err != nil {
-		return fmt.Errorf("node: update search index: %w", err)
+		return fmt.Errorf("search: update index: %w", err)
 	}
 	return nil
 }
 
 // derive assembles the services and returns their docs, using every core.
 // Services that no longer exist give no docs.
-func (ix *Indexer) derive(ctx context.Context, ids []string) ([]search.Doc, error) {
+func (ix *Indexer) derive(ctx context.Context, ids []string) ([]Doc, error) {
 	workers := runtime.GOMAXPROCS(0)
 	if len(ids) < 64 {
 		workers = 1
 	}
-	parts := make([][]search.Doc, workers)
+	parts := make([][]Doc, workers)
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			errs[w] = ix.view(func(tx directory.Tx) error {
-				view := directory.NewIndexView(tx)
+			errs[w] = ix.view(func(tx hsds.Tx) error {
+				view := hsds.NewIndexView(tx)
 				for i := w; i < len(ids); i += workers {
 					if i%1024 == 0 && ctx.Err() != nil {
 						return ctx.Err()
@@ -121,14 +120,14 @@ func (ix *Indexer) derive(ctx context.Context, ids []string) ([]search.Doc, erro
 					if err != nil {
 						return err
 					}
-					parts[w] = append(parts[w], search.DocsFromService(svc, rec.Region, rec.Modified, taxonomyNames)...)
+					parts[w] = append(parts[w], DocsFromService(svc, rec.Region, rec.Modified, taxonomyNames)...)
 				}
 				return nil
 			})
 		}(w)
 	}
 	wg.Wait()
-	var docs []search.Doc
+	var docs []Doc
 	for w := range parts {
 		if errs[w] != nil {
 			return nil, errs[w]
@@ -144,13 +143,4 @@ func taxonomyNames(code string) (en, fr string) {
 		return t.NameEn, t.NameFr
 	}
 	return "", ""
-}
-
-// ChangedOf converts store change references for Update.
-func ChangedOf(refs []store.ChangeRef) []directory.Changed {
-	out := make([]directory.Changed, len(refs))
-	for i, r := range refs {
-		out[i] = directory.Changed{Kind: r.Kind, ID: r.ID}
-	}
-	return out
 }

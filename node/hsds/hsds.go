@@ -1,9 +1,9 @@
-// Package directory assembles stored HSDS rows into the nested objects of
+// Package hsds assembles stored HSDS rows into the nested objects of
 // the HSDS API (a service with its phones, schedules, locations and
 // taxonomy terms; an organization with its services) and works out which
 // services a change of any row affects. It reads through the narrow Reader
 // interface, so the node's store and the hub's provincial store both serve.
-package directory
+package hsds
 
 import (
 	"time"

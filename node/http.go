@@ -1,0 +1,45 @@
+package node
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/o211/o211/node/api"
+	"github.com/o211/o211/node/httpx"
+	"github.com/o211/o211/node/report"
+)
+
+// startHTTP builds the node's one HTTP server, mounts its route groups
+// (HSDS, search, write and import, contacts, reports, operations, and the
+// public portal and web console at / and /console/) and starts it. The shared API token is the bootstrap administrator of the
+// region.
+func (n *Node) startHTTP(ctx context.Context, token string) error {
+	portal, err := n.newConsole()
+	if err != nil {
+		return err
+	}
+	reg := httpx.NewRegistry()
+	reg.MustRegister(n.collectors()...)
+	dir := apiDirectory{n.dir, n}
+	imp := importer{dir: n.dir, tempDir: filepath.Dir(n.dir.Store().Path()), mu: new(sync.Mutex)}
+	groups, err := api.New(api.Config{Viewer: dir, Searcher: dir, Writer: n.dir, Importer: imp,
+		Registerer: reg, Gatherer: reg, Logger: n.log, Now: n.cfg.Now})
+	if err != nil {
+		return err
+	}
+	n.http = httpx.New(httpx.Config{Addr: n.cfg.HTTPAddr, Authenticator: httpx.NewTokenAuthenticator(token, n.cfg.Region),
+		Registerer: reg, Logger: n.log})
+	n.http.Mount(groups.All()...)
+	n.http.Mount(statusRoutes{n}, n.contacts, report.NewAPI(n.reportConfig()), portal)
+	return n.http.Start(ctx)
+}
+
+// statusRoutes is the route group of the node's own status:
+// GET /api/v1/status.
+type statusRoutes struct{ n *Node }
+
+// Routes mounts GET /api/v1/status on r.
+func (g statusRoutes) Routes(r chi.Router) { r.Get("/api/v1/status", g.n.getStatus) }
