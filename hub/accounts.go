@@ -13,6 +13,7 @@ import (
 	"github.com/o211/o211"
 	"github.com/o211/o211/hub/fsm"
 	"github.com/o211/o211/node/auth"
+	"github.com/o211/o211/node/httpx"
 	"github.com/o211/o211/node/store"
 )
 
@@ -149,7 +150,7 @@ func (s *handlers) postAccountCommand(ctx context.Context, _ *http.Request, body
 	switch c.Type {
 	case fsm.CmdPutUser, fsm.CmdPutToken, fsm.CmdDeleteToken:
 	default:
-		return nil, o211.FieldErrorf("type", "%q is not an account command", c.Type)
+		return nil, o211.FieldErrorf("type", "%q is not an account command", httpx.Prefix(string(c.Type)))
 	}
 	resp, index, err := s.r.propose(ctx, c.Type, encoded(c.Payload))
 	if err != nil {

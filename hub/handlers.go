@@ -9,6 +9,7 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/hub/fsm"
+	"github.com/o211/o211/node/httpx"
 )
 
 // readFunc serves a read from this replica's state.
@@ -105,7 +106,7 @@ func (s *handlers) putMember(ctx context.Context, req *http.Request, body []byte
 	if id := chi.URLParam(req, "id"); m.ID == "" {
 		m.ID = id
 	} else if m.ID != id {
-		return nil, o211.FieldErrorf("id", "the body names replica %q but the path %q", m.ID, id)
+		return nil, o211.FieldErrorf("id", "the body names replica %q but the path %q", httpx.Prefix(m.ID), httpx.Prefix(id))
 	}
 	if err := s.r.updateMember(ctx, &m); err != nil {
 		return nil, err
@@ -170,7 +171,7 @@ func (s *handlers) putRegion(ctx context.Context, req *http.Request, body []byte
 	if id := chi.URLParam(req, "id"); reg.ID == "" {
 		reg.ID = id
 	} else if reg.ID != id {
-		return nil, o211.FieldErrorf("id", "the body names region %q but the path %q", reg.ID, id)
+		return nil, o211.FieldErrorf("id", "the body names region %q but the path %q", httpx.Prefix(reg.ID), httpx.Prefix(id))
 	}
 	res, index, err := s.r.PutRegion(ctx, reg)
 	if err != nil {

@@ -1,15 +1,17 @@
-// Package api is the HTTP surface of a regional node, and the read side of
-// the provincial hub: the Open Referral HSDS 3.0 API under /hsds, directory
-// search at /api/v1/search, the write API for resource specialists and the
-// import endpoint under /api/v1/ (token protected), and the operational
-// endpoints.
+// Package api is the HTTP surface of a regional node's directory, and the
+// read side of the provincial hub: the Open Referral HSDS 3.0 API under
+// /hsds, directory search at /api/v1/search, the write API for resource
+// specialists and the import endpoint under /api/v1/ (credential needed),
+// and the operational endpoints.
 //
-// The server depends on narrow interfaces (Directory, Writer, Importer), not
-// on the store or the search index. A Server without a Writer or Importer is
-// read-only: the write routes answer 501. Every error is an
-// application/problem+json body (RFC 9457) whose status comes from the o211
-// error code (one table, statusOf); internal errors are logged in full and
-// shown as a plain sentence.
+// They are route groups (HSDS, Search, Write, Ops), built by New from one
+// Config of narrow interfaces (Viewer, Searcher, Writer, Importer), not
+// from the store or the search index, and mounted on the process's one
+// httpx.Server (the node mounts them all; the hub mounts HSDS and Search
+// over the province). Without a Writer or Importer the write routes answer
+// 501. Every error is an httpx.Problem (RFC 9457) whose status comes from
+// the o211 error code (httpx's one table); internal errors are logged in
+// full and shown as a plain sentence.
 //
 // Routes:
 //
@@ -34,9 +36,8 @@
 //	DELETE /api/v1/{table}/{id}             delete (token; If-Match; 409 when in use)
 //	POST   /api/v1/import                   format skip_invalid; the file as body (token)
 //	       /api/v1/contacts, /api/v1/audit  211 contacts and their audit log (package node/contacts,
-//	                                        mounted by the node through Config.Routes)
+//	                                        a group of its own on the node's server)
 //	GET    /healthz /readyz /metrics        liveness, readiness, Prometheus
-//	GET    /                                placeholder until the web console
 //
 // The tables are those of Tables(): the HSDS datapackage's, with
 // service_at_location named service_at_locations and contact (HSDS contact

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 
@@ -40,5 +41,25 @@ func TestWrite_Holes(t *testing.T) {
 		if strings.Contains(string(r.body), long[:httpx.MaxEcho+1]) {
 			t.Errorf("the problem echoes more than %d bytes of the body: %.300s", httpx.MaxEcho, r.body)
 		}
+		r = do(t, http.MethodGet, u+"/"+long, nil, authed()...)
+		r.problem(t, http.StatusNotFound)
+		if strings.Contains(string(r.body), long[:2*httpx.MaxEcho+1]) {
+			t.Errorf("the problem echoes more than a prefix of the path: %.300s", r.body)
+		}
 	})
+}
+
+// TestImport_NoTempFolder checks that an import's problems never name the
+// temporary folder the upload was unpacked in (issue 11), even where the
+// importer names the folder itself rather than a file in it.
+func TestImport_NoTempFolder(t *testing.T) {
+	srv, _ := MustStartImportServer(t)
+	body, ct := multipartOf(t, map[string][]byte{"notes.txt": []byte("hello"), "more.txt": []byte("world")})
+	r := do(t, http.MethodPost, srv.URL()+"/api/v1/import?format=hsds-json", body, "Authorization", "Bearer "+testToken, "Content-Type", ct)
+	if r.StatusCode < 400 {
+		t.Fatalf("importing two text files as hsds-json: %d %s, want a problem", r.StatusCode, r.body)
+	}
+	if strings.Contains(string(r.body), "o211-import-") || strings.Contains(string(r.body), os.TempDir()) {
+		t.Errorf("the problem names the temporary folder: %s", r.body)
+	}
 }

@@ -88,11 +88,12 @@ func (s *Write) importHandler(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(append(bytes.ReplaceAll(b, []byte(dir+string(filepath.Separator)), nil), '\n'))
+	_, _ = w.Write(append([]byte(hidePath(string(b), dir)), '\n'))
 }
 
-// hideDir removes the temporary folder from the file names of an
-// import's problems.
+// hideDir removes the temporary folder from an import's error: from the
+// file names of its problems and from every text, where a file in it is
+// named by its path in the upload and the folder itself as "the upload".
 func hideDir(err error, dir string) error {
 	var e *o211.Error
 	if !errors.As(err, &e) {
@@ -101,11 +102,18 @@ func hideDir(err error, dir string) error {
 	c := *e
 	c.Problems = make([]o211.InputProblem, len(e.Problems))
 	for i, p := range e.Problems {
-		p.File = strings.TrimPrefix(strings.TrimPrefix(p.File, dir), string(filepath.Separator))
+		p.File, p.Record, p.Reason = hidePath(p.File, dir), hidePath(p.Record, dir), hidePath(p.Reason, dir)
 		c.Problems[i] = p
 	}
-	c.Message = strings.ReplaceAll(c.Message, dir+string(filepath.Separator), "")
+	c.Message, c.Field = hidePath(c.Message, dir), hidePath(c.Field, dir)
 	return &c
+}
+
+// hidePath replaces the temporary folder dir in s: a path inside it by
+// the path in the upload, the folder itself by "the upload".
+func hidePath(s, dir string) string {
+	s = strings.ReplaceAll(s, dir+string(filepath.Separator), "")
+	return strings.ReplaceAll(s, dir, "the upload")
 }
 
 // receiveUpload writes the body into dir and returns the path to import:
@@ -241,7 +249,7 @@ func saveFile(dst string, r io.Reader) error {
 	f, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		if errors.Is(err, os.ErrExist) {
-			return o211.Errorf(o211.EINVALID, "The upload holds %s twice.", filepath.Base(dst))
+			return o211.Errorf(o211.EINVALID, "The upload holds %s twice.", httpx.Prefix(filepath.Base(dst)))
 		}
 		return fmt.Errorf("api: import: %w", err)
 	}
@@ -268,12 +276,12 @@ func cleanName(name string) (string, error) {
 	slashed := strings.ReplaceAll(name, "\\", "/")
 	for _, seg := range strings.Split(slashed, "/") {
 		if seg == ".." {
-			return "", o211.Errorf(o211.EINVALID, "The file name %q leaves its folder.", name)
+			return "", o211.Errorf(o211.EINVALID, "The file name %q leaves its folder.", httpx.Prefix(name))
 		}
 	}
 	clean := path.Clean("/" + slashed)[1:]
 	if clean == "" || strings.HasPrefix(clean, ".") || strings.Contains(clean, "/.") || strings.ContainsRune(clean, ':') {
-		return "", o211.Errorf(o211.EINVALID, "The file name %q cannot be used.", name)
+		return "", o211.Errorf(o211.EINVALID, "The file name %q cannot be used.", httpx.Prefix(name))
 	}
 	return filepath.FromSlash(clean), nil
 }
@@ -301,11 +309,11 @@ func unzip(archive, dir string) error {
 		}
 		if importer.ZipBomb(f) {
 			return o211.Errorf(o211.ETOOLARGE, "%s in the zip file unpacks to %s from %s: no directory export packs that tightly, so the file is refused.",
-				name, byteSize(int64(f.UncompressedSize64)), byteSize(int64(f.CompressedSize64)))
+				httpx.Prefix(name), byteSize(int64(f.UncompressedSize64)), byteSize(int64(f.CompressedSize64)))
 		}
 		rc, err := f.Open()
 		if err != nil {
-			return o211.Errorf(o211.EINVALID, "%s in the zip file cannot be read.", f.Name)
+			return o211.Errorf(o211.EINVALID, "%s in the zip file cannot be read.", httpx.Prefix(f.Name))
 		}
 		err = saveFile(filepath.Join(dir, name), io.LimitReader(rc, int64(f.UncompressedSize64)))
 		rc.Close()

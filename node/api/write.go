@@ -262,7 +262,7 @@ func (s *Write) getRecord(t Table) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		rec, err := s.current(t.Kind, pathID(r))
 		if err == nil && rec == nil {
-			err = o211.Errorf(o211.ENOTFOUND, "%s %q not found", t.Kind, pathID(r))
+			err = o211.Errorf(o211.ENOTFOUND, "%s %q not found", t.Kind, httpx.Prefix(pathID(r)))
 		}
 		if err != nil {
 			s.writeProblem(w, r, err)
@@ -288,7 +288,7 @@ func (s *Write) createRecord(t Table) http.HandlerFunc {
 		defer s.writeMu.Unlock()
 		cur, err := s.current(t.Kind, obj.ObjectID())
 		if err == nil && cur != nil {
-			err = o211.Errorf(o211.ECONFLICT, "%s %q already exists; replace it with PUT %s/%s", t.Kind, obj.ObjectID(), r.URL.Path, obj.ObjectID())
+			err = o211.Errorf(o211.ECONFLICT, "%s %q already exists; replace it with PUT %s/%s", t.Kind, httpx.Prefix(obj.ObjectID()), r.URL.Path, httpx.Prefix(obj.ObjectID()))
 		}
 		if err != nil {
 			s.writeProblem(w, r, err)
@@ -312,7 +312,7 @@ func (s *Write) replaceRecord(t Table) http.HandlerFunc {
 		id := pathID(r)
 		obj, err := decodeRow(r, t)
 		if err == nil && obj.ObjectID() != "" && obj.ObjectID() != id {
-			err = o211.FieldErrorf("id", "%q in the body is not %q of the path", obj.ObjectID(), id)
+			err = o211.FieldErrorf("id", "%q in the body is not %q of the path", httpx.Prefix(obj.ObjectID()), httpx.Prefix(id))
 		}
 		if err != nil {
 			s.writeProblem(w, r, err)

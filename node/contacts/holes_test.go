@@ -37,5 +37,12 @@ func TestContacts_Holes(t *testing.T) {
 		if strings.Contains(string(r.body), long[:httpx.MaxEcho+1]) {
 			t.Errorf("the problem echoes more than %d bytes of the body: %.300s", httpx.MaxEcho, r.body)
 		}
+		for _, q := range []string{"limit=", "from=", "status=", "redacted="} {
+			r := n.do(t, "GET", "/api/v1/contacts?"+q+long, nil)
+			r.problem(t, http.StatusBadRequest)
+			if strings.Contains(string(r.body), long[:httpx.MaxEcho+1]) {
+				t.Errorf("%s: the problem echoes more than %d bytes of the query: %.300s", q, httpx.MaxEcho, r.body)
+			}
+		}
 	})
 }

@@ -226,14 +226,14 @@ func listQuery(r *http.Request) (q o211.ContactQuery, redacted bool, err error) 
 	q.Navigator, q.FollowUpDue, q.Cursor = v.Get("navigator"), v.Get("follow_up_due"), v.Get("cursor")
 	if q.FollowUpDue != "" {
 		if _, err := time.Parse(time.DateOnly, q.FollowUpDue); err != nil {
-			return q, false, o211.FieldErrorf("follow_up_due", "%q is not a date of the form YYYY-MM-DD", q.FollowUpDue)
+			return q, false, o211.FieldErrorf("follow_up_due", "%q is not a date of the form YYYY-MM-DD", httpx.Prefix(q.FollowUpDue))
 		}
 	}
 	switch st := o211.ContactStatus(v.Get("status")); st {
 	case "", o211.ContactOpen, o211.ContactClosed:
 		q.Status = st
 	default:
-		return q, false, o211.FieldErrorf("status", "%q is not open or closed", st)
+		return q, false, o211.FieldErrorf("status", "%q is not open or closed", httpx.Prefix(string(st)))
 	}
 	if q.From, err = timeParam(r, "from", false); err != nil {
 		return q, false, err
@@ -260,7 +260,7 @@ func timeParam(r *http.Request, name string, end bool) (time.Time, error) {
 	}
 	d, err := time.ParseInLocation(time.DateOnly, s, o211.Toronto())
 	if err != nil {
-		return time.Time{}, o211.FieldErrorf(name, "%q is neither an RFC 3339 time nor a date (YYYY-MM-DD)", s)
+		return time.Time{}, o211.FieldErrorf(name, "%q is neither an RFC 3339 time nor a date (YYYY-MM-DD)", httpx.Prefix(s))
 	}
 	if end {
 		d = d.AddDate(0, 0, 1)
@@ -275,7 +275,7 @@ func intParam(r *http.Request, name string) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 {
-		return 0, o211.FieldErrorf(name, "%q is not a positive whole number", s)
+		return 0, o211.FieldErrorf(name, "%q is not a positive whole number", httpx.Prefix(s))
 	}
 	return n, nil
 }
@@ -287,7 +287,7 @@ func boolParam(r *http.Request, name string) (bool, error) {
 	case "true", "1":
 		return true, nil
 	default:
-		return false, o211.FieldErrorf(name, "%q is not true or false", s)
+		return false, o211.FieldErrorf(name, "%q is not true or false", httpx.Prefix(s))
 	}
 }
 
@@ -300,7 +300,7 @@ func ifMatch(r *http.Request) (uint64, error) {
 	}
 	v, err := strconv.ParseUint(strings.Trim(strings.TrimPrefix(h, "W/"), `"`), 10, 64)
 	if err != nil || v == 0 {
-		return 0, o211.FieldErrorf("If-Match", "%q is not a version of this contact (its ETag)", h)
+		return 0, o211.FieldErrorf("If-Match", "%q is not a version of this contact (its ETag)", httpx.Prefix(h))
 	}
 	return v, nil
 }
