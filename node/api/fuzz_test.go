@@ -27,7 +27,7 @@ func FuzzSearchParams(f *testing.F) {
 		f.Add(q)
 	}
 	d := MustOpenDirectory(f)
-	srv := MustStartServer(f, d, func(c *api.Config) { c.Directory = provincialDirectory{d} })
+	srv := MustStartServer(f, d, func(c *serverConfig) { c.Directory = provincialDirectory{d} })
 	h := srv.Handler()
 	f.Fuzz(func(t *testing.T, rawQuery string) {
 		req := httptest.NewRequest(http.MethodGet, "/api/v1/search", nil)
