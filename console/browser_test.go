@@ -53,7 +53,7 @@ func mustStartBrowser(tb testing.TB) *browser {
 		chromedp.UserDataDir(tb.TempDir()))
 	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
-	ctx, tcancel := context.WithTimeout(ctx, 2*time.Minute)
+	ctx, tcancel := context.WithTimeout(ctx, 8*time.Minute) // a loaded CI machine is slow; a hung browser still ends
 	b := &browser{ctx: ctx, cancel: func() { tcancel(); cancel(); acancel() }}
 	if err := chromedp.Do(ctx); err != nil { // starts the browser
 		b.cancel()
