@@ -39,6 +39,8 @@ func commands() []command {
 		{"demo", "run a whole province on this machine", runDemo},
 		{"pki", "create the certificates and NATS credentials of the hub and the regions", runPKI},
 		{"users", "add, list, disable users or set their passwords (a node's or the hub's)", runUsers},
+		{"backup", "take a consistent copy of a running node's stores", runBackup},
+		{"restore", "restore a node's data folder from a backup", runRestore},
 		{"status", "show a node's or hub replica's replication status", runStatus},
 		{"bench", "measure a node (bench search)", runBench},
 	}
