@@ -115,7 +115,12 @@ func TestReplication_PushAndPull(t *testing.T) {
 
 func getStatusJSON(tb testing.TB, url string, v any) {
 	tb.Helper()
-	res, err := http.Get(url)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+testToken) // flexible reports need it
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		tb.Fatal(err)
 	}

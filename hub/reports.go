@@ -20,10 +20,11 @@ import (
 // reloaded when a snapshot replaces the state. Reports reflect the state
 // up to LoadedIndex.
 type Reports struct {
-	r     *Replica
-	log   *slog.Logger
-	cube  *report.Cube
-	group *report.API
+	r       *Replica
+	log     *slog.Logger
+	cube    *report.Cube
+	group   *report.API
+	queries *report.QueryLog
 
 	// mu orders loads against events: an event at or below loadedAt is
 	// already in the cube.
@@ -46,7 +47,13 @@ func (r *Replica) ServeReports(province *Province) *Reports {
 		}
 		rp.onApply(e)
 	}
-	cfg := report.Config{Cube: rp.cube, Scope: o211.ScopeProvince, Now: r.cfg.Now, Logger: r.logger}
+	// Flexible reports need an actor (httpx.Identify names the one of the
+	// hub's API token); each query is logged and
+	// kept in a bounded record on this replica (Queries), not in Raft: an
+	// audit of reads need not cost a consensus write per query, and each
+	// replica records what it answered.
+	rp.queries = &report.QueryLog{Logger: r.logger, Now: r.cfg.Now}
+	cfg := report.Config{Cube: rp.cube, Scope: o211.ScopeProvince, Now: r.cfg.Now, Logger: r.logger, Audit: rp.queries.Audit}
 	if province != nil {
 		cfg.Services = report.SearchServices(province.Search)
 	}
@@ -78,6 +85,10 @@ func (rp *Reports) Routes(rt chi.Router) {
 		rp.group.Routes(g)
 	})
 }
+
+// Queries returns the flexible report queries this replica answered last,
+// oldest first.
+func (rp *Reports) Queries() []o211.AuditEntry { return rp.queries.Entries() }
 
 // Cube returns the reports' cube.
 func (rp *Reports) Cube() *report.Cube { return rp.cube }

@@ -1,6 +1,10 @@
 package node
 
 import (
+	"context"
+	"net/http"
+
+	"github.com/o211/o211"
 	"github.com/o211/o211/node/report"
 )
 
@@ -13,11 +17,18 @@ func (n *Node) openReports() error {
 }
 
 // reportConfig configures the region's reports under
-// /api/v1/reports. Published counts are always suppressed below 10, as
-// the hub's are: a region's figures are no less identifying. The
-// service-gap report counts the region's own services near each FSA.
+// /api/v1/reports. Counts are perturbed and small ones withheld, as the
+// hub's are: a region's figures are no less identifying. Flexible reports
+// need an actor, which the server's identity middleware puts in the
+// request's context (the API token names the bootstrap administrator), and every query is written to the store's audit log;
+// the published tables answer anyone. The service-gap report counts the
+// region's own services near each FSA.
 func (n *Node) reportConfig() report.Config {
-	return report.Config{Cube: n.reports, Scope: n.cfg.Region, Services: report.SearchServices(n.dir.Search), Now: n.cfg.Now, Logger: n.log}
+	store := n.dir.Store()
+	return report.Config{Cube: n.reports, Scope: n.cfg.Region, Services: report.SearchServices(n.dir.Search), Now: n.cfg.Now, Logger: n.log,
+		Audit: func(ctx context.Context, a o211.Actor, r *http.Request) error {
+			return store.AppendAudit(ctx, o211.AuditEntry{Actor: a.ID, Action: report.AuditAction, Path: report.AuditURI(r), From: r.RemoteAddr})
+		}}
 }
 
 // Reports returns the cube of the region's anonymised reports.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/o211/o211"
 	"github.com/o211/o211/node/report"
 )
 
@@ -79,6 +80,22 @@ func TestNode_Reports(t *testing.T) {
 		}
 	}
 	check(n)
+	// Flexible reports need the token; each query is in the audit log.
+	if resp, err := http.Get(n.URL() + "/api/v1/reports/needs"); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("a flexible report without the token: %v %v, want 401", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	page, err := n.dir.Store().Audit(o211.AuditQuery{Limit: 100})
+	queries := 0
+	for _, e := range page.Entries {
+		if e.Action == report.AuditAction && e.Actor == "token:bootstrap" && strings.HasPrefix(e.Path, "/api/v1/reports/needs?") {
+			queries++
+		}
+	}
+	if err != nil || queries != 2 {
+		t.Fatalf("audit log: %d report queries (%v), want 2", queries, err)
+	}
 	resp, err := http.Get(n.URL() + "/metrics")
 	if err != nil {
 		t.Fatal(err)
@@ -107,9 +124,16 @@ func mustStartNode(tb testing.TB, dir string) *Node {
 	return n
 }
 
+// getJSON decodes the 200 answer of GET url, sent with the API token "tok"
+// (flexible reports need it).
 func getJSON(tb testing.TB, url string, v any) {
 	tb.Helper()
-	resp, err := http.Get(url)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer tok")
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		tb.Fatal(err)
 	}

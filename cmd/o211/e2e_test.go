@@ -85,8 +85,19 @@ func freeLoopback(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func getJSON(url string, v any) error {
-	resp, err := http.Get(url)
+func getJSON(url string, v any) error { return getJSONWithToken(url, "", v) }
+
+// getJSONWithToken is getJSON with "Authorization: Bearer token" (none
+// when token is "").
+func getJSONWithToken(url, token string, v any) error {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err
 	}
@@ -297,7 +308,7 @@ func TestBinary_Demo(t *testing.T) {
 					Value int `json:"value"`
 				} `json:"total"`
 			}
-			if err := getJSON(h.HTTP+"/api/v1/reports/needs?measure=contacts&by=region", &rep); err != nil {
+			if err := getJSONWithToken(h.HTTP+"/api/v1/reports/needs?measure=contacts&by=region", m.Token, &rep); err != nil {
 				return err
 			}
 			if len(rep.Rows) != 6 || rep.Total.Value == 0 {

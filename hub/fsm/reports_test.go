@@ -3,6 +3,7 @@ package fsm_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -140,7 +141,10 @@ func TestFSM_Reports(t *testing.T) {
 			t.Fatalf("cube holds %d contacts and %d needs, want 2 and 4", cube.Contacts(), cube.Needs())
 		}
 		r := chi.NewRouter()
-		report.NewAPI(report.Config{Cube: cube, Scope: "province", AllowUnsuppressed: true}).Routes(r)
+		report.NewAPI(report.Config{Cube: cube, Scope: "province", AllowUnsuppressed: true,
+			Authenticate: func(*http.Request) (o211.Actor, bool, error) {
+				return o211.Actor{ID: "t", Role: o211.RoleAnalyst}, true, nil
+			}}).Routes(r)
 		for level, want := range map[int]string{
 			1: "B=2 N=2", 2: "BD=1 BH=1 NL=2", 3: "BD-1800=1 BH-1800=1 NL-6000=2", 4: "BD-1800.2000=1 BH-1800.8500=1 NL-6000.2000=2"} {
 			w := httptest.NewRecorder()

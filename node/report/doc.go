@@ -155,6 +155,30 @@
 // region's contacts anyway. Config.AllowUnsuppressed lets a request ask
 // for suppress=false; the hub leaves it false and answers it with 403.
 //
+// # Who may ask what
+//
+// Flexible reports (needs, unmet, top, emerging, gaps) answer any query,
+// so they are for callers with an account: the actor the identity
+// middleware put in the request's context (o211.ActorFrom), or the one
+// Config.Authenticate names (today the API token, as the bootstrap
+// administrator). Administrators and analysts may ask; supervisors too,
+// on the hub only with region set to their own. Without a credential the
+// answer is 401, with another role 403. Every query is recorded by
+// Config.Audit before it is answered: a node writes it to its store's
+// audit log (action report_query, the actor, the request URI); a hub
+// replica logs it and keeps the last thousand in memory (QueryLog), not in
+// Raft, since an audit of reads need not cost a consensus write each and
+// each replica records what it answered.
+//
+// Anyone may read the published tables under /api/v1/reports/published:
+// needs by region and category, contacts by month and channel, the ten
+// most frequent needs at level 2, unmet needs by region, over the twelve
+// complete months before the current one, perturbed, with no filter and
+// no period to choose. TestAdversary_PublishedTables plants contacts with
+// a need no one else has and works their number out of the four tables
+// together four ways: on exact tables every way always succeeds; on the
+// published ones each is exact in about one world in eight.
+//
 // # Suppression within one table
 //
 // Under Suppressed, a published count from 1 to 9 is withheld: in JSON

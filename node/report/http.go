@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -37,6 +38,14 @@ type Config struct {
 	// for exact ones: Perturbed (the default) wherever figures are
 	// published. Suppressed serves the tests of the suppression alone.
 	Protection Protection
+	// Authenticate names the caller of a flexible report when no identity
+	// middleware put an o211.Actor in the request's context. Without
+	// either, flexible reports answer 401; the published tables answer
+	// anyone.
+	Authenticate Authenticate
+	// Audit records every flexible query before it is answered (nil: a
+	// QueryLog that logs to Logger and keeps the last thousand).
+	Audit Audit
 }
 
 // server answers the report endpoints.
@@ -64,6 +73,9 @@ func NewAPI(cfg Config) *API {
 	if s.cfg.Cube == nil {
 		s.cfg.Cube = NewCube()
 	}
+	if s.cfg.Audit == nil {
+		s.cfg.Audit = (&QueryLog{Logger: s.log, Now: s.now}).Audit
+	}
 	return &API{s: s}
 }
 
@@ -76,6 +88,8 @@ func (g *API) Routes(r chi.Router) {
 	r.Get("/api/v1/reports/top", s.serve("top", s.top))
 	r.Get("/api/v1/reports/emerging", s.serve("emerging", s.emerging))
 	r.Get("/api/v1/reports/gaps", s.serve("gaps", s.gaps))
+	r.Get("/api/v1/reports/published", s.publishedIndex)
+	r.Get("/api/v1/reports/published/{name}", s.published)
 }
 
 // output is a report ready to send: as JSON (the value itself) or as CSV.
@@ -84,13 +98,26 @@ type output interface {
 	meta() *Meta
 }
 
-// serve adapts a report handler to an HTTP handler: it parses the common
-// parameters, answers errors as problems and output as JSON or CSV.
+// serve adapts a flexible report handler to an HTTP handler: it checks
+// the caller, parses the common parameters, audits the query, answers
+// errors as problems and output as JSON or CSV.
 func (s *server) serve(name string, fn func(*request) (output, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		rq, err := s.parse(r, name)
+		a, err := s.caller(r)
 		if err != nil {
 			s.writeProblem(w, r, err)
+			return
+		}
+		rq, err := s.parse(r, name)
+		if err == nil {
+			err = s.checkScope(a, &rq.query)
+		}
+		if err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		if err := s.cfg.Audit(r.Context(), a, r); err != nil {
+			s.writeProblem(w, r, fmt.Errorf("report: audit of a query: %w", err))
 			return
 		}
 		out, err := fn(rq)
@@ -98,27 +125,32 @@ func (s *server) serve(name string, fn func(*request) (output, error)) http.Hand
 			s.writeProblem(w, r, err)
 			return
 		}
-		m := out.meta()
-		m.Scope, m.Filters = s.cfg.Scope, rq.applied
-		m.GeneratedAt = rq.now.UTC().Truncate(time.Second)
-		var buf bytes.Buffer
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Add("Vary", "Accept")
-		if rq.csv {
-			cw := csv.NewWriter(&buf)
-			out.writeCSV(cw)
-			cw.Flush()
-			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-			w.Header().Set("Content-Disposition", `attachment; filename="`+name+"-"+m.From+"-"+m.To+`.csv"`)
-		} else {
-			if err := encodeJSON(&buf, out); err != nil {
-				s.writeProblem(w, r, err)
-				return
-			}
-			w.Header().Set("Content-Type", "application/json")
-		}
-		_, _ = w.Write(buf.Bytes())
+		s.write(w, r, rq, name, out)
 	}
+}
+
+// write answers out as JSON or CSV.
+func (s *server) write(w http.ResponseWriter, r *http.Request, rq *request, name string, out output) {
+	m := out.meta()
+	m.Scope, m.Filters = s.cfg.Scope, rq.applied
+	m.GeneratedAt = rq.now.UTC().Truncate(time.Second)
+	var buf bytes.Buffer
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Add("Vary", "Accept")
+	if rq.csv {
+		cw := csv.NewWriter(&buf)
+		out.writeCSV(cw)
+		cw.Flush()
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+"-"+m.From+"-"+m.To+`.csv"`)
+	} else {
+		if err := encodeJSON(&buf, out); err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+	}
+	_, _ = w.Write(buf.Bytes())
 }
 
 // encodeJSON writes out as JSON, through its own appender when it has one.
@@ -222,8 +254,13 @@ func (s *server) index(w http.ResponseWriter, r *http.Request) {
 		list = append(list, report{Name: name, Path: "/api/v1/reports/" + name, Title: reportTitles[name],
 			Params: append(append([]string(nil), reportParams[name]...), commonParams(name)...)})
 	}
-	b, _ := json.Marshal(map[string]any{"scope": s.cfg.Scope, "reports": list,
+	writeJSON(w, map[string]any{"scope": s.cfg.Scope, "reports": list, "published": "/api/v1/reports/published",
 		"dimensions": dimNames[:], "suppression_threshold": Threshold})
+}
+
+// writeJSON answers v as JSON.
+func writeJSON(w http.ResponseWriter, v any) {
+	b, _ := json.Marshal(v)
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(append(b, '\n'))
 }

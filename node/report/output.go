@@ -17,7 +17,7 @@ type Meta struct {
 	Scope       string              `json:"scope"`
 	From        string              `json:"from"`
 	To          string              `json:"to"`
-	Filters     map[string][]string `json:"Filters"`
+	Filters     map[string][]string `json:"filters"`
 	GeneratedAt time.Time           `json:"generated_at"`
 	Suppression Suppression         `json:"suppression"`
 }

@@ -52,19 +52,7 @@ func (s *server) parse(r *http.Request, name string) (*request, error) {
 	p.Only("the "+name+" report", append(commonParams(name), reportParams[name]...)...)
 	now := s.now()
 	rq := &request{r: r, p: p, now: now, today: dayOf(now, s.loc), applied: map[string][]string{}}
-	switch p.OneOf("format", "", "json", "csv") {
-	case "csv":
-		rq.csv = true
-	case "":
-		rq.csv = !p.Has("format") && acceptsCSV(r.Header.Get("Accept"))
-	}
-	switch l := strings.ToLower(p.Str("lang", 16)); {
-	case l == "" || l == "en" || strings.HasPrefix(l, "en-"):
-	case l == "fr" || strings.HasPrefix(l, "fr-"):
-		rq.query.Lang = "fr"
-	default:
-		p.Fail("lang", params.Quote(l)+" is not a language of the reports; use en or fr")
-	}
+	rq.parseOutput()
 	rq.query.Protection = s.cfg.Protection
 	if !p.Bool("suppress", true) {
 		rq.query.Protection = Exact
@@ -91,6 +79,24 @@ func (s *server) parse(r *http.Request, name string) (*request, error) {
 		return nil, err
 	}
 	return rq, rq.query.check()
+}
+
+// parseOutput reads the format and the language of names.
+func (rq *request) parseOutput() {
+	p := rq.p
+	switch p.OneOf("format", "", "json", "csv") {
+	case "csv":
+		rq.csv = true
+	case "":
+		rq.csv = !p.Has("format") && acceptsCSV(rq.r.Header.Get("Accept"))
+	}
+	switch l := strings.ToLower(p.Str("lang", 16)); {
+	case l == "" || l == "en" || strings.HasPrefix(l, "en-"):
+	case l == "fr" || strings.HasPrefix(l, "fr-"):
+		rq.query.Lang = "fr"
+	default:
+		p.Fail("lang", params.Quote(l)+" is not a language of the reports; use en or fr")
+	}
 }
 
 // acceptsCSV reports whether an Accept header prefers text/csv to JSON.

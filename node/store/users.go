@@ -26,10 +26,11 @@ var (
 	bucketTokensUser = []byte("tokens_user")
 )
 
-// accountActions are audit actions about accounts and sign-ins, which name
-// no contact.
+// accountActions are audit actions about accounts and sign-ins, and the
+// report queries (node/report), which name no contact.
 var accountActions = map[string]bool{"user_put": true, "token_put": true, "token_delete": true,
-	"signin": true, "signin_failed": true, "signin_locked": true, "lockout": true, "signout": true}
+	"signin": true, "signin_failed": true, "signin_locked": true, "lockout": true, "signout": true,
+	"report_query": true}
 
 // putJSON writes v as a codec(1) JSON value under key in bucket.
 func putJSON(tx *bolt.Tx, bucket, key []byte, v any) error {
