@@ -54,9 +54,24 @@ func weeklyHours(scheds []o211.Schedule, day time.Time) week {
 		}
 	}
 	for d := range w.days {
-		slices.SortFunc(w.days[d], func(a, b span) int { return a.open - b.open })
+		w.days[d] = mergeSpans(w.days[d])
 	}
 	return w
+}
+
+// mergeSpans sorts a day's openings and joins those that touch or
+// overlap ("9 to 5" and "5 to 8" are "9 to 8").
+func mergeSpans(spans []span) []span {
+	slices.SortFunc(spans, func(a, b span) int { return a.open - b.open })
+	out := spans[:0]
+	for _, s := range spans {
+		if n := len(out); n > 0 && s.open <= out[n-1].close {
+			out[n-1].close = max(out[n-1].close, s.close)
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // clockMinutes parses "HH:MM" or "HH:MM:SS" (a zone suffix ignored) as
