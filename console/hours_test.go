@@ -28,8 +28,8 @@ func TestWeeklyHours(t *testing.T) {
 	wk := weeklyHours([]o211.Schedule{
 		{Freq: "WEEKLY", ByDay: "MO,WE", OpensAt: "09:00", ClosesAt: "12:00"},
 		{Freq: "WEEKLY", ByDay: "MO", OpensAt: "13:00", ClosesAt: "16:00"},
-		{Freq: "WEEKLY", ByDay: "MO", OpensAt: "16:00", ClosesAt: "17:00"}, // joins the one before
-		{Freq: "WEEKLY", ByDay: "WE", OpensAt: "10:00", ClosesAt: "11:00"}, // within 9 to noon
+		{Freq: "WEEKLY", ByDay: "MO", OpensAt: "16:00", ClosesAt: "17:00"},          // joins the one before
+		{Freq: "WEEKLY", ByDay: "WE", OpensAt: "10:00", ClosesAt: "11:00"},          // within 9 to noon
 		{Freq: "DAILY", OpensAt: "00:00", ClosesAt: "00:00", ValidTo: "2026-01-01"}, // expired
 		{Freq: "MONTHLY", ByDay: "1TU", OpensAt: "10:00", ClosesAt: "11:00", Description: "First Tuesday of the month"},
 	}, monday)
