@@ -146,6 +146,8 @@ func (d *Directory) rebuild(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The rebuild reads the whole file: let go of its pages as it goes.
+	defer d.store.DropCacheEvery(250 * time.Millisecond)()
 	if err := d.indexer.Rebuild(ctx); err != nil {
 		return err
 	}

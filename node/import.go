@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/node/api"
@@ -29,7 +30,9 @@ func (a importer) Import(ctx context.Context, format, path string, opts api.Impo
 		a.dir.beginBulk()
 		defer a.dir.endBulk(context.WithoutCancel(ctx))
 	}
-	rep, err := imp.Import(ctx, bulkWriter{a.dir}, format, path, imp.Options{Region: a.dir.Region(),
+	// One reader of the input's tables at a time: the other core serves
+	// searches meanwhile.
+	rep, err := imp.Import(ctx, bulkWriter{a.dir}, format, path, imp.Options{Region: a.dir.Region(), Readers: 1,
 		SkipInvalid: opts.SkipInvalid, Source: opts.Source, DryRun: opts.DryRun, TempDir: a.tempDir})
 	if err != nil {
 		return nil, err
@@ -55,8 +58,11 @@ func (w bulkWriter) Write(ctx context.Context, changes []o211.Change, opt o211.W
 	return res, nil
 }
 
-// DropCache lets go of the store's file pages mapped by a chunk's reads.
-func (w bulkWriter) DropCache() { w.d.store.DropCache() }
+// DropCacheEvery lets go of the store's file pages mapped by the writes'
+// reads, every period until stop.
+func (w bulkWriter) DropCacheEvery(period time.Duration) (stop func()) {
+	return w.d.store.DropCacheEvery(period)
+}
 
 func (w bulkWriter) View(fn func(hsds.Tx) error) error { return w.d.View(fn) }
 
@@ -79,5 +85,4 @@ func (d *Directory) endBulk(ctx context.Context) {
 	if err := d.catchUp(ctx, d.bulkFrom); err != nil {
 		d.logger.Error("search index update failed after an import", "err", err)
 	}
-	d.store.DropCache() // re-deriving the index read the whole file
 }

@@ -199,7 +199,7 @@ func (b *Batch) readDescriptor(f pkgFile, byName map[string]pkgFile, chosen map[
 // readTables reads every table of a datapackage, in parallel, into the
 // batch. A table holds one kind, so the records do not depend on the
 // schedule, and problems are sorted when reported.
-func (b *Batch) readTables(tables []table, progress func(done, total int)) error {
+func (b *Batch) readTables(tables []table, readers int, progress func(done, total int)) error {
 	pm := &progressMeter{fn: progress}
 	order := make([]int, len(tables))
 	for i, t := range tables {
@@ -210,7 +210,10 @@ func (b *Batch) readTables(tables []table, progress func(done, total int)) error
 	errs := make([]error, len(tables))
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for w := 0; w < min(runtime.GOMAXPROCS(0), len(tables), 4); w++ {
+	if readers <= 0 {
+		readers = min(runtime.GOMAXPROCS(0), 4)
+	}
+	for w := 0; w < min(readers, len(tables)); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

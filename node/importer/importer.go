@@ -107,6 +107,9 @@ type Options struct {
 	// TempDir is where the import stages the records it reads (default:
 	// the system's temporary folder).
 	TempDir string
+	// Readers bounds how many tables of a datapackage are read at once
+	// (default: up to 4, one per core).
+	Readers int
 }
 
 func (o *Options) source(format string) string {
@@ -237,7 +240,7 @@ func (b *Batch) parsePath(path string, info os.FileInfo, opts Options) error {
 		if err != nil {
 			return fmt.Errorf("importer: %w", err)
 		}
-		return b.readTables(b.tables(files, name), opts.progress(StageRead))
+		return b.readTables(b.tables(files, name), opts.Readers, opts.progress(StageRead))
 	case format == FormatHSDSJSON && info.IsDir():
 		return b.parseJSONDir(path, opts)
 	case info.IsDir():
@@ -302,7 +305,7 @@ func (b *Batch) parse(name string, r io.Reader, size int64, opts Options) error 
 	if !ok || size < 0 {
 		br := bufio.NewReader(r)
 		if magic, _ := br.Peek(4); string(magic) != "PK\x03\x04" {
-			return b.readCSVStream(name, br, progress)
+			return b.readCSVStream(name, br, opts.Readers, progress)
 		}
 		// A zip is read from its end: keep the stream in a file first.
 		tmp, err := spool(br, opts.TempDir)
@@ -326,13 +329,13 @@ func (b *Batch) parse(name string, r io.Reader, size int64, opts Options) error 
 		if err != nil {
 			return err
 		}
-		return b.readTables(b.tables(files, name), progress)
+		return b.readTables(b.tables(files, name), opts.Readers, progress)
 	}
-	return b.readCSVStream(name, io.NewSectionReader(f, 0, size), progress)
+	return b.readCSVStream(name, io.NewSectionReader(f, 0, size), opts.Readers, progress)
 }
 
 // readCSVStream reads one table's CSV file, named after its table.
-func (b *Batch) readCSVStream(name string, r io.Reader, progress func(done, total int)) error {
+func (b *Batch) readCSVStream(name string, r io.Reader, readers int, progress func(done, total int)) error {
 	kind, ok := tableKind(strings.TrimSuffix(filepath.Base(name), filepath.Ext(name)))
 	if !ok {
 		return o211.Errorf(o211.EINVALID, "%s: an hsds-csv input is a datapackage directory, a zip of one, or a CSV file named after its table", name)
@@ -342,7 +345,7 @@ func (b *Batch) readCSVStream(name string, r io.Reader, progress func(done, tota
 		size = sr.Size()
 	}
 	open := func() (io.ReadCloser, error) { return io.NopCloser(r), nil }
-	return b.readTables([]table{{name: filepath.Base(name), kind: kind, size: size, open: open}}, progress)
+	return b.readTables([]table{{name: filepath.Base(name), kind: kind, size: size, open: open}}, readers, progress)
 }
 
 // maxJSONBytes bounds an hsds-json file: it is read whole (a problem's

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/o211/o211"
@@ -220,31 +219,15 @@ func (b *Batch) apply(ctx context.Context, w Writer, order []int32, removals []o
 
 // dropWhileWriting lets go of the store's file pages that the writes map,
 // four times a second until stop is called, when the writer can (see
-// store.Store.DropCache): the checks of every write read records all over
-// the file, so the process's resident set would grow to the file's size.
+// store.Store.DropCacheEvery): the checks of every write read records all
+// over the file, so the process's resident set would grow to its size.
 func dropWhileWriting(w Writer) (stop func()) {
-	dc, ok := w.(interface{ DropCache() })
-	if !ok {
-		return func() {}
+	if dc, ok := w.(interface {
+		DropCacheEvery(time.Duration) func()
+	}); ok {
+		return dc.DropCacheEvery(250 * time.Millisecond)
 	}
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(250 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				dc.DropCache()
-				return
-			case <-t.C:
-				dc.DropCache()
-			}
-		}
-	}()
-	return func() { close(done); wg.Wait() }
+	return func() {}
 }
 
 // count adds a write's result to the report.
