@@ -283,7 +283,7 @@ type rows struct {
 	region, fsa, reason, channel, age, lang []uint16
 	code, emerg                             []uint32
 	n                                       []int64
-	ks                                      []uint64 // the sum of the keys of the records counted
+	ks                                      []uint32 // the sum of the keys of the records counted, mod 2^32
 	index                                   []uint32 // row+1, or 0 for an empty slot
 }
 
@@ -310,7 +310,7 @@ func (t *rows) add(k rowKey, n int64, keys uint64) {
 		}
 		if t.key(r-1) == k {
 			t.n[r-1] += n
-			t.ks[r-1] += keys
+			t.ks[r-1] += uint32(keys)
 			return
 		}
 	}
@@ -328,7 +328,7 @@ func (t *rows) appendRow(k rowKey, n int64, keys uint64) {
 	t.code = append(t.code, k.code)
 	t.emerg = append(t.emerg, k.emerg)
 	t.n = append(t.n, n)
-	t.ks = append(t.ks, keys)
+	t.ks = append(t.ks, uint32(keys))
 }
 
 func (t *rows) grow() {
@@ -351,5 +351,5 @@ func (t *rows) grow() {
 // bytes returns the memory held by the table's slices.
 func (t *rows) bytes() int64 {
 	return int64(cap(t.day) + cap(t.met) + 2*(cap(t.region)+cap(t.fsa)+cap(t.reason)+cap(t.channel)+cap(t.age)+cap(t.lang)) +
-		4*(cap(t.code)+cap(t.emerg)+cap(t.index)) + 8*(cap(t.n)+cap(t.ks)))
+		4*(cap(t.code)+cap(t.emerg)+cap(t.index)+cap(t.ks)) + 8*cap(t.n))
 }

@@ -86,7 +86,7 @@
 //   - Every report record has a key, RecordKey: a 64-bit hash of its id,
 //     which is drawn at random when the contact closes and never
 //     published. A cube row keeps the sum of the keys of the records it
-//     counts (modulo 2^64), beside its count; a scan adds them up with
+//     counts (modulo 2^32, as the ABS method does), beside its count; a scan adds them up with
 //     the counts, so every published count, totals included, comes with
 //     the key sum of exactly the records it counts: its cell key.
 //   - The noise of a count is drawn from its cell key through a fixed

@@ -69,6 +69,7 @@ type gapCand struct {
 	fsa         geo.FSA
 	code        string
 	met, unmet  sum
+	pu          int64 // unmet as published
 	rate        float64
 	services    int
 	severityVal float64
@@ -108,7 +109,7 @@ func Gaps(ctx context.Context, c *Cube, services Services, q GapsQuery) (*GapsRe
 			continue
 		}
 		g.services = n
-		g.severityVal = float64(q.value(g.unmet)) * g.rate / float64(1+n)
+		g.severityVal = float64(g.pu) * g.rate / float64(1+n)
 		gaps = append(gaps, g)
 	}
 	sort.SliceStable(gaps, func(a, b int) bool { return gaps[a].severityVal > gaps[b].severityVal })
@@ -144,12 +145,12 @@ func gapCandidates(c *Cube, q *GapsQuery) []gapCand {
 			if u < int64(q.MinUnmet) || float64(u) < q.MinRate*float64(n) || n == 0 {
 				continue
 			}
-			cands = append(cands, gapCand{fsa: g, code: code, met: met, unmet: unmet, rate: float64(u) / float64(n)})
+			cands = append(cands, gapCand{fsa: g, code: code, met: met, unmet: unmet, pu: u, rate: float64(u) / float64(n)})
 		}
 	}
 	sort.SliceStable(cands, func(a, b int) bool {
-		if ua, ub := q.value(cands[a].unmet), q.value(cands[b].unmet); ua != ub {
-			return ua > ub
+		if cands[a].pu != cands[b].pu {
+			return cands[a].pu > cands[b].pu
 		}
 		return cands[a].rate > cands[b].rate
 	})

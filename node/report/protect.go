@@ -70,7 +70,9 @@ func perturb(s sum) int64 {
 	if s.n <= 0 {
 		return s.n
 	}
-	u := mix(s.k ^ 0x9e3779b97f4a7c15)
+	// Keys add modulo 2^32 (the cube keeps 32 bits of each row's sum, as
+	// the ABS's BigN does); the mix spreads them over the table.
+	u := mix(uint64(uint32(s.k)) ^ 0x9e3779b97f4a7c15)
 	v := s.n + int64(noiseTable[(u>>32)*uint64(len(noiseTable))>>32])
 	if v < 0 {
 		v = 0

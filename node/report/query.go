@@ -81,7 +81,7 @@ type scan struct {
 	maps   []*mapper
 	counts []int64        // by group key, when the group space is small
 	sparse map[uint64]sum // by group key, when it is not
-	ksums  []uint64       // key sums by group key, dense, when q.Keys
+	dense  []sum          // counts and key sums by group key, when q.Keys and the space is small
 	total  sum
 	sel    []uint32 // rows selected in the current partition
 	keys   []uint64 // their group keys
@@ -101,7 +101,7 @@ func (c *Cube) run(q *query) *result {
 	if space <= maxDense {
 		s.counts = make([]int64, space)
 		if q.Keys {
-			s.ksums = make([]uint64, space)
+			s.counts, s.dense = nil, make([]sum, space)
 		}
 	} else {
 		s.sparse = map[uint64]sum{}
@@ -204,19 +204,22 @@ func (s *scan) add(t *rows, keys []uint64) {
 		for k, i := range s.sel {
 			e := s.sparse[keys[k]]
 			e.n += n[i]
-			e.k += ks[i]
+			e.k += uint64(ks[i])
 			s.sparse[keys[k]] = e
 			s.total.n += n[i]
-			s.total.k += ks[i]
+			s.total.k += uint64(ks[i])
 		}
-	case s.ksums != nil:
-		counts, ksums := s.counts, s.ksums
+	case s.dense != nil:
+		dense := s.dense
+		var total sum
 		for k, i := range s.sel {
-			counts[keys[k]] += n[i]
-			ksums[keys[k]] += ks[i]
-			s.total.n += n[i]
-			s.total.k += ks[i]
+			e := &dense[keys[k]]
+			e.n += n[i]
+			e.k += uint64(ks[i])
+			total.n += n[i]
+			total.k += uint64(ks[i])
 		}
+		s.total = s.total.plus(total)
 	default:
 		counts := s.counts
 		var total int64
@@ -485,13 +488,14 @@ func (sc *scan) each(fn func(key uint64, e sum)) {
 		}
 		return
 	}
+	for k, e := range sc.dense {
+		if e.n != 0 {
+			fn(uint64(k), e)
+		}
+	}
 	for k, n := range sc.counts {
 		if n != 0 {
-			e := sum{n: n}
-			if sc.ksums != nil {
-				e.k = sc.ksums[k]
-			}
-			fn(uint64(k), e)
+			fn(uint64(k), sum{n: n})
 		}
 	}
 }
