@@ -151,6 +151,7 @@ func Needs(c *Cube, q NeedsQuery) (*NeedsReport, error) {
 		t := &table{R: len(rows), C: 1, Cells: res.Counts, Keys: res.Keys, ColTotals: true}
 		p := q.publish(t)
 		out.Suppression.add(p)
+		hideWithheld(q.By[0].Dim, rows, p.Cells, q.Lang)
 		for i, k := range rows {
 			out.Rows = append(out.Rows, TableRow{Key: k, Total: p.Cells[i]})
 		}
@@ -187,6 +188,8 @@ func (out *NeedsReport) fillTwoWay(q *Query, res *result, rows []Key) {
 	t := &table{R: R, C: C, Cells: res.Counts, Keys: res.Keys, RowTotals: true, ColTotals: true, Grand: true}
 	p := q.publish(t)
 	out.Suppression.add(p)
+	hideWithheld(out.dims[0], rows, p.Rows, q.Lang)
+	hideWithheld(out.dims[1], out.Columns, p.Cols, q.Lang)
 	for i, k := range rows {
 		out.Rows = append(out.Rows, TableRow{Key: k, Cells: p.Cells[i*C : (i+1)*C : (i+1)*C], Total: p.Rows[i]})
 	}

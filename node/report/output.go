@@ -125,6 +125,31 @@ func keys(a axis, lang string) []Key {
 	return out
 }
 
+// freeValued reports whether the values of d are not a fixed list that
+// every reader knows (an emergency tag, a language): the mere name of such
+// a value says that someone had it.
+func freeValued(d Dim) bool { return d == DimEmergency || d == DimLanguage }
+
+// withheldKey is the key of a row or column of a free-valued dimension
+// whose count is withheld: a report never shows the name of a value whose
+// count it hides (issue 11.3).
+func withheldKey(lang string) Key {
+	return Key{Key: "withheld", Label: map[bool]string{false: "Withheld (small count)", true: "Masqué (petit nombre)"}[lang == "fr"]}
+}
+
+// hideWithheld replaces the keys of free-valued dimension d whose counts
+// are withheld.
+func hideWithheld(d Dim, ks []Key, counts []Count, lang string) {
+	if !freeValued(d) {
+		return
+	}
+	for i := range ks {
+		if i < len(counts) && counts[i].Suppressed && ks[i].Key != "" {
+			ks[i] = withheldKey(lang)
+		}
+	}
+}
+
 // hasLabels reports whether the values of d have names apart from their
 // keys (for a name column in CSV).
 func hasLabels(d Dim) bool {

@@ -152,6 +152,7 @@ func (out *UnmetReport) fill(q *Query, u *unmetTables, rows []Key, total int64) 
 	nm := q.publish(needsTable)
 	out.Suppression.add(um)
 	out.Suppression.add(nm)
+	hideWithheld(out.byDim, rows, nm.Cells, q.Lang)
 	for i, k := range rows {
 		row := UnmetRow{Key: k, Needs: nm.Cells[i], Unmet: um.Rows[i], Reasons: um.Cells[i*C : (i+1)*C : (i+1)*C]}
 		row.UnmetRate = rate(row.Unmet, row.Needs)
