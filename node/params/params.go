@@ -38,9 +38,23 @@ func (p *Reader) Has(name string) bool { return p.q.Has(name) }
 // Get returns the parameter as sent (its first value), or "".
 func (p *Reader) Get(name string) string { return p.q.Get(name) }
 
-// Fail records a problem with the parameter.
+// Fail records a problem with the parameter. A name that came from the
+// request (an unknown parameter) is kept to a short valid prefix.
 func (p *Reader) Fail(name, reason string) {
-	p.problems = append(p.problems, o211.InputProblem{Field: name, Reason: reason})
+	p.problems = append(p.problems, o211.InputProblem{Field: short(name), Reason: reason})
+}
+
+// short returns v as valid UTF-8, cut to maxEcho bytes.
+func short(v string) string {
+	v = strings.ToValidUTF8(v, "\uFFFD")
+	if len(v) <= maxEcho {
+		return v
+	}
+	cut := maxEcho
+	for cut > 0 && !utf8.RuneStart(v[cut]) {
+		cut--
+	}
+	return v[:cut] + "…"
 }
 
 // Err returns an EINVALID error listing every problem, or nil.
