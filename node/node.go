@@ -124,7 +124,7 @@ func (n *Node) Start(ctx context.Context) error {
 	}
 	n.accounts = auth.New(auth.Config{Region: n.cfg.Region, Users: n.dir.Store(), Sessions: n.dir.Store(),
 		Hasher: n.cfg.Hasher, Logger: n.log, Now: n.cfg.Now})
-	n.contacts = contacts.New(contacts.Config{Store: n.dir.Store(), Token: token, Retention: n.cfg.ContactRetention,
+	n.contacts = contacts.New(contacts.Config{Store: n.dir.Store(), Retention: n.cfg.ContactRetention,
 		OnReport: n.reportWritten, OnOutbox: n.outboxWritten, Logger: n.log, Now: n.cfg.Now})
 	if err := n.startHTTP(ctx, token); err != nil {
 		n.closeReplication()

@@ -48,8 +48,6 @@ const DefaultRetention = 2 * 365 * 24 * time.Hour
 type Config struct {
 	// Store keeps the contacts (required).
 	Store Store
-	// Token protects every route (required to serve HTTP).
-	Token string
 	// OnReport, when set, is called with each report record after the
 	// commit that wrote it (the node's report cube). It must not block.
 	OnReport func(*o211.Report)

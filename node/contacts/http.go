@@ -18,7 +18,8 @@ import (
 	"github.com/o211/o211/node/httpx"
 )
 
-// The HTTP API, every route behind the node's API token:
+// The HTTP API, every route behind a credential (httpx.Require: the
+// node's server identifies the caller, see node/httpx):
 //
 //	POST  /api/v1/contacts             create (201, Location, ETag); status "closed" closes at once
 //	GET   /api/v1/contacts             list: from to navigator follow_up_due status cursor limit redacted

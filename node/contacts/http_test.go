@@ -65,7 +65,7 @@ func MustOpenNode(tb testing.TB, now func() time.Time) *testNode {
 		tb.Fatal(err)
 	}
 	n := &testNode{st: st}
-	n.svc = contacts.New(contacts.Config{Store: st, Token: token, Now: now,
+	n.svc = contacts.New(contacts.Config{Store: st, Now: now,
 		OnReport: func(r *o211.Report) { n.mu.Lock(); n.reports = append(n.reports, r); n.mu.Unlock() },
 		OnOutbox: func(seq uint64) { n.mu.Lock(); n.outbox = append(n.outbox, seq); n.mu.Unlock() }})
 	r := chi.NewRouter()
