@@ -33,6 +33,13 @@ type handlers struct {
 	client *http.Client // forwards writes to the leader
 }
 
+var (
+	_ httpx.Group = (*handlers)(nil)
+	_ httpx.Group = (*Province)(nil)
+	_ httpx.Group = (*Reports)(nil)
+	_ httpx.Group = (*Replication)(nil)
+)
+
 func newHandlers(r *Replica) *handlers {
 	return &handlers{r: r, logger: r.logger, client: &http.Client{Transport: &http.Transport{
 		DialContext:         (&net.Dialer{Timeout: 2 * time.Second}).DialContext,

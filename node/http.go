@@ -8,6 +8,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/o211/o211/node/api"
+	"github.com/o211/o211/node/contacts"
 	"github.com/o211/o211/node/httpx"
 	"github.com/o211/o211/node/report"
 )
@@ -36,6 +37,12 @@ func (n *Node) startHTTP(ctx context.Context, token string) error {
 	n.http.Mount(statusRoutes{n}, backupRoutes{n}, n.contacts, report.NewAPI(n.reportConfig()), portal)
 	return n.http.Start(ctx)
 }
+
+var (
+	_ httpx.Group = statusRoutes{}
+	_ httpx.Group = (*contacts.Service)(nil)
+	_ httpx.Group = (*report.API)(nil)
+)
 
 // statusRoutes is the route group of the node's own status:
 // GET /api/v1/status.

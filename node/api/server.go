@@ -146,6 +146,13 @@ func New(cfg Config) (*Groups, error) {
 	return &Groups{HSDS: &HSDS{g}, Search: &Search{g}, Write: &Write{group: g}, Ops: &Ops{g}}, nil
 }
 
+var (
+	_ httpx.Group = (*HSDS)(nil)
+	_ httpx.Group = (*Search)(nil)
+	_ httpx.Group = (*Write)(nil)
+	_ httpx.Group = (*Ops)(nil)
+)
+
 // All returns every group, to mount on a node's server.
 func (gs *Groups) All() []httpx.Group { return []httpx.Group{gs.Ops, gs.HSDS, gs.Search, gs.Write} }
 
