@@ -34,7 +34,7 @@ func (n *Node) startHTTP(ctx context.Context, token string) error {
 	n.http = httpx.New(httpx.Config{Addr: n.cfg.HTTPAddr, Authenticator: httpx.NewTokenAuthenticator(token, n.cfg.Region),
 		Registerer: reg, Logger: n.log})
 	n.http.Mount(groups.All()...)
-	n.http.Mount(statusRoutes{n}, backupRoutes{n}, n.contacts, report.NewAPI(n.reportConfig()), portal)
+	n.http.Mount(statusRoutes{n}, backupRoutes{n}, emergencyRoutes{n}, n.contacts, report.NewAPI(n.reportConfig()), portal)
 	return n.http.Start(ctx)
 }
 

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/node/httpx"
 	"github.com/o211/o211/node/store"
 	"github.com/o211/o211/node/taxonomy"
 )
@@ -232,11 +233,22 @@ func (s *Service) committed(res *store.ContactResult) {
 // exist, and its location too, with a service_at_location joining them.
 // Needs and referrals that old (the stored contact) has already are not
 // checked again, so that a record deleted from the directory since does
-// not block the contact.
+// not block the contact. A new emergency tag must be one of the store's
+// Emergencies, never free text (issue 11.3).
 //
-// Errors: EINVALID *o211.Error with the field ("needs[1].code",
+// Errors: EINVALID *o211.Error with the field ("emergency", "needs[1].code",
 // "referrals[0].location_id") and a message naming the value.
 func CheckDirectory(tx *store.Tx, old, c *o211.Contact) error {
+	if c.Emergency != "" && (old == nil || old.Emergency != c.Emergency) {
+		ok, err := tx.KnownEmergency(c.Emergency)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return o211.FieldErrorf("emergency", "%q is not an emergency this node knows: an administrator lists them (PUT /api/v1/emergencies/{id})",
+				httpx.Prefix(c.Emergency))
+		}
+	}
 	had := map[string]bool{}
 	if old != nil {
 		for _, n := range old.Needs {

@@ -9,6 +9,7 @@
 //	  version          -> schema version, decimal ("1")
 //	  region           -> the region that owns records written here
 //	  seq              -> uint64 BE, last change sequence number assigned
+//	  emergencies      -> JSON list of the emergency tags contacts may carry
 //	rec/<kind>/
 //	  <id>             -> record (JSON of o211.Record, Data = the flat row)
 //	ref/<kind>.<field>/

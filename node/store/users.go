@@ -30,7 +30,7 @@ var (
 // report queries (node/report), which name no contact.
 var accountActions = map[string]bool{"user_put": true, "token_put": true, "token_delete": true,
 	"signin": true, "signin_failed": true, "signin_locked": true, "lockout": true, "signout": true,
-	"report_query": true}
+	"report_query": true, "emergency_put": true, "emergency_delete": true}
 
 // putJSON writes v as a codec(1) JSON value under key in bucket.
 func putJSON(tx *bolt.Tx, bucket, key []byte, v any) error {
