@@ -168,7 +168,11 @@ func yearCube(b *testing.B) {
 		runtime.ReadMemStats(&after)
 		bench.cube, bench.heap = cube, after.HeapAlloc-before.HeapAlloc
 		rt := chi.NewRouter()
+		// Flexible reports need an actor; the analyst's is given here.
 		report.NewAPI(report.Config{Cube: cube, Scope: "province",
+			Authenticate: func(*http.Request) (o211.Actor, bool, error) {
+				return o211.Actor{ID: "bench", Role: o211.RoleAnalyst}, true, nil
+			},
 			Now: func() time.Time { return time.Date(2026, 11, 1, 9, 0, 0, 0, o211.Toronto()) },
 			Services: func(ctx context.Context, code, fsa string, radiusKm float64) (int, error) {
 				return len(fsa+code) % 4, nil
