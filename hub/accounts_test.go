@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/internal/testutil"
 	"github.com/o211/o211/node/auth"
 )
 
@@ -39,7 +40,7 @@ func TestAccounts_Replicated(t *testing.T) {
 		t.Errorf("second ana on the leader: %v, want ECONFLICT", err)
 	}
 	var cookie *http.Cookie
-	checkFor(t, 10*time.Second, func() error {
+	testutil.CheckFor(t, 10*time.Second, func() error {
 		w := httptest.NewRecorder()
 		_, err := followers[1].Accounts().SignIn(w, httptest.NewRequest("POST", "/console/login", nil), "ana", "analyst-password")
 		if err != nil {
@@ -65,7 +66,7 @@ func TestAccounts_Replicated(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range []*Replica{leader, followers[0], followers[1]} {
-		checkFor(t, 10*time.Second, func() error {
+		testutil.CheckFor(t, 10*time.Second, func() error {
 			a, ok, err := who(r, func(req *http.Request) { req.Header.Set("Authorization", "Bearer "+tok) })
 			if err != nil || !ok || a.Role != o211.RoleAnalyst {
 				return fmt.Errorf("token at %s: %+v %v %v", r.ID(), a, ok, err)

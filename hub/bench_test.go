@@ -16,6 +16,7 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/hub/fsm"
+	"github.com/o211/o211/internal/testutil"
 )
 
 // Figures for BENCHMARKS.md. Run with real fsync:
@@ -68,7 +69,7 @@ func reportDurations(b *testing.B, name string, ds []time.Duration) {
 // settle waits until every replica runs, agrees on a leader and is ready.
 func settle(b *testing.B, c *cluster) *Replica {
 	leader := c.leader(20 * time.Second)
-	checkFor(b, 20*time.Second, func() error {
+	testutil.CheckFor(b, 20*time.Second, func() error {
 		for _, id := range c.ids() {
 			if err := c.r(id).Ready(); err != nil {
 				return err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/hub/fsm"
+	"github.com/o211/o211/internal/testutil"
 )
 
 // writer pushes batches of one region as a node's pusher would: sequence
@@ -120,7 +121,7 @@ func TestCluster_KillLeaderDuringWrites(t *testing.T) {
 	c := newCluster(t, 3)
 	old := c.leader(10 * time.Second)
 	ws, stop := startWriters(t, c, 4)
-	checkFor(t, 20*time.Second, func() error {
+	testutil.CheckFor(t, 20*time.Second, func() error {
 		for _, w := range ws {
 			if w.count() < 5 {
 				return fmt.Errorf("%s has %d writes acknowledged", w.region, w.count())
@@ -144,7 +145,7 @@ func TestCluster_KillLeaderDuringWrites(t *testing.T) {
 		t.Fatalf("the killed replica still leads")
 	}
 	// Writes go on through the new leader.
-	checkFor(t, 30*time.Second, func() error {
+	testutil.CheckFor(t, 30*time.Second, func() error {
 		for i, w := range ws {
 			if w.count() < before[i]+10 {
 				return fmt.Errorf("%s: %d writes acknowledged since the kill", w.region, w.count()-before[i])
@@ -156,13 +157,13 @@ func TestCluster_KillLeaderDuringWrites(t *testing.T) {
 	acked := allAcked(ws)
 	t.Logf("%d writes acknowledged, leader %s killed, %s elected", len(acked), old.ID(), leader.ID())
 	for _, id := range survivors {
-		checkFor(t, 10*time.Second, func() error { return hasRecords(c.r(id), acked) })
+		testutil.CheckFor(t, 10*time.Second, func() error { return hasRecords(c.r(id), acked) })
 	}
 	// The old leader, restarted, catches up with everything acknowledged.
 	restarted := c.start(old.ID())
-	checkFor(t, 20*time.Second, func() error { return hasRecords(restarted, acked) })
+	testutil.CheckFor(t, 20*time.Second, func() error { return hasRecords(restarted, acked) })
 	// And every replica holds the same marks.
-	checkFor(t, 10*time.Second, func() error { return sameMarks(c, ws) })
+	testutil.CheckFor(t, 10*time.Second, func() error { return sameMarks(c, ws) })
 }
 
 // sameMarks checks that every running replica holds each writer's last
@@ -225,7 +226,7 @@ func TestCluster_Partition(t *testing.T) {
 		registerRegions(t, c.client(majority[0]), "majority")
 		// The isolated replica sees no leader, and a write sent to it fails
 		// cleanly once its deadline passes.
-		checkFor(t, 10*time.Second, func() error {
+		testutil.CheckFor(t, 10*time.Second, func() error {
 			if l := x.Leader(); l != "" {
 				return fmt.Errorf("isolated replica still follows %s", l)
 			}
@@ -240,7 +241,7 @@ func TestCluster_Partition(t *testing.T) {
 			t.Fatalf("isolated replica's commit index moved from %d to %d", commit, got)
 		}
 		c.isolate(x.ID(), false)
-		checkFor(t, 20*time.Second, func() error { return hasRegions(x, []string{"before", "majority"}, []string{"minority", "cut-off"}) })
+		testutil.CheckFor(t, 20*time.Second, func() error { return hasRegions(x, []string{"before", "majority"}, []string{"minority", "cut-off"}) })
 		for _, id := range majority {
 			if err := hasRegions(c.r(id), []string{"before", "majority"}, []string{"minority", "cut-off"}); err != nil {
 				t.Fatal(err)
@@ -254,7 +255,7 @@ func TestCluster_Partition(t *testing.T) {
 		leader := c.leader(10 * time.Second)
 		f := followerOf(c, leader)
 		c.isolate(f.ID(), true)
-		checkFor(t, 10*time.Second, func() error {
+		testutil.CheckFor(t, 10*time.Second, func() error {
 			if l := f.Leader(); l != "" {
 				return fmt.Errorf("isolated follower still follows %s", l)
 			}
@@ -266,7 +267,7 @@ func TestCluster_Partition(t *testing.T) {
 		}
 		registerRegions(t, c.client(leader.ID()), "after")
 		c.isolate(f.ID(), false)
-		checkFor(t, 20*time.Second, func() error { return hasRegions(f, []string{"before", "majority", "after"}, []string{"lonely"}) })
+		testutil.CheckFor(t, 20*time.Second, func() error { return hasRegions(f, []string{"before", "majority", "after"}, []string{"lonely"}) })
 	})
 }
 
@@ -336,7 +337,7 @@ func TestCluster_CatchUpBySnapshot(t *testing.T) {
 			want = append(want, fmt.Sprintf("s%d-%d", i, k))
 		}
 	}
-	checkFor(t, 30*time.Second, func() error { return hasRecords(r, want) })
+	testutil.CheckFor(t, 30*time.Second, func() error { return hasRecords(r, want) })
 	if got := r.FSM().Restores(); got <= restoresAtStart {
 		t.Fatalf("replica %s caught up without a snapshot from the leader (restores %d, %d at start)", down, got, restoresAtStart)
 	}
@@ -358,7 +359,7 @@ func TestCluster_RestartAll(t *testing.T) {
 		name := map[bool]string{false: "Closed", true: "Killed"}[crash]
 		t.Run(name, func(t *testing.T) {
 			leader := c.leader(10 * time.Second)
-			checkFor(t, 10*time.Second, func() error {
+			testutil.CheckFor(t, 10*time.Second, func() error {
 				for _, id := range c.running() {
 					if err := hasRecords(c.r(id), []string{"e1", "e2"}); err != nil {
 						return err
@@ -380,7 +381,7 @@ func TestCluster_RestartAll(t *testing.T) {
 				if err := hasRegions(c.r(id), []string{"east", "west"}, nil); err != nil {
 					t.Fatal(err)
 				}
-				checkFor(t, 10*time.Second, func() error { return hasRecords(c.r(id), []string{"e1", "e2"}) })
+				testutil.CheckFor(t, 10*time.Second, func() error { return hasRecords(c.r(id), []string{"e1", "e2"}) })
 			}
 			// It accepts writes again, with the marks it had.
 			res, err := c.client(c.ids()[0]).ApplyBatch(ctx, &fsm.IngestBatch{Region: "east", FromSeq: 1, ToSeq: 2,
@@ -431,7 +432,7 @@ func TestCluster_Membership(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkFor(t, 20*time.Second, func() error {
+		testutil.CheckFor(t, 20*time.Second, func() error {
 			if err := hasRecords(h4, []string{"e1"}); err != nil {
 				return err
 			}
@@ -439,7 +440,7 @@ func TestCluster_Membership(t *testing.T) {
 		})
 		registerRegions(t, c.client("h4"), "via-h4")
 		for _, id := range c.running() {
-			checkFor(t, 10*time.Second, func() error { return hasRegions(c.r(id), []string{"via-h4"}, nil) })
+			testutil.CheckFor(t, 10*time.Second, func() error { return hasRegions(c.r(id), []string{"via-h4"}, nil) })
 		}
 		st, err := c.client("h4").Cluster(ctx)
 		if err != nil || len(st.Peers) != 3 || st.Leader == "" {
@@ -463,7 +464,7 @@ func TestCluster_Membership(t *testing.T) {
 		}
 		c.stop(leader.ID(), false)
 		registerRegions(t, c.client(other), "after-leader-left")
-		checkFor(t, 10*time.Second, func() error {
+		testutil.CheckFor(t, 10*time.Second, func() error {
 			cfg := c.r(other).raft.GetConfiguration()
 			if err := cfg.Error(); err != nil {
 				return err

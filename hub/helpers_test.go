@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"sort"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,28 +15,11 @@ import (
 	"github.com/o211/o211"
 	"github.com/o211/o211/hub/fsm"
 	"github.com/o211/o211/hub/internal/netproxy"
+	"github.com/o211/o211/internal/testutil"
 	"github.com/o211/o211/node/httpx"
 )
 
 const testToken = "test-token"
-
-// checkFor polls fn until it returns nil, failing the test with fn's last
-// error when timeout passes.
-func checkFor(tb testing.TB, timeout time.Duration, fn func() error) {
-	tb.Helper()
-	deadline := time.Now().Add(timeout)
-	var err error
-	for {
-		if err = fn(); err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("after %s: %v", timeout, err)
-		}
-		wait := time.NewTimer(10 * time.Millisecond)
-		<-wait.C
-	}
-}
 
 // freeAddr returns a loopback address with a port free at the time of the
 // call, so that a cluster's addresses are known before it starts and stay
@@ -51,39 +32,6 @@ func freeAddr(tb testing.TB) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
-}
-
-// testLogger logs warnings and errors to the test log until the test ends
-// (everything with O211_TEST_LOG=debug).
-func testLogger(tb testing.TB) *slog.Logger {
-	w := &testWriter{tb: tb}
-	tb.Cleanup(w.stop)
-	level := slog.LevelWarn
-	if os.Getenv("O211_TEST_LOG") == "debug" {
-		level = slog.LevelDebug
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
-}
-
-type testWriter struct {
-	mu   sync.Mutex
-	tb   testing.TB
-	done bool
-}
-
-func (w *testWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !w.done {
-		w.tb.Log(strings.TrimRight(string(p), "\n"))
-	}
-	return len(p), nil
-}
-
-func (w *testWriter) stop() {
-	w.mu.Lock()
-	w.done = true
-	w.mu.Unlock()
 }
 
 // cluster is a hub cluster in this process over loopback TCP. With proxied
@@ -127,7 +75,7 @@ func (f routesFunc) Routes(r chi.Router) { f(r) }
 // a leader.
 func newCluster(tb testing.TB, n int, opts ...clusterOpt) *cluster {
 	tb.Helper()
-	c := &cluster{tb: tb, logger: testLogger(tb), nodes: map[string]*node{},
+	c := &cluster{tb: tb, logger: testutil.Logger(tb), nodes: map[string]*node{},
 		links: map[[2]string]*netproxy.Proxy{}, cut: map[string]bool{}}
 	for _, o := range opts {
 		o(c)
@@ -306,7 +254,7 @@ func (c *cluster) leader(timeout time.Duration, ids ...string) *Replica {
 		ids = c.running()
 	}
 	var leader *Replica
-	checkFor(c.tb, timeout, func() error {
+	testutil.CheckFor(c.tb, timeout, func() error {
 		seen := map[string]bool{}
 		for _, id := range ids {
 			seen[c.r(id).Leader()] = true

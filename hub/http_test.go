@@ -17,6 +17,7 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/hub/fsm"
+	"github.com/o211/o211/internal/testutil"
 	"github.com/o211/o211/node/httpx"
 )
 
@@ -60,7 +61,7 @@ func testWriteOnFollower(t *testing.T, c *cluster, leader, follower *Replica) {
 		t.Fatalf("PutRegion on follower = %+v, %v", reg, err)
 	}
 	// Read back where it was written: the follower applies it shortly.
-	checkFor(t, 5*time.Second, func() error {
+	testutil.CheckFor(t, 5*time.Second, func() error {
 		list, err := fc.Regions(ctx)
 		if err != nil {
 			return err
@@ -93,7 +94,7 @@ func testClusterFields(t *testing.T, c *cluster, leader, follower *Replica) {
 	if resp.Header.Get(headerIndex) == "" {
 		t.Errorf("no %s header", headerIndex)
 	}
-	checkFor(t, 5*time.Second, func() error {
+	testutil.CheckFor(t, 5*time.Second, func() error {
 		st, err := fc.Cluster(ctx)
 		if err != nil {
 			return err
@@ -159,7 +160,7 @@ func testBatchAppliedOnce(t *testing.T, c *cluster, leader, follower *Replica) {
 	if o211.ErrorCode(err) != o211.ECONFLICT || res.Mark != 2 {
 		t.Fatalf("gap = %+v, %v; want conflict naming mark 2", res, err)
 	}
-	checkFor(t, 5*time.Second, func() error { return hasRecords(follower, []string{"o1", "o2"}) })
+	testutil.CheckFor(t, 5*time.Second, func() error { return hasRecords(follower, []string{"o1", "o2"}) })
 }
 
 func testConsistentRead(t *testing.T, c *cluster, leader, follower *Replica) {
@@ -300,7 +301,7 @@ func TestReplica_StartErrors(t *testing.T) {
 		}
 	})
 	t.Run("SingleReplicaOnAnyPort", func(t *testing.T) {
-		r := New(Config{ID: "solo", DataDir: t.TempDir(), RaftAddr: ":0", HTTPAddr: ":0", Logger: testLogger(t), NoSync: true,
+		r := New(Config{ID: "solo", DataDir: t.TempDir(), RaftAddr: ":0", HTTPAddr: ":0", Logger: testutil.Logger(t), NoSync: true,
 			WriteTimeout: 200 * time.Millisecond})
 		if err := r.Start(context.Background()); err != nil {
 			t.Fatal(err)

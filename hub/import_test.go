@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/o211/o211/internal/testutil"
 )
 
 // TestReplication_ImportSync imports 211 Ontario's sample into a node
@@ -30,7 +32,7 @@ func TestReplication_ImportSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	postImport(t, nd.URL(), rows)
-	checkFor(t, 30*time.Second, func() error { _, _, err := p.converged("east"); return err })
+	testutil.CheckFor(t, 30*time.Second, func() error { _, _, err := p.converged("east"); return err })
 
 	// A month later: the first three rows' programs closed, one renamed,
 	// one added.
@@ -45,11 +47,11 @@ func TestReplication_ImportSync(t *testing.T) {
 		t.Fatalf("sync report %+v; want records created, updated and removed", rep)
 	}
 	var changes, live int
-	checkFor(t, 30*time.Second, func() (err error) {
+	testutil.CheckFor(t, 30*time.Second, func() (err error) {
 		changes, live, err = p.converged("east")
 		return err
 	})
-	checkFor(t, 30*time.Second, func() error { return p.copiesConverged("east") })
+	testutil.CheckFor(t, 30*time.Second, func() error { return p.copiesConverged("east") })
 	t.Logf("%d changes, %d live records at every replica and in the provincial copy after the sync (%d removed)",
 		changes, live, rep.Deleted)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/o211/o211"
 	"github.com/o211/o211/hub/fsm"
 	"github.com/o211/o211/hub/internal/netproxy"
+	"github.com/o211/o211/internal/testutil"
 	o211node "github.com/o211/o211/node"
 	"github.com/o211/o211/node/store"
 	"github.com/o211/o211/replication"
@@ -72,7 +73,7 @@ type connectedOpts struct {
 // newConnectedWith is newConnected with options.
 func newConnectedWith(tb testing.TB, opts connectedOpts, regions ...string) *connected {
 	tb.Helper()
-	p := &connected{tb: tb, logger: testLogger(tb), pki: tb.TempDir(), hubs: map[string]*hubSite{}, nodes: map[string]*nodeSite{},
+	p := &connected{tb: tb, logger: testutil.Logger(tb), pki: tb.TempDir(), hubs: map[string]*hubSite{}, nodes: map[string]*nodeSite{},
 		opts: opts}
 	var hubs, sites []pki.Site
 	for _, id := range []string{"h1", "h2", "h3"} {
@@ -105,7 +106,7 @@ func newConnectedWith(tb testing.TB, opts connectedOpts, regions ...string) *con
 	leader := p.leader(15 * time.Second)
 	cl := &Client{BaseURL: "http://" + leader.r.HTTPAddr(), Token: testToken}
 	for _, r := range regions {
-		checkFor(tb, 15*time.Second, func() error {
+		testutil.CheckFor(tb, 15*time.Second, func() error {
 			_, err := cl.PutRegion(context.Background(), o211.Region{ID: r, Name: "Region " + r})
 			return err
 		})
@@ -207,7 +208,7 @@ func (p *connected) running() []*hubSite {
 func (p *connected) leader(timeout time.Duration) *hubSite {
 	p.tb.Helper()
 	var leader *hubSite
-	checkFor(p.tb, timeout, func() error {
+	testutil.CheckFor(p.tb, timeout, func() error {
 		seen := map[string]bool{}
 		for _, s := range p.running() {
 			seen[s.r.Leader()] = true

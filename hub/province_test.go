@@ -12,6 +12,7 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/hub/fsm"
+	"github.com/o211/o211/internal/testutil"
 )
 
 // provincialCluster starts three replicas that serve the provincial API.
@@ -22,7 +23,7 @@ func provincialCluster(t *testing.T) ([]*Replica, []*Province) {
 	var ps []*Province
 	for _, id := range []string{"h1", "h2", "h3"} {
 		r := New(Config{ID: id, DataDir: t.TempDir(), RaftAddr: peers[id], HTTPAddr: "127.0.0.1:0", Peers: peers,
-			Token: testToken, Logger: testLogger(t), NoSync: true, ShutdownTimeout: 3 * time.Second})
+			Token: testToken, Logger: testutil.Logger(t), NoSync: true, ShutdownTimeout: 3 * time.Second})
 		p := r.ServeProvince()
 		if err := r.Start(context.Background()); err != nil {
 			t.Fatal(err)
@@ -79,9 +80,9 @@ func TestProvince_SearchAcrossRegions(t *testing.T) {
 	}
 	for _, r := range rs {
 		base := "http://" + r.HTTPAddr()
-		checkFor(t, 10*time.Second, func() error {
+		testutil.CheckFor(t, 10*time.Second, func() error {
 			var res o211.Results
-			if err := getJSON(base+"/api/v1/search?q=food+bank", &res); err != nil {
+			if err := testutil.GetJSON(base+"/api/v1/search?q=food+bank", &res); err != nil {
 				return err
 			}
 			regions := map[string]bool{}
@@ -96,13 +97,13 @@ func TestProvince_SearchAcrossRegions(t *testing.T) {
 		var page struct {
 			TotalItems int `json:"total_items"`
 		}
-		if err := getJSON(base+"/hsds/services", &page); err != nil || page.TotalItems != 2 {
+		if err := testutil.GetJSON(base+"/hsds/services", &page); err != nil || page.TotalItems != 2 {
 			t.Fatalf("replica %s /hsds/services: %d, %v; want 2", r.ID(), page.TotalItems, err)
 		}
 	}
 	t.Run("NearFiltersByDistance", func(t *testing.T) {
 		var res o211.Results
-		if err := getJSON("http://"+rs[2].HTTPAddr()+"/api/v1/search?q=food&near=K1N&radius_km=25", &res); err != nil {
+		if err := testutil.GetJSON("http://"+rs[2].HTTPAddr()+"/api/v1/search?q=food&near=K1N&radius_km=25", &res); err != nil {
 			t.Fatal(err)
 		}
 		if res.Total != 1 || res.Results[0].Region != "east" || res.Results[0].DistanceKm == nil {
@@ -143,16 +144,4 @@ func getText(t *testing.T, url string) (string, int) {
 		t.Fatal(err)
 	}
 	return string(b), resp.StatusCode
-}
-
-func getJSON(url string, v any) error {
-	resp, err := http.Get(url)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %s", url, resp.Status)
-	}
-	return json.NewDecoder(resp.Body).Decode(v)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/hub/fsm"
+	"github.com/o211/o211/internal/testutil"
 	o211node "github.com/o211/o211/node"
 	"github.com/o211/o211/node/store"
 )
@@ -65,7 +66,7 @@ func BenchmarkReplication_Drain(b *testing.B) {
 	var first time.Time // when the first batch was applied
 	var firstMark uint64
 	p.cut("east", false)
-	checkFor(b, 10*time.Minute, func() error {
+	testutil.CheckFor(b, 10*time.Minute, func() error {
 		var mark uint64
 		err := leader.r.FSM().View(func(s *fsm.State) error {
 			reg, err := s.Region("east")
@@ -96,7 +97,7 @@ func BenchmarkReplication_Drain(b *testing.B) {
 	st := nd.Directory().Store()
 	if n, _, _ := st.OutboxStats(); n != 0 {
 		// Acknowledged after the mark moved: wait for the last reply.
-		checkFor(b, time.Minute, func() error {
+		testutil.CheckFor(b, time.Minute, func() error {
 			if n, _, _ := st.OutboxStats(); n != 0 {
 				return fmt.Errorf("%d outbox entries left", n)
 			}
@@ -129,7 +130,7 @@ func BenchmarkReplication_SteadyLag(b *testing.B) {
 	}}, "east")
 	leader := p.leader(10 * time.Second)
 	nd := p.startNode("east", nil)
-	checkFor(b, 10*time.Second, func() error {
+	testutil.CheckFor(b, 10*time.Second, func() error {
 		if st, err := nd.ReplicationStatus(); err != nil || !st.Linked {
 			return fmt.Errorf("not linked")
 		}
@@ -155,7 +156,7 @@ func BenchmarkReplication_SteadyLag(b *testing.B) {
 	}
 	wrote := time.Since(start)
 	seq, _ := nd.Directory().Store().Seq()
-	checkFor(b, time.Minute, func() error {
+	testutil.CheckFor(b, time.Minute, func() error {
 		var mark uint64
 		_ = leader.r.FSM().View(func(s *fsm.State) error {
 			reg, err := s.Region("east")

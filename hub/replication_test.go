@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/internal/testutil"
 	o211node "github.com/o211/o211/node"
 	"github.com/o211/o211/replication"
 	"github.com/o211/o211/replication/pki"
@@ -32,11 +33,11 @@ func TestReplication_PushAndPull(t *testing.T) {
 		}
 	}
 	var changes, live int
-	checkFor(t, 30*time.Second, func() (err error) {
+	testutil.CheckFor(t, 30*time.Second, func() (err error) {
 		changes, live, err = p.converged("east", "west")
 		return err
 	})
-	checkFor(t, 30*time.Second, func() error { return p.copiesConverged("east", "west") })
+	testutil.CheckFor(t, 30*time.Second, func() error { return p.copiesConverged("east", "west") })
 	t.Logf("%d changes, %d live records at the hub and in both copies", changes, live)
 
 	t.Run("ProvincialSearch", func(t *testing.T) {
@@ -60,7 +61,7 @@ func TestReplication_PushAndPull(t *testing.T) {
 		if _, err := p.node("west").Directory().Write(ctx, foodBank("west", "Windsor Harvest Table", 42.31, -83.04), o211.WriteOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		checkFor(t, 30*time.Second, func() error {
+		testutil.CheckFor(t, 30*time.Second, func() error {
 			body, status := getText(t, p.node("east").URL()+"/search?scope=province&q=harvest")
 			if status != http.StatusOK || !strings.Contains(body, `value="province" checked`) || !strings.Contains(body, "Windsor Harvest Table") {
 				return fmt.Errorf("the province search on east (%d) does not list west's food bank yet", status)
@@ -97,7 +98,7 @@ func TestReplication_PushAndPull(t *testing.T) {
 				t.Fatalf("%s lacks %s", url, want)
 			}
 		}
-		checkFor(t, 10*time.Second, func() error {
+		testutil.CheckFor(t, 10*time.Second, func() error {
 			var hs ReplicationStatus
 			getStatusJSON(t, "http://"+leader.r.HTTPAddr()+"/api/v1/status", &hs)
 			if !hs.Leading || hs.NATS.Routes == 0 || len(hs.Regions) != 2 {
@@ -196,7 +197,7 @@ func TestReplication_KillLeaderDuringWrites(t *testing.T) {
 	}
 	const changes = 10000
 	w := startWriting(p, regions, changes, 50, 2000)
-	checkFor(t, 60*time.Second, func() error {
+	testutil.CheckFor(t, 60*time.Second, func() error {
 		if got := w.progress(); got < changes/3 {
 			return fmt.Errorf("%d changes written", got)
 		}
@@ -214,7 +215,7 @@ func TestReplication_KillLeaderDuringWrites(t *testing.T) {
 		}
 	}
 	var total, live int
-	checkFor(t, 60*time.Second, func() (err error) {
+	testutil.CheckFor(t, 60*time.Second, func() (err error) {
 		total, live, err = p.converged(regions...)
 		return err
 	})
@@ -225,11 +226,11 @@ func TestReplication_KillLeaderDuringWrites(t *testing.T) {
 	}
 	p.startHub(old.id)
 	restarted := time.Now()
-	checkFor(t, 60*time.Second, func() (err error) {
+	testutil.CheckFor(t, 60*time.Second, func() (err error) {
 		_, _, err = p.converged(regions...)
 		return err
 	})
-	checkFor(t, 60*time.Second, func() error { return p.copiesConverged(regions...) })
+	testutil.CheckFor(t, 60*time.Second, func() error { return p.copiesConverged(regions...) })
 	t.Logf("the restarted replica and every copy converged in %s", time.Since(restarted).Round(time.Millisecond))
 }
 
@@ -253,15 +254,15 @@ func TestReplication_LinkCut(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	checkFor(t, 30*time.Second, func() (err error) {
+	testutil.CheckFor(t, 30*time.Second, func() (err error) {
 		_, _, err = p.converged(regions...)
 		return err
 	})
-	checkFor(t, 30*time.Second, func() error { return p.copiesConverged(regions...) })
+	testutil.CheckFor(t, 30*time.Second, func() error { return p.copiesConverged(regions...) })
 
 	const changes = 5000
 	w := startWriting(p, regions, changes, 50, 1000)
-	checkFor(t, 30*time.Second, func() error {
+	testutil.CheckFor(t, 30*time.Second, func() error {
 		if got := w.progress(); got < changes/4 {
 			return fmt.Errorf("%d changes written", got)
 		}
@@ -269,7 +270,7 @@ func TestReplication_LinkCut(t *testing.T) {
 	})
 	p.cut("east", true)
 	east := p.node("east")
-	checkFor(t, 10*time.Second, func() error {
+	testutil.CheckFor(t, 10*time.Second, func() error {
 		st, err := east.ReplicationStatus()
 		if err != nil {
 			return err
@@ -297,14 +298,14 @@ func TestReplication_LinkCut(t *testing.T) {
 	// The hub's view: the region lags (as of its last report).
 	p.cut("east", false)
 	var total, live int
-	checkFor(t, 60*time.Second, func() (err error) {
+	testutil.CheckFor(t, 60*time.Second, func() (err error) {
 		total, live, err = p.converged(regions...)
 		return err
 	})
 	if want := 2*(300+changes) + 4; total != want {
 		t.Fatalf("%d changes converged, want %d", total, want)
 	}
-	checkFor(t, 30*time.Second, func() error { return p.copiesConverged(regions...) })
+	testutil.CheckFor(t, 30*time.Second, func() error { return p.copiesConverged(regions...) })
 	t.Logf("healed: %d changes, %d live records at every replica and in every copy", total, live)
 }
 
@@ -318,7 +319,7 @@ func TestReplication_RestartAllHubs(t *testing.T) {
 	}
 	const changes = 5000
 	w := startWriting(p, regions, changes, 25, 1000)
-	checkFor(t, 30*time.Second, func() error {
+	testutil.CheckFor(t, 30*time.Second, func() error {
 		if got := w.progress(); got < changes/5 {
 			return fmt.Errorf("%d changes written", got)
 		}
@@ -328,7 +329,7 @@ func TestReplication_RestartAllHubs(t *testing.T) {
 		p.stopHub(id, true)
 	}
 	t.Logf("all hub replicas down after %d changes per region", w.progress())
-	checkFor(t, 30*time.Second, func() error {
+	testutil.CheckFor(t, 30*time.Second, func() error {
 		if got := w.progress(); got < changes/2 {
 			return fmt.Errorf("%d changes written", got)
 		}
@@ -344,14 +345,14 @@ func TestReplication_RestartAllHubs(t *testing.T) {
 		}
 	}
 	var total, live int
-	checkFor(t, 60*time.Second, func() (err error) {
+	testutil.CheckFor(t, 60*time.Second, func() (err error) {
 		total, live, err = p.converged(regions...)
 		return err
 	})
 	if total != len(regions)*changes {
 		t.Fatalf("%d changes converged, want %d", total, len(regions)*changes)
 	}
-	checkFor(t, 30*time.Second, func() error { return p.copiesConverged(regions...) })
+	testutil.CheckFor(t, 30*time.Second, func() error { return p.copiesConverged(regions...) })
 	t.Logf("after restarting every replica: %d changes, %d live records, exactly once", total, live)
 }
 
@@ -367,7 +368,7 @@ func TestReplication_OutboxGap(t *testing.T) {
 	converge := func(want int) {
 		t.Helper()
 		var total int
-		checkFor(t, 30*time.Second, func() (err error) {
+		testutil.CheckFor(t, 30*time.Second, func() (err error) {
 			total, _, err = p.converged("east")
 			return err
 		})
@@ -426,7 +427,7 @@ func TestReplication_DivergedNode(t *testing.T) {
 	if _, err := writeChanges(ctx, get, "east", 100, 20, 100, nil); err != nil {
 		t.Fatal(err)
 	}
-	checkFor(t, 30*time.Second, func() (err error) {
+	testutil.CheckFor(t, 30*time.Second, func() (err error) {
 		_, _, err = p.converged("east")
 		return err
 	})
@@ -443,7 +444,7 @@ func TestReplication_DivergedNode(t *testing.T) {
 	if _, err := writeChanges(ctx, get, "east", 10, 10, 100, nil); err != nil {
 		t.Fatal(err)
 	}
-	checkFor(t, 30*time.Second, func() error {
+	testutil.CheckFor(t, 30*time.Second, func() error {
 		st, err := get().ReplicationStatus()
 		if err != nil {
 			return err
@@ -485,7 +486,7 @@ func TestReplication_ForgedRegionRefused(t *testing.T) {
 	m.Header.Set("O211-Envelope", "ingest/1")
 	m.Data = b
 	var rep replication.IngestReply
-	checkFor(t, 10*time.Second, func() error {
+	testutil.CheckFor(t, 10*time.Second, func() error {
 		resp, err := nc.RequestMsg(m, 2*time.Second)
 		if err != nil {
 			return err

@@ -17,6 +17,7 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/hub/fsm"
+	"github.com/o211/o211/internal/testutil"
 	"github.com/o211/o211/node/report"
 	"github.com/o211/o211/node/store"
 )
@@ -171,7 +172,7 @@ func TestReports_ExactAfterFaults(t *testing.T) {
 			}()
 		}
 	}
-	checkFor(t, 60*time.Second, func() error {
+	testutil.CheckFor(t, 60*time.Second, func() error {
 		if d := done.Load(); d < int64(len(regions)*perRegion/3) {
 			return fmt.Errorf("%d contacts closed", d)
 		}
@@ -183,12 +184,12 @@ func TestReports_ExactAfterFaults(t *testing.T) {
 	t.Logf("killed leader %s and cut north after %d contacts", old.id, done.Load())
 	wg.Wait()
 	p.cut("north", false)
-	checkFor(t, 60*time.Second, func() error {
+	testutil.CheckFor(t, 60*time.Second, func() error {
 		_, _, err := p.converged(regions...)
 		return err
 	})
 	p.startHub(old.id)
-	checkFor(t, 60*time.Second, func() error {
+	testutil.CheckFor(t, 60*time.Second, func() error {
 		_, _, err := p.converged(regions...)
 		return err
 	})
@@ -205,7 +206,7 @@ func TestReports_ExactAfterFaults(t *testing.T) {
 	// The cube of every replica, and the published figures, agree.
 	var published string
 	for _, s := range p.running() {
-		checkFor(t, 10*time.Second, func() error {
+		testutil.CheckFor(t, 10*time.Second, func() error {
 			if got, want := s.rp.Cube().Contacts(), int64(len(regions)*perRegion); got != want {
 				return fmt.Errorf("replica %s's cube holds %d contacts, want %d", s.id, got, want)
 			}
@@ -293,7 +294,7 @@ func TestReports_NoIdentifierInTraffic(t *testing.T) {
 		}
 		ids[res.Report.ID] = true
 	}
-	checkFor(t, 30*time.Second, func() error {
+	testutil.CheckFor(t, 30*time.Second, func() error {
 		_, _, err := p.converged("east")
 		return err
 	})

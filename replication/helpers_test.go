@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
-	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -13,58 +11,8 @@ import (
 	"time"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/internal/testutil"
 )
-
-// checkFor polls fn until it returns nil, failing the test with fn's last
-// error when timeout passes.
-func checkFor(tb testing.TB, timeout time.Duration, fn func() error) {
-	tb.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("after %s: %v", timeout, err)
-		}
-		t := time.NewTimer(5 * time.Millisecond)
-		<-t.C
-	}
-}
-
-// testLogger logs warnings and errors to the test log until the test ends
-// (everything with O211_TEST_LOG=debug).
-func testLogger(tb testing.TB) *slog.Logger {
-	w := &testWriter{tb: tb}
-	tb.Cleanup(w.stop)
-	level := slog.LevelWarn
-	if os.Getenv("O211_TEST_LOG") == "debug" {
-		level = slog.LevelDebug
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
-}
-
-type testWriter struct {
-	mu   sync.Mutex
-	tb   testing.TB
-	done bool
-}
-
-func (w *testWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !w.done {
-		w.tb.Log(strings.TrimRight(string(p), "\n"))
-	}
-	return len(p), nil
-}
-
-func (w *testWriter) stop() {
-	w.mu.Lock()
-	w.done = true
-	w.mu.Unlock()
-}
 
 // memStore is a region's store in memory: records with versions, a change
 // feed and an outbox, as node/store keeps them.
@@ -363,7 +311,7 @@ type pair struct {
 
 func newPair(tb testing.TB, region string, tune func(*NodeConfig)) *pair {
 	tb.Helper()
-	log := testLogger(tb)
+	log := testutil.Logger(tb)
 	p := &pair{mem: newMemHub(), store: newMemStore(region), copy: newMemReplica()}
 	var err error
 	p.hubSrv, err = StartServer(ServerConfig{Name: "hub-test", ClusterAddr: "127.0.0.1:0", LeafAddr: "127.0.0.1:0", Logger: log})

@@ -10,13 +10,14 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/internal/testutil"
 )
 
 func TestNode_PushAndPull(t *testing.T) {
 	p := newPair(t, "east", nil)
 	p.write(500, 200)
-	checkFor(t, 10*time.Second, p.converged)
-	checkFor(t, 10*time.Second, func() error {
+	testutil.CheckFor(t, 10*time.Second, p.converged)
+	testutil.CheckFor(t, 10*time.Second, func() error {
 		if n := p.copy.len(); n != 200 {
 			return fmt.Errorf("the copy holds %d records", n)
 		}
@@ -24,7 +25,7 @@ func TestNode_PushAndPull(t *testing.T) {
 	})
 	var hubSeq uint64
 	_ = p.mem.View(func(f Feed) error { hubSeq = f.Seq(); return nil })
-	checkFor(t, 10*time.Second, func() error {
+	testutil.CheckFor(t, 10*time.Second, func() error {
 		st, err := p.node.Status()
 		if err != nil {
 			return err
@@ -50,7 +51,7 @@ func TestPusher_RetriesUntilAcknowledged(t *testing.T) {
 		return nil
 	}
 	p.write(100, 100)
-	checkFor(t, 10*time.Second, p.converged)
+	testutil.CheckFor(t, 10*time.Second, p.converged)
 	if st := p.node.push.Status(); st.Retries < 3 {
 		t.Fatalf("retries = %d, want at least 3", st.Retries)
 	}
@@ -72,7 +73,7 @@ func TestPusher_LateReply(t *testing.T) {
 		return 0
 	}
 	p.write(50, 50)
-	checkFor(t, 10*time.Second, p.converged)
+	testutil.CheckFor(t, 10*time.Second, p.converged)
 	if st := p.node.push.Status(); st.Retries == 0 {
 		t.Fatalf("no retry recorded: %+v", st)
 	}
@@ -90,7 +91,7 @@ func TestPusher_BatchBounds(t *testing.T) {
 		return nil
 	}
 	p.write(1000, 300)
-	checkFor(t, 20*time.Second, p.converged)
+	testutil.CheckFor(t, 20*time.Second, p.converged)
 	mu.Lock()
 	defer mu.Unlock()
 	for i := range sizes {
@@ -107,14 +108,14 @@ func TestPusher_BatchBounds(t *testing.T) {
 func TestHub_OnlyLeaderAnswersPushes(t *testing.T) {
 	p := newPair(t, "east", nil)
 	p.write(10, 10)
-	checkFor(t, 10*time.Second, p.converged)
+	testutil.CheckFor(t, 10*time.Second, p.converged)
 	p.hub.SetLeader(false)
 	conn, err := p.node.Server().Connect("probe", nats.CustomInboxPrefix(InboxPrefix("east")))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	checkFor(t, 10*time.Second, func() error {
+	testutil.CheckFor(t, 10*time.Second, func() error {
 		_, err := conn.RequestMsg(newMsg(IngestSubject("east"), envIngest, []byte("{}")), time.Second)
 		if err != nats.ErrNoResponders {
 			return fmt.Errorf("request to a hub that does not lead: %v", err)
@@ -128,7 +129,7 @@ func TestHub_OnlyLeaderAnswersPushes(t *testing.T) {
 	}
 	p.hub.SetLeader(true)
 	p.node.push.Kick()
-	checkFor(t, 10*time.Second, p.converged)
+	testutil.CheckFor(t, 10*time.Second, p.converged)
 }
 
 func TestHub_RefusesUnknownEnvelope(t *testing.T) {
@@ -139,7 +140,7 @@ func TestHub_RefusesUnknownEnvelope(t *testing.T) {
 	}
 	defer conn.Close()
 	var resp *nats.Msg
-	checkFor(t, 10*time.Second, func() (err error) {
+	testutil.CheckFor(t, 10*time.Second, func() (err error) {
 		resp, err = conn.RequestMsg(newMsg(IngestSubject("east"), "ingest/99", []byte("{}")), time.Second)
 		return err
 	})
@@ -155,9 +156,9 @@ func TestHub_RefusesUnknownEnvelope(t *testing.T) {
 func TestPuller_Pages(t *testing.T) {
 	p := newPair(t, "east", func(c *NodeConfig) { c.Pull.PageRecords = 7 })
 	p.write(100, 100)
-	checkFor(t, 10*time.Second, p.converged)
+	testutil.CheckFor(t, 10*time.Second, p.converged)
 	p.hub.Notify()
-	checkFor(t, 10*time.Second, func() error {
+	testutil.CheckFor(t, 10*time.Second, func() error {
 		pos, _ := p.copy.Position()
 		if n := p.copy.len(); n != 100 || pos != 100 {
 			return fmt.Errorf("the copy holds %d records at %d", n, pos)

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/internal/testutil"
 	"github.com/o211/o211/replication"
 	"github.com/o211/o211/replication/pki"
 )
@@ -48,17 +49,6 @@ func (emptyFeed) Index() uint64                                             { re
 func (emptyFeed) ChangesSince(uint64, func(replication.Change) error) error { return nil }
 func (emptyFeed) GetAny(o211.Kind, string) (*o211.Record, error)            { return nil, nil }
 func emptyView(fn func(replication.Feed) error) error                       { return fn(emptyFeed{}) }
-func waitFor(tb testing.TB, d time.Duration, what string, ok func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(d)
-	for !ok() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("after %s: %s", d, what)
-		}
-		t := time.NewTimer(5 * time.Millisecond)
-		<-t.C
-	}
-}
 
 // securedHub starts a hub server with TLS and JWT authentication, from a
 // new PKI of one hub and regions a and b, and the hub service over echo.
@@ -166,7 +156,7 @@ func TestPermissions_RegionOwnSubjectsOnly(t *testing.T) {
 			t.Fatal(err)
 		}
 		_ = nc.Flush()
-		waitFor(t, 5*time.Second, "no permissions violation for publishing on b's ingest subject", func() bool {
+		testutil.WaitFor(t, 5*time.Second, "no permissions violation for publishing on b's ingest subject", func() bool {
 			return hasErr(errs(), `Permissions Violation for Publish to "o211.hub.ingest.b"`)
 		})
 		for _, r := range echo.regions() {
@@ -182,7 +172,7 @@ func TestPermissions_RegionOwnSubjectsOnly(t *testing.T) {
 				t.Fatal(err)
 			}
 			_ = nc.Flush()
-			waitFor(t, 5*time.Second, "no permissions violation for subscribing to "+subj, func() bool {
+			testutil.WaitFor(t, 5*time.Second, "no permissions violation for subscribing to "+subj, func() bool {
 				return hasErr(errs(), fmt.Sprintf("Permissions Violation for Subscription to %q", subj))
 			})
 		}
@@ -230,7 +220,7 @@ func TestPermissions_LeafLimitedToItsRegion(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(leaf.Close)
-	waitFor(t, 10*time.Second, "the leaf did not link", func() bool { return srv.Leafs() == 1 })
+	testutil.WaitFor(t, 10*time.Second, "the leaf did not link", func() bool { return srv.Leafs() == 1 })
 	nc, err := leaf.Connect("local", nats.CustomInboxPrefix(replication.InboxPrefix("a")))
 	if err != nil {
 		t.Fatal(err)
@@ -243,7 +233,7 @@ func TestPermissions_LeafLimitedToItsRegion(t *testing.T) {
 		_, err := nc.RequestMsg(m, 2*time.Second)
 		return err
 	}
-	waitFor(t, 10*time.Second, "a's push did not reach the hub over the leaf", func() bool { return req("a") == nil })
+	testutil.WaitFor(t, 10*time.Second, "a's push did not reach the hub over the leaf", func() bool { return req("a") == nil })
 	if err := req("b"); !errors.Is(err, nats.ErrNoResponders) && !errors.Is(err, nats.ErrTimeout) {
 		t.Fatalf("push on b's subject through a's leaf: %v", err)
 	}

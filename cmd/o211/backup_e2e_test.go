@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/o211/o211/internal/testutil"
 )
 
 // TestBinary_BackupRestore takes a backup of a running node with
@@ -32,9 +34,9 @@ func TestBinary_BackupRestore(t *testing.T) {
 
 	addr := freeLoopback(t)
 	n := startProc(t, "node", "--region", "east", "--data", data, "--http", addr)
-	checkFor(t, 30*time.Second, func() error {
+	testutil.CheckFor(t, 30*time.Second, func() error {
 		var st map[string]any
-		return getJSON("http://"+addr+"/api/v1/status", &st)
+		return testutil.GetJSON("http://"+addr+"/api/v1/status", &st)
 	})
 	token := strings.TrimSpace(string(mustRead(t, filepath.Join(data, "token"))))
 	backup := filepath.Join(dir, "east.tar")
@@ -82,9 +84,9 @@ func TestBinary_BackupRestore(t *testing.T) {
 	// A node starts on the restored folder and answers with the old token.
 	addr2 := freeLoopback(t)
 	startProc(t, "node", "--data", restored, "--http", addr2)
-	checkFor(t, 30*time.Second, func() error {
+	testutil.CheckFor(t, 30*time.Second, func() error {
 		var st map[string]any
-		return getJSON("http://"+addr2+"/api/v1/status", &st)
+		return testutil.GetJSON("http://"+addr2+"/api/v1/status", &st)
 	})
 	req, _ = http.NewRequest(http.MethodGet, "http://"+addr2+"/api/v1/services/"+victim, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -108,7 +110,7 @@ func TestBinary_RestoreRefusesBadBackups(t *testing.T) {
 	addr := freeLoopback(t)
 	startProc(t, "node", "--region", "east", "--data", data, "--http", addr, "--token", "t")
 	backup := filepath.Join(dir, "b.tar")
-	checkFor(t, 30*time.Second, func() error {
+	testutil.CheckFor(t, 30*time.Second, func() error {
 		_, _, err := runO211(t, nil, "backup", "--url", "http://"+addr, "--token", "t", "--out", backup)
 		return err
 	})

@@ -19,6 +19,7 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/hub"
+	"github.com/o211/o211/internal/testutil"
 )
 
 // The files of deploy/ (issue 16 point 1) are checked here, next to the
@@ -313,7 +314,7 @@ func TestDeploy_MetricsExist(t *testing.T) {
 	// A write through every replica: the followers forward theirs.
 	for _, id := range ids {
 		cl := &hub.Client{BaseURL: "http://" + web[id], Token: "t"}
-		checkFor(t, 60*time.Second, func() error {
+		testutil.CheckFor(t, 60*time.Second, func() error {
 			_, err := cl.PutRegion(context.Background(), o211.Region{ID: "east", Name: "East"})
 			return err
 		})
@@ -321,7 +322,7 @@ func TestDeploy_MetricsExist(t *testing.T) {
 	nodeHTTP := freeLoopback(t)
 	startProc(t, "node", "--region", "east", "--data", filepath.Join(dir, "east"), "--http", nodeHTTP, "--pki", pki,
 		"--hub-nats", leaf["h1"]+","+leaf["h2"]+","+leaf["h3"], "--nats-compression", "off")
-	checkFor(t, 60*time.Second, func() error {
+	testutil.CheckFor(t, 60*time.Second, func() error {
 		exported := map[string]bool{}
 		urls := []string{"http://" + nodeHTTP}
 		for _, id := range ids {

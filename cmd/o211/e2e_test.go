@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/internal/testutil"
 )
 
 // The real binary, built once for the tests of this package.
@@ -59,22 +60,6 @@ func mustRun(t *testing.T, env []string, args ...string) string {
 	return out
 }
 
-// checkFor polls fn until it returns nil or the timeout passes.
-func checkFor(t *testing.T, timeout time.Duration, fn func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %s: %v", timeout, err)
-		}
-		<-time.After(20 * time.Millisecond)
-	}
-}
-
 func freeLoopback(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -85,9 +70,7 @@ func freeLoopback(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func getJSON(url string, v any) error { return getJSONWithToken(url, "", v) }
-
-// getJSONWithToken is getJSON with "Authorization: Bearer token" (none
+// getJSONWithToken is testutil.GetJSON with "Authorization: Bearer token" (none
 // when token is "").
 func getJSONWithToken(url, token string, v any) error {
 	req, err := http.NewRequest(http.MethodGet, url, nil)
@@ -166,7 +149,7 @@ func TestBinary_GenImportServeExport(t *testing.T) {
 	addr := freeLoopback(t)
 	startO211(t, "node", "--data", data, "--http", addr)
 	base := "http://" + addr
-	checkFor(t, 30*time.Second, func() error { return getJSON(base+"/readyz", &map[string]any{}) })
+	testutil.CheckFor(t, 30*time.Second, func() error { return testutil.GetJSON(base+"/readyz", &map[string]any{}) })
 
 	var res struct {
 		Total   int `json:"total"`
@@ -174,16 +157,16 @@ func TestBinary_GenImportServeExport(t *testing.T) {
 			Region string `json:"region"`
 		} `json:"results"`
 	}
-	if err := getJSON(base+"/api/v1/search?q=banque+alimentaire", &res); err != nil || res.Total == 0 || res.Results[0].Region != "east" {
+	if err := testutil.GetJSON(base+"/api/v1/search?q=banque+alimentaire", &res); err != nil || res.Total == 0 || res.Results[0].Region != "east" {
 		t.Fatalf("French search: %+v, %v", res, err)
 	}
-	if err := getJSON(base+"/api/v1/search?q=meals&near=M5T&radius_km=10", &res); err != nil || res.Total == 0 {
+	if err := testutil.GetJSON(base+"/api/v1/search?q=meals&near=M5T&radius_km=10", &res); err != nil || res.Total == 0 {
 		t.Fatalf("search for the 211 Ontario sample's Toronto meals: %+v, %v", res, err)
 	}
 	var page struct {
 		TotalItems int `json:"total_items"`
 	}
-	if err := getJSON(base+"/hsds/services", &page); err != nil || page.TotalItems < 90 {
+	if err := testutil.GetJSON(base+"/hsds/services", &page); err != nil || page.TotalItems < 90 {
 		t.Fatalf("/hsds/services: %d, %v", page.TotalItems, err)
 	}
 
@@ -250,7 +233,7 @@ func TestBinary_Demo(t *testing.T) {
 	dir := t.TempDir()
 	cmd := startO211(t, "demo", "--data", dir, "--port-base", "0", "--services", "600", "--contacts-per-day", "60", "--log", "json")
 	var m demoManifest
-	checkFor(t, 120*time.Second, func() error {
+	testutil.CheckFor(t, 120*time.Second, func() error {
 		if cmd.ProcessState != nil {
 			return fmt.Errorf("demo exited")
 		}
@@ -275,16 +258,16 @@ func TestBinary_Demo(t *testing.T) {
 	}
 	for _, n := range m.Nodes {
 		var res struct{ Total int }
-		if err := getJSON(n.HTTP+"/api/v1/search?q=food", &res); err != nil || res.Total == 0 {
+		if err := testutil.GetJSON(n.HTTP+"/api/v1/search?q=food", &res); err != nil || res.Total == 0 {
 			t.Fatalf("node %s search: %d, %v", n.Region, res.Total, err)
 		}
 	}
 	for _, h := range m.Hubs {
-		checkFor(t, 30*time.Second, func() error {
+		testutil.CheckFor(t, 30*time.Second, func() error {
 			var st struct {
 				Leader string `json:"leader"`
 			}
-			if err := getJSON(h.HTTP+"/api/v1/cluster", &st); err != nil || st.Leader == "" {
+			if err := testutil.GetJSON(h.HTTP+"/api/v1/cluster", &st); err != nil || st.Leader == "" {
 				return fmt.Errorf("hub %s: leader %q, %v", h.ID, st.Leader, err)
 			}
 			return nil
@@ -295,13 +278,13 @@ func TestBinary_Demo(t *testing.T) {
 			ID string `json:"id"`
 		} `json:"regions"`
 	}
-	if err := getJSON(m.Hubs[2].HTTP+"/api/v1/regions", &regions); err != nil || len(regions.Regions) != 6 {
+	if err := testutil.GetJSON(m.Hubs[2].HTTP+"/api/v1/regions", &regions); err != nil || len(regions.Regions) != 6 {
 		t.Fatalf("hub regions: %+v, %v", regions, err)
 	}
 	// The generated contacts reach every hub replica's reports, from
 	// every region.
 	for _, h := range m.Hubs {
-		checkFor(t, 120*time.Second, func() error {
+		testutil.CheckFor(t, 120*time.Second, func() error {
 			var rep struct {
 				Rows  []json.RawMessage `json:"rows"`
 				Total struct {
@@ -334,11 +317,11 @@ func TestBinary_HubSurvivesLeaderKill(t *testing.T) {
 	}
 	acked := int(b.seq[benchRegion(0)])
 	for _, id := range b.ids {
-		checkFor(t, 30*time.Second, func() error {
+		testutil.CheckFor(t, 30*time.Second, func() error {
 			var page struct {
 				TotalItems int `json:"total_items"`
 			}
-			if err := getJSON("http://"+b.http[id]+"/hsds/organizations", &page); err != nil {
+			if err := testutil.GetJSON("http://"+b.http[id]+"/hsds/organizations", &page); err != nil {
 				return err
 			}
 			if page.TotalItems != acked {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/internal/testutil"
 )
 
 // decodeContacts reads NDJSON contacts and checks each one.
@@ -81,7 +82,7 @@ func TestGenContacts(t *testing.T) {
 		addr := freeLoopback(t)
 		startO211(t, "node", "--region", "east", "--data", data, "--http", addr, "--token", "gen-token")
 		base := "http://" + addr
-		checkFor(t, 30*time.Second, func() error { return getJSON(base+"/readyz", &map[string]any{}) })
+		testutil.CheckFor(t, 30*time.Second, func() error { return testutil.GetJSON(base+"/readyz", &map[string]any{}) })
 		args := []string{"gen", "contacts", "--seed", "4", "--start", "2026-03-02", "--days", "1", "--per-day", "300",
 			"--region", "east", "--directory", pkg, "--post", base, "--token", "gen-token", "--quiet"}
 		out := mustRun(t, nil, args...)

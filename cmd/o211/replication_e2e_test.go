@@ -16,6 +16,7 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/hub"
+	"github.com/o211/o211/internal/testutil"
 	"github.com/o211/o211/node"
 	"github.com/o211/o211/node/store"
 )
@@ -104,7 +105,7 @@ func TestBinary_NodeKilledMidPush(t *testing.T) {
 	}
 	ctx := context.Background()
 	cl := &hub.Client{BaseURL: "http://" + web["h1"], Token: "t"}
-	checkFor(t, 60*time.Second, func() error {
+	testutil.CheckFor(t, 60*time.Second, func() error {
 		_, err := cl.PutRegion(ctx, o211.Region{ID: "east", Name: "East"})
 		return err
 	})
@@ -121,7 +122,7 @@ func TestBinary_NodeKilledMidPush(t *testing.T) {
 	mark := func() (uint64, error) {
 		var st hub.ReplicationStatus
 		for _, id := range ids {
-			if err := getJSON("http://"+web[id]+"/api/v1/status", &st); err != nil {
+			if err := testutil.GetJSON("http://"+web[id]+"/api/v1/status", &st); err != nil {
 				continue
 			}
 			for _, r := range st.Regions {
@@ -133,9 +134,9 @@ func TestBinary_NodeKilledMidPush(t *testing.T) {
 		return 0, fmt.Errorf("no replica answers its status")
 	}
 	var seq uint64
-	checkFor(t, 60*time.Second, func() error {
+	testutil.CheckFor(t, 60*time.Second, func() error {
 		var st node.Status
-		if err := getJSON("http://"+nodeHTTP+"/api/v1/status", &st); err != nil {
+		if err := testutil.GetJSON("http://"+nodeHTTP+"/api/v1/status", &st); err != nil {
 			return err
 		}
 		seq = st.Seq
@@ -144,7 +145,7 @@ func TestBinary_NodeKilledMidPush(t *testing.T) {
 	t.Logf("the node's backlog: %d changes", seq)
 	var last uint64
 	for kill := 1; kill <= 2; kill++ {
-		checkFor(t, 120*time.Second, func() error {
+		testutil.CheckFor(t, 120*time.Second, func() error {
 			m, err := mark()
 			if err != nil {
 				return err
@@ -167,7 +168,7 @@ func TestBinary_NodeKilledMidPush(t *testing.T) {
 	token := strings.TrimSpace(string(tok))
 	for i := 0; i < 5; i++ {
 		body := fmt.Sprintf(`{"name":"After the kills %d","description":"Written by the test"}`, i)
-		checkFor(t, 60*time.Second, func() error {
+		testutil.CheckFor(t, 60*time.Second, func() error {
 			req, _ := http.NewRequest(http.MethodPost, "http://"+nodeHTTP+"/api/v1/organizations", strings.NewReader(body))
 			req.Header.Set("Authorization", "Bearer "+token)
 			req.Header.Set("Content-Type", "application/json")
@@ -183,9 +184,9 @@ func TestBinary_NodeKilledMidPush(t *testing.T) {
 		})
 	}
 	seq += 5
-	checkFor(t, 120*time.Second, func() error {
+	testutil.CheckFor(t, 120*time.Second, func() error {
 		var st node.Status
-		if err := getJSON("http://"+nodeHTTP+"/api/v1/status", &st); err != nil {
+		if err := testutil.GetJSON("http://"+nodeHTTP+"/api/v1/status", &st); err != nil {
 			return err
 		}
 		rs := st.Replication

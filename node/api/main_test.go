@@ -19,6 +19,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/o211/o211"
+	"github.com/o211/o211/internal/testutil"
 	"github.com/o211/o211/node/api"
 	"github.com/o211/o211/node/hsds"
 	"github.com/o211/o211/node/httpx"
@@ -282,7 +283,7 @@ func newServer(tb testing.TB, cfg serverConfig) (*testServer, error) {
 func MustStartServer(tb testing.TB, d *testDirectory, opts ...serverOption) *testServer {
 	tb.Helper()
 	cfg := serverConfig{Directory: d, Authenticator: httpx.NewTokenAuthenticator(testToken, "east"),
-		Config: api.Config{Writer: d, Logger: testLogger(tb)}}
+		Config: api.Config{Writer: d, Logger: testutil.Logger(tb)}}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -417,24 +418,6 @@ func ndjsonLines(tb testing.TB, body []byte) []json.RawMessage {
 	return out
 }
 
-// checkFor polls fn until it returns nil or the timeout passes.
-func checkFor(tb testing.TB, timeout time.Duration, fn func() error) {
-	tb.Helper()
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("condition not met after %v: %v", timeout, err)
-		}
-		<-tick.C
-	}
-}
-
 // logBuffer collects log output safely from many goroutines.
 type logBuffer struct {
 	mu  sync.Mutex
@@ -451,18 +434,6 @@ func (b *logBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
-}
-
-// testLogger returns a logger whose output is shown when the test fails.
-func testLogger(tb testing.TB) *slog.Logger {
-	l, buf := captureLogger()
-	tb.Cleanup(func() {
-		if tb.Failed() {
-			lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-			tb.Logf("server log (last %d lines):\n%s", min(len(lines), 30), strings.Join(lines[max(0, len(lines)-30):], "\n"))
-		}
-	})
-	return l
 }
 
 // captureLogger returns a JSON logger and the buffer it writes to.

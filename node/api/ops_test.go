@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/internal/testutil"
 	"github.com/o211/o211/node/api"
 )
 
@@ -103,7 +104,7 @@ func TestServer_GracefulClose(t *testing.T) {
 	d := MustOpenDirectory(t)
 	t.Run("CompletesRequestInFlight", func(t *testing.T) {
 		bd := &blockingDirectory{d, make(chan struct{}), make(chan struct{})}
-		s, err := newServer(t, serverConfig{Directory: bd, Config: api.Config{Logger: testLogger(t)}})
+		s, err := newServer(t, serverConfig{Directory: bd, Config: api.Config{Logger: testutil.Logger(t)}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -122,7 +123,7 @@ func TestServer_GracefulClose(t *testing.T) {
 		<-bd.entered
 		closed := make(chan error, 1)
 		go func() { closed <- s.Close() }()
-		checkFor(t, 5*time.Second, func() error { // Close stops accepting first
+		testutil.CheckFor(t, 5*time.Second, func() error { // Close stops accepting first
 			c, err := net.Dial("tcp", addr)
 			if err == nil {
 				c.Close()
@@ -150,7 +151,7 @@ func TestServer_GracefulClose(t *testing.T) {
 	})
 	t.Run("DeadlineCutsStuckRequests", func(t *testing.T) {
 		bd := &blockingDirectory{d, make(chan struct{}), make(chan struct{})}
-		s, err := newServer(t, serverConfig{Directory: bd, ShutdownTimeout: 50 * time.Millisecond, Config: api.Config{Logger: testLogger(t)}})
+		s, err := newServer(t, serverConfig{Directory: bd, ShutdownTimeout: 50 * time.Millisecond, Config: api.Config{Logger: testutil.Logger(t)}})
 		if err != nil {
 			t.Fatal(err)
 		}

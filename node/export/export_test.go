@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/internal/testutil"
 	"github.com/o211/o211/node/export"
 	"github.com/o211/o211/node/importer"
 	"github.com/o211/o211/node/store"
@@ -16,17 +17,6 @@ import (
 
 func testdata(elem ...string) string {
 	return filepath.Join(append([]string{"..", "..", "testdata"}, elem...)...)
-}
-
-// MustOpenStore opens an empty store of region "east".
-func MustOpenStore(tb testing.TB) *store.Store {
-	tb.Helper()
-	s, err := store.Open(filepath.Join(tb.TempDir(), "node.db"), store.Options{Region: "east", NoSync: true})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { s.Close() })
-	return s
 }
 
 func f64(v float64) *float64 { return &v }
@@ -60,7 +50,7 @@ func synthetic() []o211.Change {
 // Ontario sample and the synthetic rows.
 func MustOpenDirectory(tb testing.TB) *store.Store {
 	tb.Helper()
-	s := MustOpenStore(tb)
+	s := testutil.MustOpenStore(tb)
 	ctx := context.Background()
 	for _, in := range []struct{ format, path string }{
 		{importer.FormatHSDSCSV, testdata("hsds", "examples", "csv")},
@@ -119,7 +109,7 @@ func TestExport_RoundTrip(t *testing.T) {
 			if rep.Total() != len(want) {
 				t.Errorf("exported %d records, want %d", rep.Total(), len(want))
 			}
-			fresh := MustOpenStore(t)
+			fresh := testutil.MustOpenStore(t)
 			if _, err := importer.Import(context.Background(), importer.Store(fresh), tc.format, out, importer.Options{}); err != nil {
 				t.Fatal(err)
 			}
@@ -226,7 +216,7 @@ func TestExport_Progress(t *testing.T) {
 }
 
 func TestExport_Errors(t *testing.T) {
-	s := MustOpenStore(t)
+	s := testutil.MustOpenStore(t)
 	t.Run("ErrUnknownFormat", func(t *testing.T) {
 		err := s.View(func(tx *store.Tx) error {
 			_, err := export.Export(context.Background(), tx, "xml", filepath.Join(t.TempDir(), "x"), export.Options{})

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/internal/testutil"
 	"github.com/o211/o211/node/importer"
 	"github.com/o211/o211/node/store"
 )
@@ -16,18 +17,6 @@ import (
 // testdata returns the path of a file of the repository's testdata.
 func testdata(elem ...string) string {
 	return filepath.Join(append([]string{"..", "..", "testdata"}, elem...)...)
-}
-
-// MustOpenStore opens an empty store of region "east" in a temporary
-// directory.
-func MustOpenStore(tb testing.TB) *store.Store {
-	tb.Helper()
-	s, err := store.Open(filepath.Join(tb.TempDir(), "node.db"), store.Options{Region: "east", NoSync: true})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { s.Close() })
-	return s
 }
 
 func mustImport(tb testing.TB, s *store.Store, format, path string, opts importer.Options) *importer.Report {
@@ -98,7 +87,7 @@ func TestImport_HSDSExamples(t *testing.T) {
 	}
 	for _, path := range names {
 		t.Run(filepath.Base(path), func(t *testing.T) {
-			s := MustOpenStore(t)
+			s := testutil.MustOpenStore(t)
 			rep := mustImport(t, s, importer.FormatHSDSJSON, path, importer.Options{})
 			if filepath.Base(path) == "base.json" {
 				if rep.Created != 0 || len(rep.Warnings) != 1 {
@@ -116,7 +105,7 @@ func TestImport_HSDSExamples(t *testing.T) {
 		})
 	}
 	t.Run("CSV", func(t *testing.T) {
-		s := MustOpenStore(t)
+		s := testutil.MustOpenStore(t)
 		rep := mustImport(t, s, importer.FormatHSDSCSV, filepath.Join(dir, "csv"), importer.Options{})
 		if rep.Created != len(o211.Kinds()) || len(rep.Changed) != len(o211.Kinds()) {
 			t.Fatalf("created %d (%v), want one row of each of the %d tables", rep.Created, rep.Changed, len(o211.Kinds()))
@@ -129,7 +118,7 @@ func TestImport_HSDSExamples(t *testing.T) {
 		}
 	})
 	t.Run("AllJSONTogether", func(t *testing.T) {
-		s := MustOpenStore(t)
+		s := testutil.MustOpenStore(t)
 		rep := mustImport(t, s, importer.FormatHSDSJSON, dir, importer.Options{})
 		if rep.Created != len(o211.Kinds()) {
 			t.Fatalf("created %d, want one row of each of the %d tables", rep.Created, len(o211.Kinds()))
@@ -145,7 +134,7 @@ func TestImport_HSDSExamples(t *testing.T) {
 		}
 	})
 	t.Run("AllInOneStore", func(t *testing.T) {
-		s := MustOpenStore(t)
+		s := testutil.MustOpenStore(t)
 		mustImport(t, s, importer.FormatHSDSCSV, filepath.Join(dir, "csv"), importer.Options{})
 		for _, path := range names {
 			mustImport(t, s, importer.FormatHSDSJSON, path, importer.Options{})
@@ -165,7 +154,7 @@ func hasWarning(rep *importer.Report, file, reason string) bool {
 // The nested forms fill foreign keys from where objects sit, and merge the
 // copies of an object nested in several places.
 func TestImport_NestedFill(t *testing.T) {
-	s := MustOpenStore(t)
+	s := testutil.MustOpenStore(t)
 	mustImport(t, s, importer.FormatHSDSJSON, testdata("hsds", "examples", "organization_full.json"), importer.Options{})
 	const (
 		org, svc, loc, sal = "d9d5e0f5-d3ce-4f73-9a2f-4dd0ecc6c610", "ac148810-d857-441c-9679-408f346de14b",
@@ -207,7 +196,7 @@ func TestImport_Idempotent(t *testing.T) {
 		{"211Ontario", importer.Format211Ontario, testdata("211ontario-sample.csv")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := MustOpenStore(t)
+			s := testutil.MustOpenStore(t)
 			first := mustImport(t, s, tc.format, tc.path, importer.Options{})
 			before := rows(t, s)
 			seq, _ := s.Seq()
@@ -230,7 +219,7 @@ func TestImport_Progress(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			last := map[string][2]int{}
-			mustImport(t, MustOpenStore(t), tc.format, tc.path, importer.Options{Progress: func(stage string, done, total int) {
+			mustImport(t, testutil.MustOpenStore(t), tc.format, tc.path, importer.Options{Progress: func(stage string, done, total int) {
 				if done > total || done < last[stage][0] {
 					t.Errorf("%s progress %d/%d after %d", stage, done, total, last[stage][0])
 				}
@@ -246,7 +235,7 @@ func TestImport_Progress(t *testing.T) {
 }
 
 func TestImport_Errors(t *testing.T) {
-	s := MustOpenStore(t)
+	s := testutil.MustOpenStore(t)
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name, format, path string

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/internal/testutil"
 	"github.com/o211/o211/node/importer"
 )
 
@@ -43,7 +44,7 @@ func TestImportJSON_Shapes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeFiles(t, map[string]string{tc.file: tc.content})
-			s := MustOpenStore(t)
+			s := testutil.MustOpenStore(t)
 			rep := mustImport(t, s, importer.FormatHSDSJSON, filepath.Join(dir, tc.file), tc.opts)
 			if len(rep.Rejected) > 0 {
 				t.Fatalf("rejected %v", rep.Rejected)
@@ -60,7 +61,7 @@ func TestImportJSON_Shapes(t *testing.T) {
 		})
 	}
 	t.Run("NumbersAsTextKept", func(t *testing.T) {
-		s := MustOpenStore(t)
+		s := testutil.MustOpenStore(t)
 		mustImport(t, s, importer.FormatHSDSJSON, testdata("hsds", "examples", "tabular.json"), importer.Options{})
 		loc := object[o211.Location](t, s, o211.KindLocation, "3a19ff88-4620-4d17-9830-ac1d859eb5d5")
 		if loc.ExternalIdentifier != "10092008082" {
@@ -73,7 +74,7 @@ func TestImportReader(t *testing.T) {
 	ctx := context.Background()
 	t.Run("JSON", func(t *testing.T) {
 		body := strings.NewReader(`{"id": "s1", "name": "Food", "status": "active"}`)
-		rep, err := importer.ImportReader(ctx, importer.Store(MustOpenStore(t)), importer.FormatHSDSJSON, "body", body, importer.Options{})
+		rep, err := importer.ImportReader(ctx, importer.Store(testutil.MustOpenStore(t)), importer.FormatHSDSJSON, "body", body, importer.Options{})
 		if err != nil || rep.Created != 1 {
 			t.Fatalf("got %+v, %v", rep, err)
 		}
@@ -89,14 +90,14 @@ func TestImportReader(t *testing.T) {
 			w.Write(data)
 		}
 		zw.Close()
-		rep, err := importer.ImportReader(ctx, importer.Store(MustOpenStore(t)), importer.FormatHSDSCSV, "pkg.zip", &buf, importer.Options{})
+		rep, err := importer.ImportReader(ctx, importer.Store(testutil.MustOpenStore(t)), importer.FormatHSDSCSV, "pkg.zip", &buf, importer.Options{})
 		if err != nil || rep.Created != len(o211.Kinds()) {
 			t.Fatalf("got %+v, %v", rep, err)
 		}
 	})
 	t.Run("OneTable", func(t *testing.T) {
 		body := strings.NewReader("id,name,description\no1,Org,\n")
-		rep, err := importer.ImportReader(ctx, importer.Store(MustOpenStore(t)), importer.FormatHSDSCSV, "organizations.csv", body, importer.Options{})
+		rep, err := importer.ImportReader(ctx, importer.Store(testutil.MustOpenStore(t)), importer.FormatHSDSCSV, "organizations.csv", body, importer.Options{})
 		if err != nil || rep.Created != 1 {
 			t.Fatalf("got %+v, %v", rep, err)
 		}
@@ -107,7 +108,7 @@ func TestImportReader(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer f.Close()
-		rep, err := importer.ImportReader(ctx, importer.Store(MustOpenStore(t)), importer.Format211Ontario, "upload.csv", f, importer.Options{Region: "east"})
+		rep, err := importer.ImportReader(ctx, importer.Store(testutil.MustOpenStore(t)), importer.Format211Ontario, "upload.csv", f, importer.Options{Region: "east"})
 		if err != nil || rep.Kinds[o211.KindService] != 44 {
 			t.Fatalf("got %+v, %v", rep, err)
 		}
@@ -121,7 +122,7 @@ func TestImportCSV_Descriptor(t *testing.T) {
 		"orgs-2024.csv":    "id,name,description,colour\no1,Org,,blue\n",
 		"notes.csv":        "a,b\n1,2\n",
 	})
-	s := MustOpenStore(t)
+	s := testutil.MustOpenStore(t)
 	rep := mustImport(t, s, importer.FormatHSDSCSV, dir, importer.Options{})
 	if rep.Created != 1 {
 		t.Fatalf("created %d, want 1", rep.Created)

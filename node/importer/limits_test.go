@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/internal/testutil"
 	"github.com/o211/o211/node/importer"
 )
 
@@ -58,7 +59,7 @@ func TestImport_EnormousLineRefused(t *testing.T) {
 			var err error
 			alloc := heapGrowth(func() {
 				body := io.MultiReader(strings.NewReader(tc.header), &repeatReader{b: 'x', n: lineBytes})
-				_, err = importer.ImportReader(context.Background(), importer.Store(MustOpenStore(t)), tc.format, tc.file, body,
+				_, err = importer.ImportReader(context.Background(), importer.Store(testutil.MustOpenStore(t)), tc.format, tc.file, body,
 					importer.Options{Region: "east", TempDir: t.TempDir()})
 			})
 			if o211.ErrorCode(err) != o211.ETOOLARGE || !strings.Contains(o211.ErrorMessage(err), tc.file+":2") {
@@ -92,7 +93,7 @@ func TestImport_ZipBombRefused(t *testing.T) {
 	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s := MustOpenStore(t)
+	s := testutil.MustOpenStore(t)
 	alloc := heapGrowth(func() {
 		_, err = importer.Import(context.Background(), importer.Store(s), importer.FormatHSDSCSV, path, importer.Options{TempDir: t.TempDir()})
 	})

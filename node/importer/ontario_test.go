@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/internal/testutil"
 	"github.com/o211/o211/node/hsds"
 	"github.com/o211/o211/node/importer"
 	"github.com/o211/o211/node/store"
@@ -18,7 +19,7 @@ import (
 // mustImportSample imports the 211 Ontario sample for region "east".
 func mustImportSample(tb testing.TB) (*store.Store, *importer.Report) {
 	tb.Helper()
-	s := MustOpenStore(tb)
+	s := testutil.MustOpenStore(tb)
 	return s, mustImport(tb, s, importer.Format211Ontario, testdata("211ontario-sample.csv"), importer.Options{Region: "east"})
 }
 
@@ -289,7 +290,7 @@ func TestImport211Ontario_Taxonomy(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeFiles(t, map[string]string{"x.csv": header + tc.row})
-			s := MustOpenStore(t)
+			s := testutil.MustOpenStore(t)
 			rep := mustImport(t, s, importer.Format211Ontario, filepath.Join(dir, "x.csv"), importer.Options{})
 			if tc.warning != "" && !hasWarning(rep, "x.csv", tc.warning) {
 				t.Errorf("no warning %q: %v", tc.warning, rep.Warnings)
@@ -336,7 +337,7 @@ func TestImport211Ontario_Fields(t *testing.T) {
 	dir := writeFiles(t, map[string]string{"x.csv": header +
 		"1,1,1,Meals,Agency,not an email,see our page,call us\n" +
 		"2,2,1,Food,Agency,a@b.ca; c@d.ca,HTTPS://Example.org/x,416-555-0100 x12\n"})
-	s := MustOpenStore(t)
+	s := testutil.MustOpenStore(t)
 	rep := mustImport(t, s, importer.Format211Ontario, filepath.Join(dir, "x.csv"), importer.Options{})
 	for _, w := range []string{`"not an email" is not an e-mail address`, `"see our page" is not a web address`, `"call us" holds no phone number`} {
 		if !hasWarning(rep, "x.csv", w) {
@@ -367,7 +368,7 @@ func TestImport211Ontario_Repeats(t *testing.T) {
 		"1,10,7,Meals,Agency,Hall,416-555-0100\n" +
 		"1,20,7,Meals,Agency,Church,416-555-0199\n" +
 		"2,20,7,Food bank,Agency (renamed),Church,\n"})
-	s := MustOpenStore(t)
+	s := testutil.MustOpenStore(t)
 	rep := mustImport(t, s, importer.Format211Ontario, filepath.Join(dir, "x.csv"), importer.Options{})
 	for kind, n := range map[o211.Kind]int{o211.KindService: 2, o211.KindLocation: 2, o211.KindOrganization: 1,
 		o211.KindServiceAtLocation: 3, o211.KindPhone: 2} {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/internal/testutil"
 	"github.com/o211/o211/node/importer"
 )
 
@@ -187,7 +188,7 @@ func TestImport_Rejects(t *testing.T) {
 			}
 			opts := importer.Options{Region: "east"}
 			t.Run("AllOrNothing", func(t *testing.T) {
-				s := MustOpenStore(t)
+				s := testutil.MustOpenStore(t)
 				rep, err := importer.Import(ctx, importer.Store(s), tc.format, path, opts)
 				var e *o211.Error
 				if !errors.As(err, &e) || e.Code != o211.EINVALID {
@@ -203,7 +204,7 @@ func TestImport_Rejects(t *testing.T) {
 				}
 			})
 			t.Run("SkipInvalid", func(t *testing.T) {
-				s := MustOpenStore(t)
+				s := testutil.MustOpenStore(t)
 				opts.SkipInvalid = true
 				rep, err := importer.Import(ctx, importer.Store(s), tc.format, path, opts)
 				if err != nil {

@@ -15,6 +15,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/internal/testutil"
 	"github.com/o211/o211/node/store"
 )
 
@@ -61,7 +62,7 @@ func outboxLen(tb testing.TB, s *store.Store) int {
 }
 
 func TestStore_CreateContact(t *testing.T) {
-	s := MustOpenStore(t)
+	s := testutil.MustOpenStore(t)
 	start := time.Date(2026, 11, 2, 15, 0, 0, 0, time.FixedZone("EST", -5*3600))
 	res := mustCreate(t, s, newContact("nav-1", start))
 	c := res.Contact
@@ -126,7 +127,7 @@ func TestStore_CreateContact(t *testing.T) {
 }
 
 func TestStore_UpdateContact(t *testing.T) {
-	s := MustOpenStore(t)
+	s := testutil.MustOpenStore(t)
 	start := time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)
 	c := mustCreate(t, s, newContact("nav-1", start)).Contact
 
@@ -201,7 +202,7 @@ func TestStore_UpdateContact(t *testing.T) {
 }
 
 func TestStore_Contacts(t *testing.T) {
-	s := MustOpenStore(t)
+	s := testutil.MustOpenStore(t)
 	day := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
 	var ids []string
 	for i := 0; i < 30; i++ {
@@ -343,7 +344,7 @@ func TestStore_GroupCommit(t *testing.T) {
 }
 
 func TestStore_Audit(t *testing.T) {
-	s := MustOpenStore(t)
+	s := testutil.MustOpenStore(t)
 	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 	for i := 0; i < 12; i++ {
 		err := s.AppendAudit(ctx, o211.AuditEntry{Time: t0.Add(time.Duration(i) * time.Minute), Actor: "nav-1",

@@ -11,19 +11,9 @@ import (
 	"time"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/internal/testutil"
 	"github.com/o211/o211/node/store"
 )
-
-// MustOpenStore opens a store for region "east" in a temporary directory.
-func MustOpenStore(tb testing.TB) *store.Store {
-	tb.Helper()
-	s, err := store.Open(filepath.Join(tb.TempDir(), "node.db"), store.Options{Region: "east", NoSync: true})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { s.Close() })
-	return s
-}
 
 func mustWrite(tb testing.TB, s *store.Store, changes ...o211.Change) *store.WriteResult {
 	tb.Helper()
@@ -94,7 +84,7 @@ func TestOpen(t *testing.T) {
 }
 
 func TestStore_Write(t *testing.T) {
-	s := MustOpenStore(t)
+	s := testutil.MustOpenStore(t)
 	res := mustWrite(t, s, smallDirectory(1)...)
 	if res.Created != 6 || len(res.Changed) != 6 {
 		t.Fatalf("created %d, changed %d; want 6, 6", res.Created, len(res.Changed))
@@ -169,7 +159,7 @@ func TestStore_Write(t *testing.T) {
 
 func TestStore_Write_Invalid(t *testing.T) {
 	t.Run("AllOrNothing", func(t *testing.T) {
-		s := MustOpenStore(t)
+		s := testutil.MustOpenStore(t)
 		changes := smallDirectory(1)
 		changes = append(changes, o211.Upsert(&o211.Service{ID: "bad", OrganizationID: "org-1", Status: "active"}))
 		res, err := s.Write(context.Background(), changes, o211.WriteOptions{})
@@ -184,7 +174,7 @@ func TestStore_Write_Invalid(t *testing.T) {
 		}
 	})
 	t.Run("SkipInvalidCascades", func(t *testing.T) {
-		s := MustOpenStore(t)
+		s := testutil.MustOpenStore(t)
 		changes := smallDirectory(1)
 		changes[0] = o211.Upsert(&o211.Organization{ID: "org-1", Name: ""}) // invalid: no name
 		res, err := s.Write(context.Background(), changes, o211.WriteOptions{SkipInvalid: true})
@@ -209,7 +199,7 @@ func TestStore_Write_Invalid(t *testing.T) {
 		}
 	})
 	t.Run("DuplicateInBatch", func(t *testing.T) {
-		s := MustOpenStore(t)
+		s := testutil.MustOpenStore(t)
 		changes := append(smallDirectory(1), o211.Upsert(&o211.Organization{ID: "org-1", Name: "Other", Description: "x"}))
 		_, err := s.Write(context.Background(), changes, o211.WriteOptions{})
 		if err == nil || !strings.Contains(err.Error(), "changed twice") {
@@ -219,7 +209,7 @@ func TestStore_Write_Invalid(t *testing.T) {
 }
 
 func TestStore_Delete(t *testing.T) {
-	s := MustOpenStore(t)
+	s := testutil.MustOpenStore(t)
 	mustWrite(t, s, smallDirectory(1)...)
 	t.Run("ErrOrganizationInUse", func(t *testing.T) {
 		_, err := s.Write(context.Background(), []o211.Change{o211.Delete(o211.KindOrganization, "org-1")}, o211.WriteOptions{})
@@ -267,7 +257,7 @@ func TestStore_Delete(t *testing.T) {
 }
 
 func TestTx_Referrers(t *testing.T) {
-	s := MustOpenStore(t)
+	s := testutil.MustOpenStore(t)
 	mustWrite(t, s, append(smallDirectory(1), smallDirectory(2)...)...)
 	// Move svc-2 to org-1.
 	mustWrite(t, s, o211.Upsert(&o211.Service{ID: "svc-2", OrganizationID: "org-1", Name: "Moved", Status: "active"}))
@@ -287,7 +277,7 @@ func TestTx_Referrers(t *testing.T) {
 // Readers never see half of a write: while a writer adds directories of six
 // rows each, every view counts whole directories only.
 func TestStore_ConcurrentReadersSeeWholeWrites(t *testing.T) {
-	s := MustOpenStore(t)
+	s := testutil.MustOpenStore(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)
@@ -329,7 +319,7 @@ func TestStore_ConcurrentReadersSeeWholeWrites(t *testing.T) {
 }
 
 func TestTx_Count(t *testing.T) {
-	s := MustOpenStore(t)
+	s := testutil.MustOpenStore(t)
 	mustWrite(t, s, append(smallDirectory(1), smallDirectory(2)...)...)
 	mustWrite(t, s, o211.Delete(o211.KindService, "svc-1"))
 	s.View(func(tx *store.Tx) error {
