@@ -78,10 +78,11 @@ type Puller struct {
 	log  *slog.Logger
 	wake chan struct{}
 
-	mu       sync.Mutex // guards the fields below
-	st       PullStatus
-	inflight context.CancelFunc // cancels the request in flight
-	leader   string             // the leader of the last notice
+	req inflight // the request in flight
+
+	mu     sync.Mutex // guards the fields below
+	st     PullStatus
+	leader string // the leader of the last notice
 }
 
 // PullStatus is the state of the provincial copy.
@@ -128,11 +129,7 @@ func (p *Puller) Kick() {
 // LinkDown abandons the request in flight: its reply cannot come over a
 // link that dropped.
 func (p *Puller) LinkDown() {
-	p.mu.Lock()
-	if p.inflight != nil {
-		p.inflight()
-	}
-	p.mu.Unlock()
+	p.req.abandon()
 }
 
 // Run subscribes to the region's notifications and pulls until ctx ends.
@@ -248,17 +245,7 @@ func (p *Puller) pull(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("replication: read the copy's position: %w", err)
 	}
 	req := newMsg(SyncSubject(p.cfg.Region), envSync, encodeJSON(SyncRequest{After: pos, Limit: p.cfg.PageRecords}))
-	rctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
-	p.mu.Lock()
-	p.inflight = cancel
-	p.mu.Unlock()
-	defer func() {
-		p.mu.Lock()
-		p.inflight = nil
-		p.mu.Unlock()
-		cancel()
-	}()
-	resp, err := p.conn.RequestMsgWithContext(rctx, req)
+	resp, err := p.req.request(ctx, p.conn, req, p.cfg.Timeout)
 	if errors.Is(err, nats.ErrNoResponders) {
 		return false, errRetry{fmt.Errorf("replication: pull after %d: no hub replica is reachable", pos), true}
 	} else if err != nil {

@@ -87,11 +87,12 @@ type Pusher struct {
 	wake chan struct{} // new outbox entries
 	kick chan struct{} // the link to the hub came back
 
+	req inflight // the request in flight
+
 	mu        sync.Mutex // guards the fields below
 	st        PushStatus
-	inflight  context.CancelFunc // cancels the request in flight
-	commits   []commit           // commit times of outbox entries, oldest first
-	refusal   string             // the last refusal logged, and when
+	commits   []commit // commit times of outbox entries, oldest first
+	refusal   string   // the last refusal logged, and when
 	refusedAt time.Time
 }
 
@@ -172,11 +173,7 @@ func (p *Pusher) OldestCommit(first uint64) (time.Time, bool) {
 // LinkDown abandons the request in flight: its reply cannot come over a
 // link that dropped. The batch is sent again (it is safe to).
 func (p *Pusher) LinkDown() {
-	p.mu.Lock()
-	if p.inflight != nil {
-		p.inflight()
-	}
-	p.mu.Unlock()
+	p.req.abandon()
 }
 
 // Kick tells the pusher that the link to the hub is back: a retry waiting
@@ -467,17 +464,7 @@ func (p *Pusher) build(items []item, upTo uint64) (*batch, error) {
 func (p *Pusher) send(ctx context.Context, b *batch) (*IngestReply, error) {
 	m := newMsg(IngestSubject(p.cfg.Region), envIngest, b.body)
 	m.Header.Set(headerHead, strconv.FormatUint(b.head, 10))
-	rctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
-	p.mu.Lock()
-	p.inflight = cancel
-	p.mu.Unlock()
-	defer func() {
-		p.mu.Lock()
-		p.inflight = nil
-		p.mu.Unlock()
-		cancel()
-	}()
-	resp, err := p.conn.RequestMsgWithContext(rctx, m)
+	resp, err := p.req.request(ctx, p.conn, m, p.cfg.Timeout)
 	if err != nil {
 		p.count(func(s *PushStatus) { s.Retries++ })
 		if errors.Is(err, nats.ErrNoResponders) {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/internal/binread"
 )
 
 // CmdIngestBatchBin is CmdIngestBatch with its payload in the compact
@@ -61,72 +62,24 @@ func decodeIngestBatch(p []byte) (*IngestBatch, error) {
 	if len(p) == 0 || p[0] != batchCodecV1 {
 		return nil, o211.Errorf(o211.EINVALID, "ingest batch: unknown binary form")
 	}
-	d := &reader{b: p[1:]}
-	b := &IngestBatch{Region: d.str(), FromSeq: d.uvarint(), ToSeq: d.uvarint()}
-	count := d.uvarint()
-	if count > uint64(len(d.b)) {
+	d := binread.NewReader(p[1:])
+	b := &IngestBatch{Region: d.Str(), FromSeq: d.Uvarint(), ToSeq: d.Uvarint()}
+	count := d.Uvarint()
+	if count > uint64(len(d.Rest())) {
 		return nil, o211.Errorf(o211.EINVALID, "ingest batch: truncated")
 	}
 	b.Records = make([]*o211.Record, 0, count)
-	for i := uint64(0); i < count && !d.bad; i++ {
-		flags := d.byte()
-		r := &o211.Record{Deleted: flags&1 != 0, Kind: o211.Kind(d.str()), ID: d.str(), Region: d.str(), Version: d.uvarint()}
-		r.Modified = time.Unix(0, d.varint()).UTC()
-		if data := d.bytes(int(d.uvarint())); len(data) > 0 {
+	for i := uint64(0); i < count && !d.Bad(); i++ {
+		flags := d.Byte()
+		r := &o211.Record{Deleted: flags&1 != 0, Kind: o211.Kind(d.Str()), ID: d.Str(), Region: d.Str(), Version: d.Uvarint()}
+		r.Modified = time.Unix(0, d.Varint()).UTC()
+		if data := d.Bytes(int(d.Uvarint())); len(data) > 0 {
 			r.Data = data
 		}
 		b.Records = append(b.Records, r)
 	}
-	if d.bad || len(d.b) != 0 {
+	if d.Bad() || len(d.Rest()) != 0 {
 		return nil, o211.Errorf(o211.EINVALID, "ingest batch: truncated or trailing bytes")
 	}
 	return b, nil
 }
-
-// reader reads the binary batch form, remembering a short read.
-type reader struct {
-	b   []byte
-	bad bool
-}
-
-func (d *reader) byte() byte {
-	if len(d.b) == 0 {
-		d.bad = true
-		return 0
-	}
-	c := d.b[0]
-	d.b = d.b[1:]
-	return c
-}
-
-func (d *reader) uvarint() uint64 {
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.bad = true
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *reader) varint() int64 {
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.bad = true
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *reader) bytes(n int) []byte {
-	if n < 0 || n > len(d.b) {
-		d.bad = true
-		return nil
-	}
-	v := d.b[:n:n]
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *reader) str() string { return string(d.bytes(int(d.uvarint()))) }

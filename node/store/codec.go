@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/internal/binread"
 )
 
 // Stored records and outbox entries are small binary envelopes, read on
@@ -46,16 +47,16 @@ func decodeRecord(kind o211.Kind, id string, b []byte) (*o211.Record, error) {
 		return nil, fmt.Errorf("%w: %s %q", errCorrupt, kind, id)
 	}
 	r := &o211.Record{Kind: kind, ID: id, Deleted: b[1]&flagDeleted != 0}
-	d := decoder{b: b[2:]}
-	r.Version = d.uvarint()
-	r.Seq = d.uvarint()
-	r.Modified = time.Unix(0, d.varint()).UTC()
-	r.Region = string(d.bytes(int(d.uvarint())))
-	if d.err {
+	d := binread.NewReader(b[2:])
+	r.Version = d.Uvarint()
+	r.Seq = d.Uvarint()
+	r.Modified = time.Unix(0, d.Varint()).UTC()
+	r.Region = d.Str()
+	if d.Bad() {
 		return nil, fmt.Errorf("%w: %s %q", errCorrupt, kind, id)
 	}
-	if len(d.b) > 0 {
-		r.Data = append([]byte(nil), d.b...)
+	if rest := d.Rest(); len(rest) > 0 {
+		r.Data = append([]byte(nil), rest...)
 	}
 	return r, nil
 }
@@ -83,48 +84,12 @@ func decodeOutboxEntry(b []byte) (OutboxEntry, error) {
 	if b[1] == 1 {
 		e.Op = o211.OpDelete
 	}
-	d := decoder{b: b[2:]}
-	e.Version = d.uvarint()
-	e.Kind = o211.Kind(d.bytes(int(d.uvarint())))
-	if d.err {
+	d := binread.NewReader(b[2:])
+	e.Version = d.Uvarint()
+	e.Kind = o211.Kind(d.Str())
+	if d.Bad() {
 		return OutboxEntry{}, errCorrupt
 	}
-	e.ID = string(d.b)
+	e.ID = string(d.Rest())
 	return e, nil
-}
-
-// decoder reads varints and byte strings, remembering a short read.
-type decoder struct {
-	b   []byte
-	err bool
-}
-
-func (d *decoder) uvarint() uint64 {
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.err = true
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *decoder) varint() int64 {
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.err = true
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *decoder) bytes(n int) []byte {
-	if n < 0 || n > len(d.b) {
-		d.err = true
-		return nil
-	}
-	v := d.b[:n]
-	d.b = d.b[n:]
-	return v
 }
