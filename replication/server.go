@@ -182,28 +182,48 @@ func (cfg *ServerConfig) options() (*server.Options, error) {
 			opts.TLSConfig, opts.TLSVerify, opts.TLSTimeout = cfg.TLS.Server, true, 5
 		}
 	}
-	if cfg.ClusterAddr != "" {
-		h, p, err := splitAddr(cfg.ClusterAddr)
-		if err != nil {
-			return nil, err
-		}
-		opts.Cluster = server.ClusterOpts{Name: clusterName, Host: h, Port: p, NoAdvertise: true,
-			Compression: server.CompressionOpts{Mode: cfg.Compression}}
-		if cfg.TLS != nil {
-			opts.Cluster.TLSConfig, opts.Cluster.TLSTimeout = cfg.TLS.Cluster, 5
-		}
-		scheme := "nats-route"
-		for _, r := range cfg.Routes {
-			if _, _, err := splitAddr(r); err != nil {
-				return nil, err
-			}
-			opts.Routes = append(opts.Routes, &url.URL{Scheme: scheme, Host: r})
-		}
+	if err := cfg.clusterOptions(opts); err != nil {
+		return nil, err
 	}
+	if err := cfg.leafOptions(opts); err != nil {
+		return nil, err
+	}
+	if err := cfg.trustOptions(opts); err != nil {
+		return nil, err
+	}
+	return opts, nil
+}
+
+// clusterOptions sets the route listener and the routes to the other
+// replicas of a hub.
+func (cfg *ServerConfig) clusterOptions(opts *server.Options) error {
+	if cfg.ClusterAddr == "" {
+		return nil
+	}
+	h, p, err := splitAddr(cfg.ClusterAddr)
+	if err != nil {
+		return err
+	}
+	opts.Cluster = server.ClusterOpts{Name: clusterName, Host: h, Port: p, NoAdvertise: true,
+		Compression: server.CompressionOpts{Mode: cfg.Compression}}
+	if cfg.TLS != nil {
+		opts.Cluster.TLSConfig, opts.Cluster.TLSTimeout = cfg.TLS.Cluster, 5
+	}
+	for _, r := range cfg.Routes {
+		if _, _, err := splitAddr(r); err != nil {
+			return err
+		}
+		opts.Routes = append(opts.Routes, &url.URL{Scheme: "nats-route", Host: r})
+	}
+	return nil
+}
+
+// leafOptions sets a hub's leaf listener and a node's links to the hub.
+func (cfg *ServerConfig) leafOptions(opts *server.Options) error {
 	if cfg.LeafAddr != "" {
 		h, p, err := splitAddr(cfg.LeafAddr)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		opts.LeafNode.Host, opts.LeafNode.Port, opts.LeafNode.NoAdvertise = h, p, true
 		opts.LeafNode.Compression = server.CompressionOpts{Mode: cfg.Compression}
@@ -211,34 +231,43 @@ func (cfg *ServerConfig) options() (*server.Options, error) {
 			opts.LeafNode.TLSConfig, opts.LeafNode.TLSTimeout = cfg.TLS.Server, 5
 		}
 	}
-	if len(cfg.HubURLs) > 0 {
-		remote := &server.RemoteLeafOpts{Credentials: cfg.Creds, Compression: server.CompressionOpts{Mode: cfg.Compression}}
-		for _, u := range cfg.HubURLs {
-			if _, _, err := splitAddr(u); err != nil {
-				return nil, err
-			}
-			remote.URLs = append(remote.URLs, &url.URL{Scheme: "nats-leaf", Host: u})
-		}
-		if cfg.TLS != nil {
-			remote.TLS, remote.TLSConfig, remote.TLSTimeout = true, cfg.TLS.Client.Clone(), 5
-		}
-		opts.LeafNode.Remotes = []*server.RemoteLeafOpts{remote}
-		opts.LeafNode.ReconnectInterval = cfg.LeafReconnect
+	if len(cfg.HubURLs) == 0 {
+		return nil
 	}
-	if t := cfg.Trust; t != nil {
-		op, err := jwt.DecodeOperatorClaims(t.Operator)
-		if err != nil {
-			return nil, fmt.Errorf("replication: operator JWT: %w", err)
+	remote := &server.RemoteLeafOpts{Credentials: cfg.Creds, Compression: server.CompressionOpts{Mode: cfg.Compression}}
+	for _, u := range cfg.HubURLs {
+		if _, _, err := splitAddr(u); err != nil {
+			return err
 		}
-		res := &server.MemAccResolver{}
-		for pub, a := range t.Accounts {
-			if err := res.Store(pub, a); err != nil {
-				return nil, err
-			}
-		}
-		opts.TrustedOperators, opts.SystemAccount, opts.AccountResolver = []*jwt.OperatorClaims{op}, t.SystemAccount, res
+		remote.URLs = append(remote.URLs, &url.URL{Scheme: "nats-leaf", Host: u})
 	}
-	return opts, nil
+	if cfg.TLS != nil {
+		remote.TLS, remote.TLSConfig, remote.TLSTimeout = true, cfg.TLS.Client.Clone(), 5
+	}
+	opts.LeafNode.Remotes = []*server.RemoteLeafOpts{remote}
+	opts.LeafNode.ReconnectInterval = cfg.LeafReconnect
+	return nil
+}
+
+// trustOptions sets the operator and the accounts of a hub that checks
+// the regions' credentials.
+func (cfg *ServerConfig) trustOptions(opts *server.Options) error {
+	t := cfg.Trust
+	if t == nil {
+		return nil
+	}
+	op, err := jwt.DecodeOperatorClaims(t.Operator)
+	if err != nil {
+		return fmt.Errorf("replication: operator JWT: %w", err)
+	}
+	res := &server.MemAccResolver{}
+	for pub, a := range t.Accounts {
+		if err := res.Store(pub, a); err != nil {
+			return err
+		}
+	}
+	opts.TrustedOperators, opts.SystemAccount, opts.AccountResolver = []*jwt.OperatorClaims{op}, t.SystemAccount, res
+	return nil
 }
 
 // splitAddr splits host:port, taking port 0 as "any free port".

@@ -118,17 +118,8 @@ func (p *plan) putRegion(c *Command) *Response {
 }
 
 func (p *plan) ingest(c *Command) *Response {
-	var b IngestBatch
-	if c.Type == CmdIngestBatchBin {
-		bb, err := decodeIngestBatch(c.Payload)
-		if err != nil {
-			return &Response{Err: err}
-		}
-		b = *bb
-	} else if err := c.decodePayload(&b); err != nil {
-		return &Response{Err: err}
-	}
-	if err := validateBatch(&b, false); err != nil {
+	b, err := decodeBatch(c)
+	if err != nil {
 		return &Response{Err: err}
 	}
 	if reg, err := findRegion(p.get, b.Region); err != nil {
@@ -149,6 +140,38 @@ func (p *plan) ingest(c *Command) *Response {
 		return &Response{Value: res, Err: o211.Errorf(o211.ECONFLICT,
 			"batch %d-%d of region %q leaves a gap: the hub holds up to %d; send from %d", b.FromSeq, b.ToSeq, b.Region, mark.Seq, mark.Seq+1)}
 	}
+	if err := p.ingestRecords(b, res); err != nil {
+		return &Response{Err: err}
+	}
+	p.put(tableMarks, []byte(b.Region), encodeEntry(&markEntry{V: entryVersion, Seq: b.ToSeq, At: c.At}))
+	res.Mark = b.ToSeq
+	return &Response{Value: res}
+}
+
+// decodeBatch decodes and checks the batch of an ingest command, in its
+// JSON or its binary form.
+func decodeBatch(c *Command) (*IngestBatch, error) {
+	b := new(IngestBatch)
+	if c.Type == CmdIngestBatchBin {
+		bb, err := decodeIngestBatch(c.Payload)
+		if err != nil {
+			return nil, err
+		}
+		b = bb
+	} else if err := c.decodePayload(b); err != nil {
+		return nil, err
+	}
+	if err := validateBatch(b, false); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// ingestRecords plans the records of batch b that the state takes (newer
+// versions of records the region owns, report records not seen before)
+// and counts in res those it applies, skips as stale or shared, or refuses
+// as another region's.
+func (p *plan) ingestRecords(b *IngestBatch, res *IngestResult) error {
 	local := map[recKey]recState{}
 	var recs []*o211.Record
 	var reps []*preparedReport
@@ -157,7 +180,7 @@ func (p *plan) ingest(c *Command) *Response {
 		if r.Kind == o211.KindReport {
 			pr, err := p.prepareReport(r)
 			if err != nil {
-				return &Response{Err: err}
+				return err
 			}
 			if pr == nil || seen[r.ID] {
 				res.Stale++
@@ -171,7 +194,7 @@ func (p *plan) ingest(c *Command) *Response {
 		k := recKey{r.Kind, r.ID}
 		cur, err := p.recordState(local, k)
 		if err != nil {
-			return &Response{Err: err}
+			return err
 		}
 		switch {
 		case cur.region != "" && cur.region != b.Region && sharedKinds[r.Kind]:
@@ -193,9 +216,7 @@ func (p *plan) ingest(c *Command) *Response {
 	for _, pr := range reps {
 		p.countReport(pr)
 	}
-	p.put(tableMarks, []byte(b.Region), encodeEntry(&markEntry{V: entryVersion, Seq: b.ToSeq, At: c.At}))
-	res.Mark = b.ToSeq
-	return &Response{Value: res}
+	return nil
 }
 
 // sharedKinds are the reference tables every region holds under the same

@@ -94,8 +94,15 @@ var holidayNote = bi{"Closed on statutory holidays.", "Fermé les jours fériés
 // makeHours draws opening hours of the kind; seasonal hours fall in the
 // year of now.
 func makeHours(r *rand.Rand, kind schedKind, now time.Time) hours {
-	var h hours
-	year := now.Year()
+	office := officeSlots(r)
+	if h, ok := seasonalHours(kind, now.Year()); ok {
+		return h
+	}
+	return weeklyHours(r, kind, office)
+}
+
+// officeSlots draws an organization's office hours.
+func officeSlots(r *rand.Rand) []slot {
 	office := []slot{{weekdays, 0, hm(9, 0), hm(17, 0)}}
 	switch x := r.IntN(10); {
 	case x < 2:
@@ -109,6 +116,13 @@ func makeHours(r *rand.Rand, kind schedKind, now time.Time) hours {
 	case x < 7:
 		office = []slot{{[]int{1, 2, 3, 4}, 0, hm(9, 0), hm(17, 0)}, {[]int{5}, 0, hm(10, 0), hm(14, 0)}}
 	}
+	return office
+}
+
+// weeklyHours draws the hours of a kind that is open all year round;
+// office is the organization's office hours.
+func weeklyHours(r *rand.Rand, kind schedKind, office []slot) hours {
+	var h hours
 	switch kind {
 	case sOffice:
 		h.slots = office
@@ -164,6 +178,14 @@ func makeHours(r *rand.Rand, kind schedKind, now time.Time) hours {
 		h.slots = []slot{{someDays(r, 2), 0, open, open + 3*60}}
 	case sWorship:
 		h.slots = []slot{{[]int{6}, 0, hm(10, 30), hm(12, 0)}, {[]int{2}, 0, hm(19, 0), hm(20, 30)}}
+	}
+	return h
+}
+
+// seasonalHours returns the hours of a kind open in one season of year,
+// and false for the other kinds.
+func seasonalHours(kind schedKind, year int) (h hours, ok bool) {
+	switch kind {
 	case sChristmas:
 		h.slots = []slot{{weekdays, 0, hm(10, 0), hm(16, 0)}}
 		h.validFrom, h.validTo = fmt.Sprintf("%d-11-15", year), fmt.Sprintf("%d-12-23", year)
@@ -184,8 +206,10 @@ func makeHours(r *rand.Rand, kind schedKind, now time.Time) hours {
 		h.slots = []slot{{allDays, 0, hm(11, 0), hm(19, 0)}}
 		h.validFrom, h.validTo = fmt.Sprintf("%d-06-01", year), fmt.Sprintf("%d-09-15", year)
 		h.notes = bi{"Opens during heat warnings.", "Ouvert pendant les avertissements de chaleur."}
+	default:
+		return h, false
 	}
-	return h
+	return h, true
 }
 
 var (

@@ -65,8 +65,29 @@ func serviceTerms() []string {
 // phones, languages and taxonomy links. forced, when not "", is a sample
 // code ("A*B") the service must carry.
 func (g *orgGen) service(forced string) error {
+	t, name, codes, targets := g.serviceKind(forced)
+	s := &o211.Service{ID: uuid(g.r), OrganizationID: g.id, Name: g.fill(name.in(g.french)), Status: o211.StatusActive}
+	s.Description = g.describe(t)
+	g.serviceDetails(s, t, name)
+	if g.french {
+		g.frenchServices++
+	}
+	if err := g.emit(s); err != nil {
+		return err
+	}
+	if err := g.serviceSites(s, t); err != nil {
+		return err
+	}
+	if err := g.servicePhones(s, t); err != nil {
+		return err
+	}
+	return g.serviceLinks(s, codes, targets)
+}
+
+// serviceKind draws the template of a service, its name, and its taxonomy
+// codes and target populations. forced is as for service.
+func (g *orgGen) serviceKind(forced string) (t *template, name variant, codes, targets []string) {
 	r := g.r
-	var t *template
 	var forcedTargets []string
 	main := ""
 	if forced != "" {
@@ -91,8 +112,7 @@ func (g *orgGen) service(forced string) error {
 			names = plain
 		}
 	}
-	name := pick(r, names)
-	var targets []string
+	name = pick(r, names)
 	switch {
 	case forced != "":
 		targets = forcedTargets
@@ -103,7 +123,7 @@ func (g *orgGen) service(forced string) error {
 	case len(t.targets.codes) > 0 && chance(r, t.targets.p):
 		targets = []string{pick(r, t.targets.codes)}
 	}
-	codes := append([]string(nil), t.codes...)
+	codes = append([]string(nil), t.codes...)
 	if main != "" && codes[0] != main {
 		rest := []string{main}
 		for _, c := range codes {
@@ -116,9 +136,13 @@ func (g *orgGen) service(forced string) error {
 	for len(codes) > 1 && len(codes)+len(targets) > 4 {
 		codes = codes[:len(codes)-1]
 	}
+	return t, name, codes, targets
+}
 
-	s := &o211.Service{ID: uuid(r), OrganizationID: g.id, Name: g.fill(name.in(g.french)), Status: o211.StatusActive}
-	s.Description = g.describe(t)
+// serviceDetails draws a service's status, eligibility, fees, application
+// process, verification date and contact details.
+func (g *orgGen) serviceDetails(s *o211.Service, t *template, name variant) {
+	r := g.r
 	switch x := r.IntN(1000); {
 	case x < 45:
 		s.Status = o211.StatusTemporarilyClosed
@@ -152,18 +176,12 @@ func (g *orgGen) service(forced string) error {
 	if chance(r, 0.15) {
 		s.InterpretationServices = bi{"Telephone interpretation in over 100 languages.", "Interprétation téléphonique dans plus de 100 langues."}.in(g.french)
 	}
-	if g.french {
-		g.frenchServices++
-	}
-	if err := g.emit(s); err != nil {
-		return err
-	}
-	if err := g.serviceSites(s, t); err != nil {
-		return err
-	}
-	if err := g.servicePhones(s, t); err != nil {
-		return err
-	}
+}
+
+// serviceLinks writes a service's languages and its taxonomy attributes:
+// the service type codes, then the target populations.
+func (g *orgGen) serviceLinks(s *o211.Service, codes, targets []string) error {
+	r := g.r
 	for _, l := range serviceLanguages(r, g.region, g.french, g.kind.key == "indigenous") {
 		if err := g.emit(&o211.Language{ID: uuid(r), ServiceID: s.ID, Name: l.name, Code: l.code}); err != nil {
 			return err
