@@ -426,9 +426,9 @@ func TestCluster_Membership(t *testing.T) {
 		}
 	})
 	t.Run("Add", func(t *testing.T) {
-		n := c.add("h4", freeAddr(t), nil)
+		n := c.add("h4", newName(c.tb), nil)
 		h4 := c.start("h4")
-		err := c.client(via).AddMember(ctx, fsm.Member{ID: "h4", Raft: n.cfg.RaftAddr, HTTP: h4.HTTPAddr()})
+		err := c.client(via).AddMember(ctx, fsm.Member{ID: "h4", Raft: n.name.Addr(), HTTP: h4.HTTPAddr()})
 		if err != nil {
 			t.Fatal(err)
 		}

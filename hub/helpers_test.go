@@ -3,11 +3,14 @@ package hub
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"sort"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -22,8 +25,8 @@ import (
 const testToken = "test-token"
 
 // freeAddr returns a loopback address with a port free at the time of the
-// call, so that a cluster's addresses are known before it starts and stay
-// the same across restarts.
+// call. Another process may take the port before it is bound: start
+// listeners with startFresh, which chooses again when that happens.
 func freeAddr(tb testing.TB) string {
 	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -32,6 +35,49 @@ func freeAddr(tb testing.TB) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
+}
+
+// startFresh calls start with n fresh loopback addresses, and again with
+// new ones while it fails because one of them was taken between choosing
+// it and binding it. It returns the addresses start listens on. A replica
+// restarts on fresh ports too: the ones it had may be taken by then.
+func startFresh(tb testing.TB, n int, start func(addrs []string) error) []string {
+	tb.Helper()
+	for attempt := 1; ; attempt++ {
+		addrs := make([]string, n)
+		for i := range addrs {
+			addrs[i] = freeAddr(tb)
+		}
+		err := start(addrs)
+		if err == nil {
+			return addrs
+		}
+		if !addrInUse(err) || attempt == 5 {
+			tb.Fatalf("start on %v: %v", addrs, err)
+		}
+		tb.Logf("start on %v: %v; again on other ports", addrs, err)
+	}
+}
+
+// addrInUse reports whether err says that an address was in use (the NATS
+// server only says that it did not start listening).
+func addrInUse(err error) bool {
+	return errors.Is(err, syscall.EADDRINUSE) || strings.Contains(err.Error(), "address in use")
+}
+
+// newName returns a proxy whose address names a replica's listener across
+// its restarts (its Raft address in the cluster configuration, its NATS
+// route URL): the proxy holds the port for the test's life and forwards to
+// wherever the replica listens now (SetTarget; "" refuses while it is
+// down).
+func newName(tb testing.TB) *netproxy.Proxy {
+	tb.Helper()
+	p, err := netproxy.New("")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { p.Close() })
+	return p
 }
 
 // cluster is a hub cluster in this process over loopback TCP. With proxied
@@ -49,8 +95,10 @@ type cluster struct {
 }
 
 type node struct {
-	cfg Config
-	r   *Replica
+	cfg   Config
+	name  *netproxy.Proxy // the Raft address the others know it by
+	bound string          // where it listens now ("" while stopped)
+	r     *Replica
 }
 
 type clusterOpt func(*cluster)
@@ -80,13 +128,15 @@ func newCluster(tb testing.TB, n int, opts ...clusterOpt) *cluster {
 	for _, o := range opts {
 		o(c)
 	}
-	peers := map[string]string{}
+	peers, names := map[string]string{}, map[string]*netproxy.Proxy{}
 	for i := 1; i <= n; i++ {
-		peers[fmt.Sprintf("h%d", i)] = freeAddr(tb)
+		id := fmt.Sprintf("h%d", i)
+		names[id] = newName(tb)
+		peers[id] = names[id].Addr()
 	}
 	tb.Cleanup(c.closeAll)
 	for id := range peers {
-		c.add(id, peers[id], peers)
+		c.add(id, names[id], peers)
 	}
 	for _, id := range c.ids() {
 		c.start(id)
@@ -95,20 +145,26 @@ func newCluster(tb testing.TB, n int, opts ...clusterOpt) *cluster {
 	return c
 }
 
-// add configures replica id without starting it.
-func (c *cluster) add(id, raftAddr string, peers map[string]string) *node {
+// add configures replica id, known to the others by name, without
+// starting it.
+func (c *cluster) add(id string, name *netproxy.Proxy, peers map[string]string) *node {
 	cfg := Config{
-		ID: id, DataDir: c.tb.TempDir(), RaftAddr: raftAddr, HTTPAddr: "127.0.0.1:0",
+		ID: id, DataDir: c.tb.TempDir(), RaftAdvertise: name.Addr(), HTTPAddr: "127.0.0.1:0",
 		Peers: peers, Token: testToken, Logger: c.logger, NoSync: true,
 		ShutdownTimeout: 3 * time.Second,
 	}
 	if c.mod != nil {
 		c.mod(&cfg)
 	}
-	if c.proxied {
-		cfg.PeerAddr = func(to string) string { return c.link(id, to) }
+	// Raft dials a replica where it listens now, or through a proxy the
+	// test can cut; its name is what the configuration holds.
+	cfg.PeerAddr = func(to string) string {
+		if c.proxied {
+			return c.link(id, to)
+		}
+		return c.addrOf(to)
 	}
-	n := &node{cfg: cfg}
+	n := &node{cfg: cfg, name: name}
 	c.mu.Lock()
 	c.nodes[id] = n
 	c.mu.Unlock()
@@ -128,7 +184,7 @@ func (c *cluster) link(a, b string) string {
 	if to == nil {
 		return ""
 	}
-	p, err := netproxy.New(to.cfg.RaftAddr)
+	p, err := netproxy.New(to.bound)
 	if err != nil {
 		c.tb.Errorf("proxy %s->%s: %v", a, b, err)
 		return ""
@@ -157,18 +213,56 @@ func (c *cluster) isolate(id string, cut bool) {
 	}
 }
 
+// addrOf returns where replica id listens now, else its name.
+func (c *cluster) addrOf(id string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := c.nodes[id]
+	if n == nil {
+		return ""
+	}
+	if n.bound != "" {
+		return n.bound
+	}
+	return n.name.Addr()
+}
+
+// start starts (or restarts) replica id on a fresh Raft port, and points
+// its name and the links to it there.
 func (c *cluster) start(id string) *Replica {
 	c.tb.Helper()
 	n := c.node(id)
-	r := New(n.cfg)
-	r.Mount(c.groups...)
-	if err := r.Start(context.Background()); err != nil {
-		c.tb.Fatalf("start %s: %v", id, err)
-	}
+	var r *Replica
+	addrs := startFresh(c.tb, 1, func(addrs []string) error {
+		cfg := n.cfg
+		cfg.RaftAddr = addrs[0]
+		r = New(cfg)
+		r.Mount(c.groups...)
+		if err := r.Start(context.Background()); err != nil {
+			r.Close()
+			return fmt.Errorf("start %s: %w", id, err)
+		}
+		return nil
+	})
+	c.setBound(n, id, addrs[0])
 	c.mu.Lock()
 	n.r = r
 	c.mu.Unlock()
 	return r
+}
+
+// setBound records where replica id listens ("" when stopped) and points
+// its name and the links to it there.
+func (c *cluster) setBound(n *node, id, addr string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n.bound = addr
+	n.name.SetTarget(addr)
+	for k, p := range c.links {
+		if k[1] == id {
+			p.SetTarget(addr)
+		}
+	}
 }
 
 func (c *cluster) node(id string) *node {
@@ -200,6 +294,7 @@ func (c *cluster) stop(id string, kill bool) {
 	} else if err := r.Close(); err != nil {
 		c.tb.Errorf("close %s: %v", id, err)
 	}
+	c.setBound(n, id, "")
 }
 
 // closeAll closes the followers, then the leader (whose hand-over then

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -40,13 +41,20 @@ type connected struct {
 	nodes map[string]*nodeSite
 }
 
+// hubSite is a hub replica. It listens on fresh ports at each start (the
+// ones it had may be taken by then); its names, which the other replicas
+// know, stay: Raft dials it where it listens now (Config.PeerAddr), the
+// other NATS servers route to it through clusterName, and nodes link to it
+// through their proxies, pointed at its leaf port at each start.
 type hubSite struct {
-	id                        string
-	raft, cluster, leaf, http string
-	cfg                       Config
-	r                         *Replica
-	x                         *Replication
-	rp                        *Reports
+	id          string
+	raftName    *netproxy.Proxy // its Raft address in the configuration
+	clusterName *netproxy.Proxy // its NATS route URL
+	raft, leaf  string          // where it listens now ("" while stopped)
+	cfg         Config
+	r           *Replica
+	x           *Replication
+	rp          *Reports
 }
 
 type nodeSite struct {
@@ -87,13 +95,14 @@ func newConnectedWith(tb testing.TB, opts connectedOpts, regions ...string) *con
 	}
 	peers := map[string]string{}
 	for _, h := range hubs {
-		s := &hubSite{id: h.ID, raft: freeAddr(tb), cluster: freeAddr(tb), leaf: freeAddr(tb), http: freeAddr(tb)}
-		peers[h.ID] = s.raft
+		s := &hubSite{id: h.ID, raftName: newName(tb), clusterName: newName(tb)}
+		peers[h.ID] = s.raftName.Addr()
 		p.hubs[h.ID] = s
 	}
 	for _, s := range p.hubs {
-		s.cfg = Config{ID: s.id, DataDir: tb.TempDir(), RaftAddr: s.raft, HTTPAddr: s.http, Peers: peers,
-			Token: testToken, Logger: p.logger.With("hub", s.id), NoSync: !opts.sync, ShutdownTimeout: 3 * time.Second}
+		s.cfg = Config{ID: s.id, DataDir: tb.TempDir(), HTTPAddr: "127.0.0.1:0", Peers: peers,
+			Token: testToken, Logger: p.logger.With("hub", s.id), NoSync: !opts.sync, ShutdownTimeout: 3 * time.Second,
+			PeerAddr: p.raftAddr}
 		if opts.onApply != nil {
 			id := s.id
 			s.cfg.OnApply = func(e fsm.Event) { opts.onApply(id, e) }
@@ -125,40 +134,82 @@ func (p *connected) hubIDs() []string {
 	return ids
 }
 
-// startHub starts (or restarts, on its data folder and addresses) replica id.
+// startHub starts (or restarts, on its data folder) replica id on fresh
+// ports, and points its names and the nodes' links to it there.
 func (p *connected) startHub(id string) {
 	p.tb.Helper()
 	p.mu.Lock()
 	s := p.hubs[id]
+	var routes []string
+	for _, o := range p.hubs {
+		if o.id != id {
+			routes = append(routes, o.clusterName.Addr())
+		}
+	}
 	p.mu.Unlock()
 	tlsc, trust, creds, err := pki.HubFiles(p.pki, id)
 	if err != nil {
 		p.tb.Fatal(err)
 	}
-	var routes []string
-	for _, o := range p.hubs {
-		if o.id != id {
-			routes = append(routes, o.cluster)
+	var (
+		r  *Replica
+		x  *Replication
+		rp *Reports
+	)
+	addrs := startFresh(p.tb, 3, func(addrs []string) error {
+		cfg := s.cfg
+		cfg.RaftAddr = addrs[0]
+		r = New(cfg)
+		rp = r.ServeReports(nil)
+		x = r.ServeReplication(ReplicationConfig{NATS: replication.ServerConfig{ClusterAddr: addrs[1], Routes: routes,
+			LeafAddr: addrs[2], TLS: tlsc, Trust: trust, Creds: creds, Compression: linkCompression()}})
+		if err := r.Start(context.Background()); err != nil {
+			r.Close()
+			return fmt.Errorf("start %s: %w", id, err)
 		}
-	}
-	r := New(s.cfg)
-	rp := r.ServeReports(nil)
-	x := r.ServeReplication(ReplicationConfig{NATS: replication.ServerConfig{ClusterAddr: s.cluster, Routes: routes,
-		LeafAddr: s.leaf, TLS: tlsc, Trust: trust, Creds: creds, Compression: linkCompression()}})
-	if err := r.Start(context.Background()); err != nil {
-		p.tb.Fatalf("start %s: %v", id, err)
-	}
-	if err := rp.Load(); err != nil {
-		r.Close()
-		p.tb.Fatalf("start %s reports: %v", id, err)
-	}
-	if err := x.Start(context.Background()); err != nil {
-		r.Close()
-		p.tb.Fatalf("start %s replication: %v", id, err)
-	}
+		if err := rp.Load(); err != nil {
+			r.Close()
+			p.tb.Fatalf("start %s reports: %v", id, err)
+		}
+		if err := x.Start(context.Background()); err != nil {
+			r.Close()
+			return fmt.Errorf("start %s replication: %w", id, err)
+		}
+		return nil
+	})
+	p.setBound(s, addrs[0], addrs[1], addrs[2])
 	p.mu.Lock()
 	s.r, s.x, s.rp = r, x, rp
 	p.mu.Unlock()
+}
+
+// setBound records where hub s listens (all "" once it stopped) and points
+// its names and the nodes' links to it there.
+func (p *connected) setBound(s *hubSite, raft, cluster, leaf string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s.raft, s.leaf = raft, leaf
+	s.raftName.SetTarget(raft)
+	s.clusterName.SetTarget(cluster)
+	i := slices.Index(p.hubIDsLocked(), s.id)
+	for _, n := range p.nodes {
+		n.proxies[i].SetTarget(leaf)
+	}
+}
+
+// raftAddr is the replicas' Config.PeerAddr: where replica id listens now,
+// else its name.
+func (p *connected) raftAddr(id string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.hubs[id]
+	if s == nil {
+		return ""
+	}
+	if s.raft != "" {
+		return s.raft
+	}
+	return s.raftName.Addr()
 }
 
 // stopHub stops replica id: gracefully, or (kill) the way a crash would:
@@ -172,6 +223,7 @@ func (p *connected) stopHub(id string, kill bool) {
 	if r == nil {
 		return
 	}
+	defer p.setBound(s, "", "", "")
 	if kill {
 		r.kill()
 		x.Close()
@@ -236,7 +288,7 @@ func (p *connected) startNode(region string, tune func(*o211node.ReplicationConf
 	if s == nil {
 		s = &nodeSite{region: region, dataDir: p.tb.TempDir()}
 		for _, id := range p.hubIDsLocked() {
-			px, err := netproxy.New(p.hubs[id].leaf)
+			px, err := netproxy.New(p.hubs[id].leaf) // "" refuses until the hub starts
 			if err != nil {
 				p.mu.Unlock()
 				p.tb.Fatal(err)

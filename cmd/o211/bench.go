@@ -193,15 +193,6 @@ func stopProcess(cmd *exec.Cmd) {
 	}
 }
 
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
 // memoryOf returns the resident and peak resident memory of a process in
 // MB, from /proc.
 // cpuOf returns the CPU time (user and system) a process has used, from

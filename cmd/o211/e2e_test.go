@@ -60,14 +60,15 @@ func mustRun(t *testing.T, env []string, args ...string) string {
 	return out
 }
 
+// freeLoopback returns a loopback address that the processes a test
+// kills and restarts can listen on again (see freePort).
 func freeLoopback(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := freePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 }
 
 // getJSONWithToken is testutil.GetJSON with "Authorization: Bearer token" (none
