@@ -446,7 +446,7 @@ func TestCluster_Membership(t *testing.T) {
 		if err != nil || len(st.Peers) != 3 || st.Leader == "" {
 			t.Fatalf("cluster from h4 = %+v, %v", st, err)
 		}
-		err = c.client(via).AddMember(ctx, fsm.Member{ID: "h5", Raft: n.cfg.RaftAddr})
+		err = c.client(via).AddMember(ctx, fsm.Member{ID: "h5", Raft: n.name.Addr()})
 		if o211.ErrorCode(err) != o211.ECONFLICT {
 			t.Fatalf("adding another replica at h4's address = %v, want conflict", err)
 		}

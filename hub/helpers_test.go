@@ -157,9 +157,14 @@ func (c *cluster) add(id string, name *netproxy.Proxy, peers map[string]string) 
 		c.mod(&cfg)
 	}
 	// Raft dials a replica where it listens now, or through a proxy the
-	// test can cut; its name is what the configuration holds.
+	// test can cut; its name is what the configuration holds, and what a
+	// replica calls itself in its requests (Raft asks PeerAddr for its own
+	// address too, and voters compare it with the leader's).
 	cfg.PeerAddr = func(to string) string {
-		if c.proxied {
+		switch {
+		case to == id:
+			return name.Addr()
+		case c.proxied:
 			return c.link(id, to)
 		}
 		return c.addrOf(to)

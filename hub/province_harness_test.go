@@ -101,8 +101,8 @@ func newConnectedWith(tb testing.TB, opts connectedOpts, regions ...string) *con
 	}
 	for _, s := range p.hubs {
 		s.cfg = Config{ID: s.id, DataDir: tb.TempDir(), HTTPAddr: "127.0.0.1:0", Peers: peers,
-			Token: testToken, Logger: p.logger.With("hub", s.id), NoSync: !opts.sync, ShutdownTimeout: 3 * time.Second,
-			PeerAddr: p.raftAddr}
+			Token: testToken, Logger: p.logger.With("hub", s.id), NoSync: !opts.sync, ShutdownTimeout: 3 * time.Second}
+		s.cfg.PeerAddr = p.peerAddr(s)
 		if opts.onApply != nil {
 			id := s.id
 			s.cfg.OnApply = func(e fsm.Event) { opts.onApply(id, e) }
@@ -197,19 +197,23 @@ func (p *connected) setBound(s *hubSite, raft, cluster, leaf string) {
 	}
 }
 
-// raftAddr is the replicas' Config.PeerAddr: where replica id listens now,
-// else its name.
-func (p *connected) raftAddr(id string) string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	s := p.hubs[id]
-	if s == nil {
-		return ""
+// peerAddr returns replica self's Config.PeerAddr: where replica id
+// listens now, else its name; and its own name for itself (Raft asks
+// PeerAddr for its own address too, to put it in its requests, and voters
+// compare it with the leader's).
+func (p *connected) peerAddr(self *hubSite) func(id string) string {
+	return func(id string) string {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		s := p.hubs[id]
+		switch {
+		case s == nil:
+			return ""
+		case s != self && s.raft != "":
+			return s.raft
+		}
+		return s.raftName.Addr()
 	}
-	if s.raft != "" {
-		return s.raft
-	}
-	return s.raftName.Addr()
 }
 
 // stopHub stops replica id: gracefully, or (kill) the way a crash would:
