@@ -114,7 +114,14 @@ func GetJSON(url string, v any) error {
 // temporary directory, and closes it when the test ends.
 func MustOpenStore(tb testing.TB) *store.Store {
 	tb.Helper()
-	s, err := store.Open(filepath.Join(tb.TempDir(), "node.db"), store.Options{Region: "east", NoSync: true})
+	return MustOpenStoreWith(tb, store.Options{Region: "east", NoSync: true})
+}
+
+// MustOpenStoreWith opens a node store with opts in a temporary directory,
+// and closes it when the test ends.
+func MustOpenStoreWith(tb testing.TB, opts store.Options) *store.Store {
+	tb.Helper()
+	s, err := store.Open(filepath.Join(tb.TempDir(), "node.db"), opts)
 	if err != nil {
 		tb.Fatal(err)
 	}

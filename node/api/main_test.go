@@ -104,11 +104,7 @@ func MustOpenEmptyDirectory(tb testing.TB, now ...func() time.Time) *testDirecto
 	if len(now) > 0 {
 		opts.Now = now[0]
 	}
-	st, err := store.Open(filepath.Join(tb.TempDir(), "node.db"), opts)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { st.Close() })
+	st := testutil.MustOpenStoreWith(tb, opts)
 	return &testDirectory{st: st, ix: search.New(search.Options{})}
 }
 

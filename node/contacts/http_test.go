@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/internal/testutil"
 	"github.com/o211/o211/node/contacts"
 	"github.com/o211/o211/node/httpx"
 	"github.com/o211/o211/node/store"
@@ -43,12 +43,8 @@ func f64(v float64) *float64 { return &v }
 // term YZ-9999, and serves the contact routes.
 func MustOpenNode(tb testing.TB, now func() time.Time) *testNode {
 	tb.Helper()
-	st, err := store.Open(filepath.Join(tb.TempDir(), "node.db"), store.Options{Region: "east", NoSync: true})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { st.Close() })
-	_, err = st.Write(context.Background(), []o211.Change{
+	st := testutil.MustOpenStore(tb)
+	_, err := st.Write(context.Background(), []o211.Change{
 		o211.Upsert(&o211.Organization{ID: "org-1", Name: "Ottawa Food Bank", Description: "Feeds Ottawa"}),
 		o211.Upsert(&o211.Service{ID: "svc-1", OrganizationID: "org-1", Name: "Emergency food", Status: "active"}),
 		o211.Upsert(&o211.Location{ID: "loc-1", OrganizationID: "org-1", LocationType: "physical", Latitude: f64(45.4), Longitude: f64(-75.7)}),

@@ -2,11 +2,11 @@ package hsds_test
 
 import (
 	"context"
-	"path/filepath"
 	"reflect"
 	"testing"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/internal/testutil"
 	"github.com/o211/o211/node/hsds"
 	"github.com/o211/o211/node/store"
 )
@@ -15,11 +15,7 @@ func f64(v float64) *float64 { return &v }
 
 func mustStore(tb testing.TB) *store.Store {
 	tb.Helper()
-	s, err := store.Open(filepath.Join(tb.TempDir(), "node.db"), store.Options{Region: "central", NoSync: true})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { s.Close() })
+	s := testutil.MustOpenStoreWith(tb, store.Options{Region: "central", NoSync: true})
 	changes := []o211.Change{
 		o211.Upsert(&o211.Taxonomy{ID: "tx", Name: "211 HSIS", Description: "AIRS"}),
 		o211.Upsert(&o211.TaxonomyTerm{ID: "term-food", Code: "BD-1800.2000", Name: "Food Pantries", TaxonomyID: "tx"}),
