@@ -97,7 +97,7 @@ type cluster struct {
 type node struct {
 	cfg   Config
 	name  *netproxy.Proxy // the Raft address the others know it by
-	bound string          // where it listens now ("" while stopped)
+	bound string          // where it listens, or last listened ("" before its first start)
 	r     *Replica
 }
 
@@ -218,7 +218,8 @@ func (c *cluster) isolate(id string, cut bool) {
 	}
 }
 
-// addrOf returns where replica id listens now, else its name.
+// addrOf returns where replica id listens (or last listened), else its
+// name.
 func (c *cluster) addrOf(id string) string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -256,8 +257,10 @@ func (c *cluster) start(id string) *Replica {
 	return r
 }
 
-// setBound records where replica id listens ("" when stopped) and points
-// its name and the links to it there.
+// setBound records where replica id listens and points its name and the
+// links to it there. They stay there while it is stopped: a dial is
+// refused, as it would be by a stopped server (a proxy that accepted and
+// closed would have Raft send a snapshot to nobody, again and again).
 func (c *cluster) setBound(n *node, id, addr string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -299,7 +302,30 @@ func (c *cluster) stop(id string, kill bool) {
 	} else if err := r.Close(); err != nil {
 		c.tb.Errorf("close %s: %v", id, err)
 	}
-	c.setBound(n, id, "")
+}
+
+var errNoLeader = errors.New("no running replica leads")
+
+// ingestRetrying applies b through whichever running replica leads, again
+// while the answer is that it does not lead or lost the lead while
+// committing (safe to retry: the hub skips what it holds), until timeout.
+// It may be called from any goroutine.
+func (c *cluster) ingestRetrying(ctx context.Context, b *fsm.IngestBatch, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		err := errNoLeader
+		for _, id := range c.running() {
+			if r := c.r(id); r != nil && r.IsLeader() {
+				_, _, err = r.IngestBatch(ctx, b)
+				break
+			}
+		}
+		if err == nil || time.Now().After(deadline) || !retryable(err) && err != errNoLeader {
+			return err
+		}
+		t := time.NewTimer(20 * time.Millisecond)
+		<-t.C
+	}
 }
 
 // closeAll closes the followers, then the leader (whose hand-over then

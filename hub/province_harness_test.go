@@ -50,7 +50,7 @@ type hubSite struct {
 	id          string
 	raftName    *netproxy.Proxy // its Raft address in the configuration
 	clusterName *netproxy.Proxy // its NATS route URL
-	raft, leaf  string          // where it listens now ("" while stopped)
+	raft, leaf  string          // where it listens, or last listened
 	cfg         Config
 	r           *Replica
 	x           *Replication
@@ -183,8 +183,10 @@ func (p *connected) startHub(id string) {
 	p.mu.Unlock()
 }
 
-// setBound records where hub s listens (all "" once it stopped) and points
-// its names and the nodes' links to it there.
+// setBound records where hub s listens and points its names and the
+// nodes' links to it there. They stay there while it is stopped: a dial
+// is refused, as it would be by a stopped server (a proxy that accepted
+// and closed would have Raft send a snapshot to nobody, again and again).
 func (p *connected) setBound(s *hubSite, raft, cluster, leaf string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -227,7 +229,6 @@ func (p *connected) stopHub(id string, kill bool) {
 	if r == nil {
 		return
 	}
-	defer p.setBound(s, "", "", "")
 	if kill {
 		r.kill()
 		x.Close()
