@@ -105,34 +105,14 @@ func demo(ctx context.Context, cfg demoConfig, stdout io.Writer) error {
 	if manifest.Users, err = ensureDemoUsers(ctx, hubs.replicas[0].Accounts(), known); err != nil {
 		return fmt.Errorf("adding the hub's demo users: %w", err)
 	}
-	var nodes []*node.Node
+	nodes, err := startDemoNodes(ctx, cfg, token, hubs, known, &manifest, stdout)
 	defer func() {
 		for i := len(nodes) - 1; i >= 0; i-- {
 			nodes[i].Close()
 		}
 	}()
-	for i, r := range geo.Regions() {
-		dataDir := filepath.Join(cfg.data, "nodes", r.ID)
-		if err := seedRegion(ctx, cfg, r.ID, dataDir, stdout); err != nil {
-			return fmt.Errorf("loading %s: %w", r.ID, err)
-		}
-		users, err := ensureNodeDemoUsers(ctx, r.ID, dataDir, known)
-		if err != nil {
-			return fmt.Errorf("adding the demo users of %s: %w", r.ID, err)
-		}
-		manifest.Users = append(manifest.Users, users...)
-		tlsc, creds, err := pki.NodeFiles(demoPKI(cfg), r.ID)
-		if err != nil {
-			return err
-		}
-		n := node.New(node.Config{Region: r.ID, DataDir: dataDir, HTTPAddr: demoAddr(cfg, i+1), Token: token, Logger: cfg.logger,
-			Replication: &node.ReplicationConfig{HubURLs: hubs.leafAddrs(), TLS: tlsc, Creds: creds, Compression: "off"}})
-		if err := n.Start(ctx); err != nil {
-			n.Close()
-			return fmt.Errorf("starting node %s: %w", r.ID, err)
-		}
-		nodes = append(nodes, n)
-		manifest.Nodes = append(manifest.Nodes, demoNode{Region: r.ID, HTTP: n.URL()})
+	if err != nil {
+		return err
 	}
 	if err := writeDemoUsers(cfg, manifest.Users); err != nil {
 		return err
@@ -141,8 +121,49 @@ func demo(ctx context.Context, cfg demoConfig, stdout io.Writer) error {
 		return err
 	}
 	printDemo(stdout, cfg, manifest)
-	var loaders sync.WaitGroup
+	loaders := loadDemoContacts(ctx, cfg, nodes)
 	defer loaders.Wait()
+	<-ctx.Done()
+	fmt.Fprintln(stdout, "stopping the demo province")
+	return nil
+}
+
+// startDemoNodes loads and starts the node of every region, linked to the
+// hubs, and adds them and their demo users to the manifest. It returns the
+// nodes it started, also on error (the caller closes them).
+func startDemoNodes(ctx context.Context, cfg demoConfig, token string, hubs *demoHubs, known map[string]demoUser,
+	manifest *demoManifest, stdout io.Writer) ([]*node.Node, error) {
+	var nodes []*node.Node
+	for i, r := range geo.Regions() {
+		dataDir := filepath.Join(cfg.data, "nodes", r.ID)
+		if err := seedRegion(ctx, cfg, r.ID, dataDir, stdout); err != nil {
+			return nodes, fmt.Errorf("loading %s: %w", r.ID, err)
+		}
+		users, err := ensureNodeDemoUsers(ctx, r.ID, dataDir, known)
+		if err != nil {
+			return nodes, fmt.Errorf("adding the demo users of %s: %w", r.ID, err)
+		}
+		manifest.Users = append(manifest.Users, users...)
+		tlsc, creds, err := pki.NodeFiles(demoPKI(cfg), r.ID)
+		if err != nil {
+			return nodes, err
+		}
+		n := node.New(node.Config{Region: r.ID, DataDir: dataDir, HTTPAddr: demoAddr(cfg, i+1), Token: token, Logger: cfg.logger,
+			Replication: &node.ReplicationConfig{HubURLs: hubs.leafAddrs(), TLS: tlsc, Creds: creds, Compression: "off"}})
+		if err := n.Start(ctx); err != nil {
+			n.Close()
+			return nodes, fmt.Errorf("starting node %s: %w", r.ID, err)
+		}
+		nodes = append(nodes, n)
+		manifest.Nodes = append(manifest.Nodes, demoNode{Region: r.ID, HTTP: n.URL()})
+	}
+	return nodes, nil
+}
+
+// loadDemoContacts loads generated contacts into every node in the
+// background; the caller waits for the loaders once ctx has ended.
+func loadDemoContacts(ctx context.Context, cfg demoConfig, nodes []*node.Node) *sync.WaitGroup {
+	var loaders sync.WaitGroup
 	for _, n := range nodes {
 		loaders.Add(1)
 		go func() {
@@ -156,9 +177,7 @@ func demo(ctx context.Context, cfg demoConfig, stdout io.Writer) error {
 			}
 		}()
 	}
-	<-ctx.Done()
-	fmt.Fprintln(stdout, "stopping the demo province")
-	return nil
+	return &loaders
 }
 
 // demoPKI is the demo's PKI folder.

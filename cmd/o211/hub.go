@@ -48,6 +48,12 @@ func runHub(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	return serveHub(ctx, cfg, link, stdout)
+}
+
+// serveHub runs a hub replica with the provincial directory, reports and,
+// when link is set, replication over NATS, until ctx ends.
+func serveHub(ctx context.Context, cfg hub.Config, link *hub.ReplicationConfig, stdout io.Writer) error {
 	r := hub.New(cfg)
 	prov := r.ServeProvince()
 	reports := r.ServeReports(prov)
@@ -72,7 +78,7 @@ func runHub(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return err
 		}
 	}
-	fmt.Fprintf(stdout, "o211 hub replica %s: HTTP http://%s, Raft %s\n", *id, r.HTTPAddr(), r.RaftAddr())
+	fmt.Fprintf(stdout, "o211 hub replica %s: HTTP http://%s, Raft %s\n", cfg.ID, r.HTTPAddr(), r.RaftAddr())
 	if repl != nil {
 		fmt.Fprintf(stdout, "NATS: leaf %s (region nodes), routes %s, client %s\n", repl.Server().LeafAddr(),
 			repl.Server().ClusterAddr(), repl.Server().ClientAddr())

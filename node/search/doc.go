@@ -21,5 +21,6 @@
 // terms (field boosts, keyword terms, grid cells, BM25 weights); lexicon.go
 // numbers the terms; index.go, build.go and compact.go hold and change the
 // index; query.go, execute.go, cache.go and results.go answer searches;
-// schedule.go reads opening hours; snapshot.go and load.go save and load.
+// schedule.go reads opening hours; snapshot.go and load.go save and load;
+// indexer.go keeps an index in step with a directory's change feed.
 package search
