@@ -12,6 +12,7 @@ import (
 	"sort"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/internal/binread"
 )
 
 // stage keeps the distinct records of an import in a temporary file, so
@@ -269,61 +270,34 @@ func decodeStaged(b []byte, files []string) (*staged, error) {
 	}
 	st := &staged{kind: allKinds[b[0]].Kind}
 	cols := b[1]&1 != 0
-	d := stageDecoder{b: b[2:]}
-	fi := int(d.uvarint())
-	st.src.Line = int(d.uvarint())
-	st.src.Path, st.src.Record, st.src.Column = d.str(), d.str(), d.str()
+	d := binread.NewReader(b[2:])
+	fi := int(d.Uvarint())
+	st.src.Line = int(d.Uvarint())
+	st.src.Path, st.src.Record, st.src.Column = d.Str(), d.Str(), d.Str()
 	if fi < len(files) {
 		st.src.File = files[fi]
 	}
 	if cols {
 		st.src.Columns = ontarioFields[st.kind]
 	}
-	n := int(d.uvarint())
-	for j := 0; j < n && !d.err; j++ {
-		if len(d.b) < 2 {
-			d.err = true
+	n := int(d.Uvarint())
+	for j := 0; j < n && !d.Bad(); j++ {
+		kind, strict := d.Byte(), d.Byte()
+		if d.Bad() {
 			break
 		}
-		r := stagedRef{strict: d.b[1] == 1}
-		if int(d.b[0]) < len(allKinds) {
-			r.kind = allKinds[d.b[0]].Kind
+		r := stagedRef{strict: strict == 1}
+		if int(kind) < len(allKinds) {
+			r.kind = allKinds[kind].Kind
 		}
-		d.b = d.b[2:]
-		r.field, r.id = d.str(), d.str()
+		r.field, r.id = d.Str(), d.Str()
 		st.refs = append(st.refs, r)
 	}
-	if d.err {
+	if d.Bad() {
 		return nil, errStageCorrupt
 	}
-	st.data = d.b
+	st.data = d.Rest()
 	return st, nil
-}
-
-type stageDecoder struct {
-	b   []byte
-	err bool
-}
-
-func (d *stageDecoder) uvarint() uint64 {
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.err = true
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *stageDecoder) str() string {
-	n := d.uvarint()
-	if n > uint64(len(d.b)) {
-		d.err = true
-		return ""
-	}
-	s := string(d.b[:n])
-	d.b = d.b[n:]
-	return s
 }
 
 // order returns the entries in table order (o211.Kinds), then id order:
