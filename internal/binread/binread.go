@@ -1,9 +1,8 @@
 // Package binread reads the small binary forms o211 keeps on disk and
 // sends between its own processes (a node store's record and outbox
 // envelopes, the hub's ingest batches, an import's staged entries): bytes,
-// varints and length-prefixed
-// strings, from a byte slice, remembering the first short or bad read so
-// that a decoder checks once at the end.
+// varints and length-prefixed strings, from a byte slice, remembering the
+// first short or bad read so that a decoder checks once at the end.
 package binread
 
 import "encoding/binary"
