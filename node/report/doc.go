@@ -86,9 +86,10 @@
 //   - Every report record has a key, RecordKey: a 64-bit hash of its id,
 //     which is drawn at random when the contact closes and never
 //     published. A cube row keeps the sum of the keys of the records it
-//     counts (modulo 2^32, as the ABS method does), beside its count; a scan adds them up with
-//     the counts, so every published count, totals included, comes with
-//     the key sum of exactly the records it counts: its cell key.
+//     counts (modulo 2^32, as the ABS method does), beside its count; a
+//     scan adds them up with the counts, so every published count, totals
+//     included, comes with the key sum of exactly the records it counts:
+//     its cell key.
 //   - The noise of a count is drawn from its cell key through a fixed
 //     perturbation table (noiseTable: 0 with probability 6/20, ±1 with
 //     4/20 each, ±2 with 2/20, ±3 with 1/20; mean 0, variance 2.1, at most
