@@ -92,11 +92,16 @@ func (s *Service) SetDisabled(ctx context.Context, a o211.Actor, username string
 }
 
 // SetPassword sets the password of username, as a supervisor or
-// administrator (or the command line) does: the user's sessions end.
+// administrator (or the command line) does: the user's sessions end, and
+// a lockout too.
 //
 // Errors: ENOTFOUND, EFORBIDDEN, EINVALID for the password.
 func (s *Service) SetPassword(ctx context.Context, a o211.Actor, username, password string) (*o211.User, error) {
-	return s.update(ctx, a, username, func(u *o211.User) error { return s.setPassword(ctx, u, password) })
+	u, err := s.update(ctx, a, username, func(u *o211.User) error { return s.setPassword(ctx, u, password) })
+	if err == nil && s.cfg.Sessions != nil {
+		err = s.Unlock(ctx, u.ID) // a new password ends a lockout
+	}
+	return u, err
 }
 
 // ChangePassword changes the password of a signed-in user, who gives the
