@@ -256,6 +256,18 @@ func TestSignIn_Lockout(t *testing.T) {
 	if strings.Join(got, " ") != want {
 		t.Errorf("audit log sign-ins:\n got %s\nwant %s", strings.Join(got, " "), want)
 	}
+	t.Run("NewPasswordUnlocks", func(t *testing.T) {
+		f.mustAddUser(t, "lou", o211.RoleNavigator)
+		for i := 0; i < 5; i++ {
+			_, _ = f.signIn(t, "lou", "wrong-password")
+		}
+		if _, err := f.svc.SetPassword(context.Background(), o211.System("test"), "lou", "lou-new-password"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.signIn(t, "lou", "lou-new-password"); err != nil {
+			t.Errorf("sign-in after a supervisor set a new password: %v", err)
+		}
+	})
 }
 
 func TestAuthenticate_FormToken(t *testing.T) {
