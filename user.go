@@ -105,6 +105,17 @@ func (r Role) Covers(o Role) bool {
 	return false
 }
 
+// Who may do what: every surface checks these (httpx.Require) on top of
+// the region, which a credential of another region never passes.
+var (
+	// ContactRoles create, read and change a region's 211 contacts.
+	ContactRoles = []Role{RoleNavigator, RoleSupervisor, RoleAdmin}
+	// AuditRoles read the audit log.
+	AuditRoles = []Role{RoleSupervisor, RoleAdmin}
+	// DirectoryRoles write the directory and import into it.
+	DirectoryRoles = []Role{RoleResourceSpecialist, RoleSupervisor, RoleAdmin}
+)
+
 // HasRole reports whether a acts with one of roles.
 func (a Actor) HasRole(roles ...Role) bool { return slices.Contains(roles, a.Role) }
 

@@ -32,8 +32,12 @@ type replicaSessions struct{ *store.SessionFile }
 // newAccounts makes the replica's accounts service (no I/O).
 func (r *Replica) newAccounts() {
 	r.sessions = &replicaSessions{}
-	r.accounts = auth.New(auth.Config{Region: o211.ProvinceRegion, Users: r.Users(), Sessions: r.sessions,
-		Hasher: r.cfg.Hasher, Logger: r.logger, Now: r.cfg.Now})
+	cfg := auth.Config{Region: o211.ProvinceRegion, Users: r.Users(), Sessions: r.sessions,
+		Hasher: r.cfg.Hasher, Logger: r.logger, Now: r.cfg.Now}
+	if r.cfg.Token != "" { // the bootstrap administrator
+		cfg.Fallback = httpx.NewTokenAuthenticator(r.cfg.Token, o211.ProvinceRegion)
+	}
+	r.accounts = auth.New(cfg)
 }
 
 // openAccounts opens the replica's sessions file.

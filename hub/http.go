@@ -15,6 +15,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/node/auth"
 	"github.com/o211/o211/node/httpx"
 )
 
@@ -66,11 +67,10 @@ func (r *Replica) startHTTP(ctx context.Context) error {
 		Middleware:        []func(http.Handler) http.Handler{r.api.servedBy},
 		ReadHeaderTimeout: r.cfg.HTTPReadHeaderTimeout, IdleTimeout: r.cfg.HTTPIdleTimeout,
 		ShutdownTimeout: r.cfg.ShutdownTimeout}
-	if tok := r.cfg.Token; tok != "" {
-		cfg.Authenticator = httpx.NewTokenAuthenticator(tok, o211.ProvinceRegion)
-	}
+	cfg.Authenticator = r.accounts
+	cfg.Middleware = append(cfg.Middleware, auth.Protect(r.logger)...)
 	r.http = httpx.New(cfg)
-	r.http.Mount(r.api)
+	r.http.Mount(r.api, r.accounts)
 	r.http.Mount(r.groups...)
 	if err := r.http.Start(ctx); err != nil {
 		return err
@@ -102,13 +102,14 @@ func (r *Replica) closeHTTP(graceful bool) error {
 	return err
 }
 
-// requireToken refuses requests without the replica's API token (the
-// actor httpx.Identify found). Without a token the write API is open.
+// requireToken lets through the replica's administrators: the bootstrap
+// administrator of the API token, or a provincial user (or personal token)
+// with the admin role. Without a token the write API is open.
 func (s *handlers) requireToken(next http.Handler) http.Handler {
 	if s.r.cfg.Token == "" {
 		return next
 	}
-	return httpx.Require()(next)
+	return httpx.Require(o211.RoleAdmin)(next)
 }
 
 // reply is what a handler run on the leader answers.

@@ -8,6 +8,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/o211/o211/node/api"
+	"github.com/o211/o211/node/auth"
 	"github.com/o211/o211/node/contacts"
 	"github.com/o211/o211/node/httpx"
 	"github.com/o211/o211/node/report"
@@ -15,8 +16,10 @@ import (
 
 // startHTTP builds the node's one HTTP server, mounts its route groups
 // (HSDS, search, write and import, contacts, reports, operations, and the
-// public portal and web console at / and /console/) and starts it. The shared API token is the bootstrap administrator of the
-// region.
+// public portal and web console at / and /console/) and starts it.
+// Requests are identified by the accounts service: personal tokens and
+// console sessions of the region's users, and the shared API token as the
+// bootstrap administrator of the region.
 func (n *Node) startHTTP(ctx context.Context, token string) error {
 	portal, err := n.newConsole()
 	if err != nil {
@@ -31,10 +34,10 @@ func (n *Node) startHTTP(ctx context.Context, token string) error {
 	if err != nil {
 		return err
 	}
-	n.http = httpx.New(httpx.Config{Addr: n.cfg.HTTPAddr, Authenticator: httpx.NewTokenAuthenticator(token, n.cfg.Region),
-		Registerer: reg, Logger: n.log})
+	n.http = httpx.New(httpx.Config{Addr: n.cfg.HTTPAddr, Authenticator: n.accounts,
+		Middleware: auth.Protect(n.log), Registerer: reg, Logger: n.log})
 	n.http.Mount(groups.All()...)
-	n.http.Mount(statusRoutes{n}, backupRoutes{n}, emergencyRoutes{n}, n.contacts, report.NewAPI(n.reportConfig()), portal)
+	n.http.Mount(statusRoutes{n}, backupRoutes{n}, emergencyRoutes{n}, n.contacts, report.NewAPI(n.reportConfig()), n.accounts, portal)
 	return n.http.Start(ctx)
 }
 

@@ -123,7 +123,7 @@ func (n *Node) Start(ctx context.Context) error {
 		return fmt.Errorf("node: loading the region's reports: %w", err)
 	}
 	n.accounts = auth.New(auth.Config{Region: n.cfg.Region, Users: n.dir.Store(), Sessions: n.dir.Store(),
-		Hasher: n.cfg.Hasher, Logger: n.log, Now: n.cfg.Now})
+		Hasher: n.cfg.Hasher, Fallback: httpx.NewTokenAuthenticator(token, n.cfg.Region), Logger: n.log, Now: n.cfg.Now})
 	n.contacts = contacts.New(contacts.Config{Store: n.dir.Store(), Retention: n.cfg.ContactRetention,
 		OnReport: n.reportWritten, OnOutbox: n.outboxWritten, Logger: n.log, Now: n.cfg.Now})
 	if err := n.startHTTP(ctx, token); err != nil {

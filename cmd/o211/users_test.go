@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/node"
 	"github.com/o211/o211/node/store"
 )
 
@@ -53,5 +54,35 @@ func TestUsersCommand_Folder(t *testing.T) {
 	defer held.Close()
 	if _, err := users("list", "--data", dir); err == nil || !strings.Contains(err.Error(), "is running") {
 		t.Errorf("folder of a running node: %v", err)
+	}
+}
+
+func TestUsersCommand_URL(t *testing.T) {
+	n := node.New(node.Config{Region: "east", DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0", Token: "tok", NoSync: true})
+	if err := n.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	users := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		err := runUsers(context.Background(), append(args, "--url", n.URL(), "--token", "tok"), &out, &out)
+		return out.String(), err
+	}
+	if out, err := users("add", "--username", "sam", "--role", "supervisor"); err != nil || !strings.Contains(out, "added: sam (supervisor, east)") {
+		t.Fatalf("add over HTTP: %v %s", err, out)
+	}
+	if out, err := users("disable", "--username", "sam"); err != nil || !strings.Contains(out, "sam is now disabled") {
+		t.Errorf("disable over HTTP: %v %s", err, out)
+	}
+	if out, err := users("passwd", "--username", "sam"); err != nil || !strings.Contains(out, "password: ") {
+		t.Errorf("passwd over HTTP: %v %s", err, out)
+	}
+	if out, err := users("list"); err != nil || !strings.Contains(out, "sam") || !strings.Contains(out, "disabled") {
+		t.Errorf("list over HTTP: %v %s", err, out)
+	}
+	var out bytes.Buffer
+	err := runUsers(context.Background(), []string{"list", "--url", n.URL(), "--token", "wrong"}, &out, &out)
+	if o211.ErrorCode(err) != o211.EUNAUTHORIZED {
+		t.Errorf("a wrong token: %v", err)
 	}
 }

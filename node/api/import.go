@@ -46,7 +46,7 @@ func (s *Write) routesImport(r chi.Router) {
 		r.Post("/api/v1/import", s.writeUnavailable)
 		return
 	}
-	r.With(httpx.Require(), s.limitBody(s.cfg.MaxImportBytes)).Post("/api/v1/import", s.importHandler)
+	r.With(httpx.Require(o211.DirectoryRoles...), s.limitBody(s.cfg.MaxImportBytes)).Post("/api/v1/import", s.importHandler)
 }
 
 // importHandler answers POST /api/v1/import?format=...&skip_invalid=...

@@ -83,7 +83,7 @@ func (s *Write) routesWrite(r chi.Router) {
 				r.HandleFunc("/{id}", s.writeUnavailable)
 				return
 			}
-			r.Use(httpx.Require(), s.limitBody(s.cfg.MaxBodyBytes))
+			r.Use(httpx.Require(o211.DirectoryRoles...), s.limitBody(s.cfg.MaxBodyBytes))
 			r.Post("/", s.createRecord(t))
 			r.Get("/{id}", s.getRecord(t))
 			r.Put("/{id}", s.replaceRecord(t))

@@ -18,11 +18,11 @@ package auth
 import (
 	"context"
 	"log/slog"
-	"net/http"
 	"sync"
 	"time"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/node/httpx"
 )
 
 // Users holds user accounts and their personal API tokens.
@@ -79,13 +79,8 @@ type SignInEvent struct {
 	From string `json:"from,omitempty"`
 }
 
-// Authenticator says who a request's credential names (node/httpx's).
-type Authenticator interface {
-	// Authenticate returns the actor a request's credential names, ok=false
-	// when the request carries no credential, or an EUNAUTHORIZED error for
-	// a bad one.
-	Authenticate(r *http.Request) (o211.Actor, bool, error)
-}
+// Authenticator says who a request's credential names.
+type Authenticator = httpx.Authenticator
 
 // Config configures a Service.
 type Config struct {

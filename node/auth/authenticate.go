@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/node/httpx"
 )
 
 // MaxFormBytes bounds a form body read to find its cross-site token.
@@ -28,16 +29,18 @@ const seenEvery = time.Minute
 // Errors: EUNAUTHORIZED for a bad token, o211.ErrFormToken, ETOOLARGE for a
 // form body over MaxFormBytes.
 func (s *Service) Authenticate(r *http.Request) (o211.Actor, bool, error) {
-	if h := r.Header.Get("Authorization"); h != "" {
-		tok, isBearer := strings.CutPrefix(h, "Bearer ")
-		if isBearer && strings.HasPrefix(strings.TrimSpace(tok), TokenPrefix) {
-			a, err := s.tokenActor(r, strings.TrimSpace(tok))
+	if tok, sent, err := httpx.BearerToken(r); sent {
+		if err == nil && strings.HasPrefix(tok, TokenPrefix) {
+			a, err := s.tokenActor(r, tok)
 			return a, err == nil, err
 		}
 		if s.cfg.Fallback != nil {
 			return s.cfg.Fallback.Authenticate(r)
 		}
-		return o211.Actor{}, false, o211.Errorf(o211.EUNAUTHORIZED, "the Authorization header holds no token this server knows: send Authorization: Bearer <personal token>")
+		if err == nil {
+			err = o211.Errorf(o211.EUNAUTHORIZED, "The API token is not valid (revoked, expired or mistyped).")
+		}
+		return o211.Actor{}, true, err
 	}
 	sess, u, err := s.session(r)
 	if err != nil || sess == nil {
@@ -53,7 +56,7 @@ func (s *Service) Authenticate(r *http.Request) (o211.Actor, bool, error) {
 
 // tokenActor checks a personal API token.
 func (s *Service) tokenActor(r *http.Request, token string) (o211.Actor, error) {
-	bad := o211.Errorf(o211.EUNAUTHORIZED, "the API token is not valid (revoked, expired or mistyped)")
+	bad := o211.Errorf(o211.EUNAUTHORIZED, "The API token is not valid (revoked, expired or mistyped).")
 	id, secret, ok := parseToken(token)
 	if !ok {
 		return o211.Actor{}, bad

@@ -1,9 +1,11 @@
 package auth
 
 import (
+	"log/slog"
 	"net/http"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/node/httpx"
 )
 
 // ContentSecurityPolicy allows scripts, styles, images and fonts from the
@@ -44,4 +46,12 @@ func CrossOrigin(deny http.Handler) func(http.Handler) http.Handler {
 }
 
 // ErrCrossOrigin is the error a deny handler of CrossOrigin reports.
-var ErrCrossOrigin = o211.Errorf(o211.EFORBIDDEN, "this request came from another site and was refused")
+var ErrCrossOrigin = o211.Errorf(o211.EFORBIDDEN, "This request came from another site and was refused.")
+
+// Protect returns the middleware of every response of a node or a hub
+// replica: SecurityHeaders, then CrossOrigin answering its refusals as
+// problems.
+func Protect(log *slog.Logger) []func(http.Handler) http.Handler {
+	deny := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { httpx.WriteError(w, r, log, ErrCrossOrigin) })
+	return []func(http.Handler) http.Handler{SecurityHeaders, CrossOrigin(deny)}
+}

@@ -41,7 +41,7 @@ const DefaultActor = "api-token"
 // Routes mounts the contact and audit routes on r.
 func (s *Service) Routes(r chi.Router) {
 	r.Group(func(r chi.Router) {
-		r.Use(httpx.Require())
+		r.Use(httpx.Require(o211.ContactRoles...))
 		r.Route("/api/v1/contacts", func(r chi.Router) {
 			r.Post("/", s.handleCreate)
 			r.Get("/", s.handleList)
@@ -50,6 +50,9 @@ func (s *Service) Routes(r chi.Router) {
 			r.Put("/{id}", s.handlePut)
 			r.Post("/{id}/close", s.handleClose)
 		})
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(httpx.Require(o211.AuditRoles...))
 		r.Get("/api/v1/audit", s.handleAudit)
 	})
 }
