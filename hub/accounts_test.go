@@ -79,3 +79,45 @@ func TestAccounts_Replicated(t *testing.T) {
 		t.Errorf("sign-in log of the replica: %+v %v", log, err)
 	}
 }
+
+// TestAccounts_UsersAPI adds a provincial user through a follower's
+// /api/v1/users with the bootstrap token, and the user's personal token
+// is then refused the hub's writes (an analyst is no administrator).
+func TestAccounts_UsersAPI(t *testing.T) {
+	c := newCluster(t, 3, withConfig(func(cfg *Config) {
+		cfg.Hasher = auth.NewHasher(auth.Params{Memory: 1024, Time: 1, Threads: 1}, 2)
+	}))
+	leader := c.leader(10 * time.Second)
+	var follower string
+	for _, id := range c.ids() {
+		if id != leader.ID() {
+			follower = id
+		}
+	}
+	cl := c.client(follower)
+	var u o211.User
+	if err := cl.do(context.Background(), http.MethodPost, "/api/v1/users",
+		map[string]string{"username": "ana", "password": "analyst-password", "role": "analyst"}, &u); err != nil {
+		t.Fatalf("POST /api/v1/users on a follower: %v", err)
+	}
+	if u.Region != o211.ProvinceRegion || u.PasswordHash != "" {
+		t.Errorf("answer %+v", u)
+	}
+	var tok string
+	checkFor(t, 10*time.Second, func() error {
+		var err error
+		tok, _, err = leader.Accounts().CreateToken(context.Background(), u.Actor(), "t", "", nil)
+		return err
+	})
+	analyst := &Client{BaseURL: cl.BaseURL, Token: tok}
+	checkFor(t, 10*time.Second, func() error { // the token reaches the follower
+		if _, err := analyst.PutRegion(context.Background(), o211.Region{ID: "east", Name: "East"}); o211.ErrorCode(err) != o211.EFORBIDDEN {
+			return fmt.Errorf("an analyst registering a region: %v, want EFORBIDDEN", err)
+		}
+		return nil
+	})
+	var list struct{ Users []o211.User }
+	if err := analyst.do(context.Background(), http.MethodGet, "/api/v1/users", nil, &list); o211.ErrorCode(err) != o211.EFORBIDDEN {
+		t.Errorf("an analyst listing users: %v, want EFORBIDDEN", err)
+	}
+}
