@@ -234,7 +234,9 @@ func TestBinary_Demo(t *testing.T) {
 	dir := t.TempDir()
 	cmd := startO211(t, "demo", "--data", dir, "--port-base", "0", "--services", "600", "--contacts-per-day", "60", "--log", "json")
 	var m demoManifest
-	testutil.CheckFor(t, 120*time.Second, func() error {
+	// Generous: on first start the demo generates and imports six regions
+	// and hashes 42 users' passwords (argon2id) on a shared machine.
+	testutil.CheckFor(t, 240*time.Second, func() error {
 		if cmd.ProcessState != nil {
 			return fmt.Errorf("demo exited")
 		}
