@@ -104,13 +104,13 @@ func TestAccounts_UsersAPI(t *testing.T) {
 		t.Errorf("answer %+v", u)
 	}
 	var tok string
-	checkFor(t, 10*time.Second, func() error {
+	testutil.CheckFor(t, 10*time.Second, func() error {
 		var err error
 		tok, _, err = leader.Accounts().CreateToken(context.Background(), u.Actor(), "t", "", nil)
 		return err
 	})
 	analyst := &Client{BaseURL: cl.BaseURL, Token: tok}
-	checkFor(t, 10*time.Second, func() error { // the token reaches the follower
+	testutil.CheckFor(t, 10*time.Second, func() error { // the token reaches the follower
 		if _, err := analyst.PutRegion(context.Background(), o211.Region{ID: "east", Name: "East"}); o211.ErrorCode(err) != o211.EFORBIDDEN {
 			return fmt.Errorf("an analyst registering a region: %v, want EFORBIDDEN", err)
 		}
