@@ -2,16 +2,20 @@ package o211
 
 import "time"
 
-// AuditEntry records that someone was given, or erased, a contact's
-// personal fields.
+// AuditEntry records that someone was given, changed or erased a
+// contact's personal fields, or changed a contact (every contact write has
+// one), or changed an account or signed in.
 type AuditEntry struct {
 	Time time.Time `json:"time"`
-	// Actor is who: a navigator id, "api-token", "retention".
-	Actor string `json:"actor"`
-	// Action is what: "read", "create", "update", "close", "purge".
+	// Actor is who: the actor of the request's checked credential (never
+	// what the request says of itself), System("retention") for the purge.
+	Actor Actor `json:"actor"`
+	// Action is what: "read", "create", "update", "close", "purge", or an
+	// account action.
 	Action    string `json:"action"`
 	ContactID string `json:"contact_id"`
-	// Fields names the personal fields concerned (PersonalFields).
+	// Fields names the personal fields concerned (PersonalFields); none
+	// for a contact written without any.
 	Fields []string `json:"fields"`
 	// Path is the request path that returned them ("" for the purge), or
 	// what an account change changed.

@@ -454,7 +454,7 @@ func writeChanges(ctx context.Context, get func() *o211node.Node, region string,
 		if err != nil {
 			return written, err
 		}
-		_, err = nd.Directory().Write(ctx, cs, o211.WriteOptions{SkipInvalid: true})
+		_, err = nd.Directory().Write(o211.WithActor(ctx, o211.System("test")), cs, o211.WriteOptions{SkipInvalid: true})
 		if err != nil {
 			if ctx.Err() != nil {
 				return written, ctx.Err()
@@ -465,7 +465,7 @@ func writeChanges(ctx context.Context, get func() *o211node.Node, region string,
 		// with the directory changes (a failure here is a restart: the
 		// contact was not acknowledged and counts nowhere).
 		if mid, _ := nd.Directory().Store().Seq(); written+int(mid-before) < n {
-			_, _ = nd.Directory().Store().CreateContact(ctx, testContact(region, round), store.ContactOptions{})
+			_, _ = nd.Directory().Store().CreateContact(o211.WithActor(ctx, o211.System("test")), testContact(region, round), store.ContactOptions{})
 		}
 		after, _ := nd.Directory().Store().Seq()
 		written += int(after - before)

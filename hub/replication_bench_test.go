@@ -43,7 +43,7 @@ func BenchmarkReplication_Drain(b *testing.B) {
 		for k := i; k < min(i+per, backlog); k++ {
 			cs = append(cs, orgChange("east", k, 0))
 		}
-		if _, err := nd.Directory().Write(ctx, cs, o211.WriteOptions{}); err != nil {
+		if _, err := nd.Directory().Write(o211.WithActor(ctx, o211.System("test")), cs, o211.WriteOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -150,7 +150,7 @@ func BenchmarkReplication_SteadyLag(b *testing.B) {
 			cs = append(cs, orgChange("east", k, 0))
 			k++
 		}
-		if _, err := nd.Directory().Write(ctx, cs, o211.WriteOptions{}); err != nil {
+		if _, err := nd.Directory().Write(o211.WithActor(ctx, o211.System("test")), cs, o211.WriteOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}

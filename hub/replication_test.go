@@ -246,7 +246,7 @@ func TestReplication_LinkCut(t *testing.T) {
 	}
 	ctx := context.Background()
 	// Both regions' directories reach the hub and every copy first.
-	if _, err := p.node("west").Directory().Write(ctx, foodBank("west", "Windsor food bank", 42.31, -83.03), o211.WriteOptions{}); err != nil {
+	if _, err := p.node("west").Directory().Write(o211.WithActor(ctx, o211.System("test")), foodBank("west", "Windsor food bank", 42.31, -83.03), o211.WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range regions {

@@ -158,7 +158,7 @@ func TestReports_ExactAfterFaults(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for k := w; k < perRegion; k += 4 {
-					res, err := p.node(r).Directory().Store().CreateContact(ctx, testContact(r, 1000*i+k), store.ContactOptions{})
+					res, err := p.node(r).Directory().Store().CreateContact(o211.WithActor(ctx, o211.System("test")), testContact(r, 1000*i+k), store.ContactOptions{})
 					if err != nil {
 						t.Errorf("%s: contact %d: %v", r, k, err)
 						return
@@ -288,7 +288,7 @@ func TestReports_NoIdentifierInTraffic(t *testing.T) {
 	const contacts = 300
 	ids := map[string]bool{}
 	for k := 0; k < contacts; k++ {
-		res, err := nd.Directory().Store().CreateContact(context.Background(), testContact("east", k), store.ContactOptions{})
+		res, err := nd.Directory().Store().CreateContact(o211.WithActor(context.Background(), o211.System("test")), testContact("east", k), store.ContactOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -19,7 +19,7 @@ func TestNode_Contacts(t *testing.T) {
 	dir := t.TempDir()
 	n := mustStartNode(t, dir)
 	defer func() { n.Close() }()
-	if _, err := n.Directory().Write(context.Background(), foodBank(1, "Food bank"), o211.WriteOptions{}); err != nil {
+	if _, err := n.Directory().Write(o211.WithActor(context.Background(), o211.System("test")), foodBank(1, "Food bank"), o211.WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	var mu sync.Mutex

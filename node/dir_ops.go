@@ -93,3 +93,9 @@ func changedOf(refs []store.ChangeRef) []hsds.Changed {
 	}
 	return out
 }
+
+// History returns a page of a record's change history; see
+// store.Store.History.
+func (d *Directory) History(q o211.HistoryQuery) (*o211.HistoryPage, error) {
+	return d.store.History(q)
+}

@@ -45,7 +45,7 @@ func searchTotal(tb testing.TB, d *Directory, text string) int {
 
 func mustWriteDir(tb testing.TB, d *Directory, changes ...o211.Change) {
 	tb.Helper()
-	if _, err := d.Write(context.Background(), changes, o211.WriteOptions{}); err != nil {
+	if _, err := d.Write(o211.WithActor(context.Background(), o211.System("test")), changes, o211.WriteOptions{}); err != nil {
 		tb.Fatal(err)
 	}
 }

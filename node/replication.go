@@ -253,6 +253,7 @@ func (p *provincialCopy) Position() (uint64, error) {
 // the last one rebuilds the search index once (the saved index remembers
 // the sequence number it reflects, so a restart in between catches up).
 func (p *provincialCopy) Apply(ctx context.Context, recs []*o211.Record, position uint64, more bool) error {
+	ctx = o211.WithActor(ctx, o211.System("replication")) // for the records' history
 	aux := store.Aux{Bucket: auxReplication, Key: keyPosition, Value: binary.BigEndian.AppendUint64(nil, position)}
 	if !p.stale && !(more && len(recs) >= bulkPage) {
 		_, err := p.d.Apply(ctx, recs, aux)

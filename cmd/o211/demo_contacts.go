@@ -34,6 +34,7 @@ func seedContacts(ctx context.Context, cfg demoConfig, n *node.Node) error {
 		gc.Surge = &gen.Surge{Region: "east", Start: end.AddDate(0, 0, -5), Days: 3, Factor: 3}
 	}
 	work := make(chan *o211.Contact, 64)
+	loader := o211.WithActor(ctx, o211.System("demo")) // the audit log's actor of the demo's contacts
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var firstErr error
@@ -42,7 +43,7 @@ func seedContacts(ctx context.Context, cfg demoConfig, n *node.Node) error {
 		go func() {
 			defer wg.Done()
 			for c := range work {
-				if _, err := n.Contacts().CreateAs(ctx, c, "demo-loader"); err != nil && ctx.Err() == nil {
+				if _, err := n.Contacts().Create(loader, c); err != nil && ctx.Err() == nil {
 					mu.Lock()
 					if firstErr == nil {
 						firstErr = fmt.Errorf("contact of %s: %w", c.Start.Format(time.RFC3339), err)

@@ -109,6 +109,16 @@ func (f *FSM) View(fn func(*State) error) error {
 	return f.st.View(func(tx *store.Tx) error { return fn(&State{tx: tx}) })
 }
 
+// History returns a page of the change history of a record of the
+// provincial directory: each change as replicated, by
+// o211.System("replication"), at the time its region stamped. See
+// store.Store.History for the errors.
+func (f *FSM) History(q o211.HistoryQuery) (*o211.HistoryPage, error) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return f.st.History(q)
+}
+
 // AppliedIndex returns the index of the last log entry applied.
 func (f *FSM) AppliedIndex() uint64 { return f.applied.Load() }
 
@@ -117,6 +127,11 @@ func (f *FSM) Snapshots() int64 { return f.snapshots.Load() }
 
 // Restores returns how many times the state was replaced from a snapshot.
 func (f *FSM) Restores() int64 { return f.restores.Load() }
+
+// replicationCtx names the actor of the records' history entries: the
+// system's replication (the time of each is the record's own, so that
+// Apply stays deterministic).
+var replicationCtx = o211.WithActor(context.Background(), o211.System("replication"))
 
 // Apply applies one log entry; see ApplyBatch.
 func (f *FSM) Apply(l *raft.Log) any { return f.ApplyBatch([]*raft.Log{l})[0] }
@@ -136,7 +151,7 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []any {
 	if p == nil {
 		return out // a replay of entries already applied
 	}
-	res, err := f.st.Apply(context.Background(), p.recs, p.aux...)
+	res, err := f.st.Apply(replicationCtx, p.recs, p.aux...)
 	if err != nil && len(logs) > 1 && isBusiness(err) {
 		// A store rule the plan did not foresee: apply the entries one by
 		// one so that only the offending command fails.
@@ -150,7 +165,7 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []any {
 		out[0] = &Response{Err: err}
 		p = newPlan(nil)
 		p.put(tableRaft, keyApplied, u64(last))
-		res, err = f.st.Apply(context.Background(), nil, p.aux...)
+		res, err = f.st.Apply(replicationCtx, nil, p.aux...)
 	}
 	if err != nil {
 		panic(fmt.Sprintf("fsm: write state at log index %d: %v", last, err))

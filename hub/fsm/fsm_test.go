@@ -163,6 +163,17 @@ func TestFSM_IngestBatch(t *testing.T) {
 	if resp.Err != nil || res.Mark != 3 || res.Applied != 3 || res.Skipped {
 		t.Fatalf("first batch = %+v, %v; want 3 applied, mark 3", res, resp.Err)
 	}
+	t.Run("HistoryNamesTheSystem", func(t *testing.T) {
+		h, err := f.History(o211.HistoryQuery{Kind: o211.KindOrganization, ID: "a"})
+		if err != nil || len(h.Entries) != 2 {
+			t.Fatalf("History = %+v, %v; want versions 1 and 2", h, err)
+		}
+		for _, e := range h.Entries {
+			if e.Actor != o211.System("replication") || !e.Time.Equal(t0) {
+				t.Errorf("entry %+v: want actor system:replication at the record's time", e)
+			}
+		}
+	})
 	t.Run("SameBatchTwiceAppliesOnce", func(t *testing.T) {
 		resp := ingest(first)
 		res := resp.Value.(*fsm.IngestResult)

@@ -179,7 +179,7 @@ func TestHSDS_NDJSON(t *testing.T) {
 		changes = append(changes, o211.Upsert(&o211.Service{ID: fmt.Sprintf("c1000000-0000-4000-8000-%012d", i),
 			OrganizationID: orgBread, Name: fmt.Sprintf("Zumba class %d", i), Status: o211.StatusActive}))
 	}
-	if _, err := d.Write(context.Background(), changes, o211.WriteOptions{}); err != nil {
+	if _, err := d.Write(o211.WithActor(context.Background(), o211.System("test")), changes, o211.WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -226,7 +226,7 @@ func TestHSDS_ModifiedAfter(t *testing.T) {
 	t1 := time.Date(2024, 6, 1, 9, 30, 0, 0, time.UTC)
 	now.Store(&t1)
 	upd := &o211.Service{ID: svcMeals, OrganizationID: orgBread, Name: "Community Meals", Description: "Now also dinner.", Status: o211.StatusActive}
-	if _, err := d.Write(context.Background(), []o211.Change{o211.Upsert(upd)}, o211.WriteOptions{}); err != nil {
+	if _, err := d.Write(o211.WithActor(context.Background(), o211.System("test")), []o211.Change{o211.Upsert(upd)}, o211.WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {

@@ -62,6 +62,11 @@ func (d *testDirectory) Write(ctx context.Context, changes []o211.Change, opt o2
 	return res, d.reindex()
 }
 
+// History reads the store's change history.
+func (d *testDirectory) History(q o211.HistoryQuery) (*o211.HistoryPage, error) {
+	return d.st.History(q)
+}
+
 // reindex rebuilds the search index from every service in the store.
 func (d *testDirectory) reindex() error {
 	d.mu.Lock()
@@ -90,7 +95,7 @@ func MustOpenDirectory(tb testing.TB, now ...func() time.Time) *testDirectory {
 	tb.Helper()
 	d := MustOpenEmptyDirectory(tb, now...)
 	changes := append(exampleRows(tb), ontarioRows()...)
-	if _, err := d.Write(context.Background(), changes, o211.WriteOptions{}); err != nil {
+	if _, err := d.Write(o211.WithActor(context.Background(), o211.System("test")), changes, o211.WriteOptions{}); err != nil {
 		tb.Fatalf("loading the test directory: %v", err)
 	}
 	return d

@@ -37,10 +37,15 @@ type ProvincialSearcher interface {
 }
 
 // Writer applies changes to the directory (store.Store, or the node's
-// Directory that also updates the search index).
+// Directory that also updates the search index), and keeps each record's
+// change history.
 type Writer interface {
-	// Write applies changes in one transaction; see store.Store.Write.
+	// Write applies changes in one transaction, as ctx's actor; see
+	// store.Store.Write.
 	Write(ctx context.Context, changes []o211.Change, opt o211.WriteOptions) (*store.WriteResult, error)
+	// History returns a page of a record's change history; see
+	// store.Store.History.
+	History(q o211.HistoryQuery) (*o211.HistoryPage, error)
 }
 
 // Importer loads a file of directory records. The server writes the

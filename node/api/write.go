@@ -22,7 +22,9 @@ import (
 // The write API for resource specialists: one resource per HSDS table,
 // /api/v1/{table} and /api/v1/{table}/{id}, taking and giving the table's
 // flat rows (the columns of the HSDS tabular format). Nested objects are
-// written through their own tables.
+// written through their own tables. Every change is made as the actor of
+// the request's credential; /api/v1/{table}/{id}/history lists who changed
+// the record, when, and what.
 
 // Table is one HSDS table of the write API.
 type Table struct {
@@ -86,6 +88,7 @@ func (s *Write) routesWrite(r chi.Router) {
 			r.Use(httpx.Require(o211.DirectoryRoles...), s.limitBody(s.cfg.MaxBodyBytes))
 			r.Post("/", s.createRecord(t))
 			r.Get("/{id}", s.getRecord(t))
+			r.Get("/{id}/history", s.recordHistory(t))
 			r.Put("/{id}", s.replaceRecord(t))
 			r.Delete("/{id}", s.deleteRecord(t))
 		})

@@ -103,18 +103,35 @@ func New(cfg Config) *Service {
 	return &Service{cfg: cfg, log: cfg.Logger}
 }
 
-// Who and where a request comes from, for the audit log.
-type caller struct {
-	actor, path string
+// Every method takes the actor from ctx (o211.ActorFrom): the HTTP API's
+// identity middleware puts the actor of the request's checked credential
+// there, and a caller inside the process its own (o211.WithActor). Each
+// write, and each read of personal fields, is in the audit log under that
+// actor; a ctx that names none is refused with store.ErrNoActor.
+
+// pathKey is the context key of the request path for the audit log.
+type pathKey struct{}
+
+// withPath returns a context that names the request path, for the audit
+// entries of the calls made with it.
+func withPath(ctx context.Context, path string) context.Context {
+	return context.WithValue(ctx, pathKey{}, path)
+}
+
+// pathFrom returns the request path ctx names ("" for a call from inside
+// the process).
+func pathFrom(ctx context.Context) string {
+	p, _ := ctx.Value(pathKey{}).(string)
+	return p
 }
 
 // Create checks and stores a new contact; see store.Store.CreateContact.
 // Errors: EINVALID naming the field (also for an unknown taxonomy code or
-// a referral to a record the directory does not hold), ECONFLICT.
-func (s *Service) Create(ctx context.Context, c *o211.Contact, who caller) (*o211.Contact, error) {
+// a referral to a record the directory does not hold), ECONFLICT,
+// store.ErrNoActor.
+func (s *Service) Create(ctx context.Context, c *o211.Contact) (*o211.Contact, error) {
 	c.Normalize()
-	res, err := s.cfg.Store.CreateContact(ctx, c, store.ContactOptions{Check: CheckDirectory,
-		Audit: &o211.AuditEntry{Actor: who.actor, Action: "create", Path: who.path}})
+	res, err := s.cfg.Store.CreateContact(ctx, c, store.ContactOptions{Check: CheckDirectory, Path: pathFrom(ctx)})
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +141,8 @@ func (s *Service) Create(ctx context.Context, c *o211.Contact, who caller) (*o21
 
 // Get returns a contact, after writing the audit entry of its personal
 // fields (none when redacted, which returns it without them).
-func (s *Service) Get(ctx context.Context, id string, redacted bool, who caller) (*o211.Contact, error) {
+// Errors: ENOTFOUND, store.ErrNoActor.
+func (s *Service) Get(ctx context.Context, id string, redacted bool) (*o211.Contact, error) {
 	c, err := s.cfg.Store.Contact(id)
 	if err != nil {
 		return nil, err
@@ -132,7 +150,7 @@ func (s *Service) Get(ctx context.Context, id string, redacted bool, who caller)
 	if redacted {
 		return c.Redact(), nil
 	}
-	if err := s.audit(ctx, who, "read", c); err != nil {
+	if err := s.audit(ctx, "read", c); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -140,7 +158,8 @@ func (s *Service) Get(ctx context.Context, id string, redacted bool, who caller)
 
 // List returns a page of contacts, after writing the audit entries of the
 // personal fields it returns (none when redacted).
-func (s *Service) List(ctx context.Context, q o211.ContactQuery, redacted bool, who caller) (*o211.ContactPage, error) {
+// Errors: EINVALID for a bad query, store.ErrNoActor.
+func (s *Service) List(ctx context.Context, q o211.ContactQuery, redacted bool) (*o211.ContactPage, error) {
 	page, err := s.cfg.Store.Contacts(q)
 	if err != nil {
 		return nil, err
@@ -151,19 +170,29 @@ func (s *Service) List(ctx context.Context, q o211.ContactQuery, redacted bool, 
 		}
 		return page, nil
 	}
-	if err := s.audit(ctx, who, "read", page.Contacts...); err != nil {
+	if err := s.audit(ctx, "read", page.Contacts...); err != nil {
 		return nil, err
 	}
 	return page, nil
 }
 
+// Audit returns a page of the audit log. Reading it is not audited.
+// Errors: EINVALID for a cursor of another listing.
+func (s *Service) Audit(_ context.Context, q o211.AuditQuery) (*o211.AuditPage, error) {
+	return s.cfg.Store.Audit(q)
+}
+
 // audit appends, durably, an entry for each contact that holds personal
-// fields.
-func (s *Service) audit(ctx context.Context, who caller, action string, cs ...*o211.Contact) error {
+// fields, naming ctx's actor.
+func (s *Service) audit(ctx context.Context, action string, cs ...*o211.Contact) error {
+	a, ok := o211.ActorFrom(ctx)
+	if !ok {
+		return store.ErrNoActor
+	}
 	var entries []o211.AuditEntry
 	for _, c := range cs {
 		if f := c.PersonalHeld(); len(f) > 0 {
-			entries = append(entries, o211.AuditEntry{Actor: who.actor, Action: action, ContactID: c.ID, Fields: f, Path: who.path})
+			entries = append(entries, o211.AuditEntry{Actor: a, Action: action, ContactID: c.ID, Fields: f, Path: pathFrom(ctx)})
 		}
 	}
 	if err := s.cfg.Store.AppendAudit(ctx, entries...); err != nil {
@@ -181,8 +210,9 @@ const maxRetries = 5
 // without, a concurrent change makes Update read again and retry. action
 // ("update", "close") is the audit entry's.
 //
-// Errors: ENOTFOUND, ECONFLICT (version, closed, purged), EINVALID.
-func (s *Service) Update(ctx context.Context, id string, ifVersion uint64, action string, who caller,
+// Errors: ENOTFOUND, ECONFLICT (version, closed, purged), EINVALID,
+// store.ErrNoActor.
+func (s *Service) Update(ctx context.Context, id string, ifVersion uint64, action string,
 	change func(*o211.Contact) (*o211.Contact, error)) (*o211.Contact, error) {
 	for try := 0; ; try++ {
 		cur, err := s.cfg.Store.Contact(id)
@@ -199,7 +229,7 @@ func (s *Service) Update(ctx context.Context, id string, ifVersion uint64, actio
 		c.ID, c.Version = id, cur.Version
 		c.Normalize()
 		res, err := s.cfg.Store.UpdateContact(ctx, c, store.ContactOptions{Check: CheckDirectory,
-			Audit: &o211.AuditEntry{Actor: who.actor, Action: action, Path: who.path}})
+			Action: action, Path: pathFrom(ctx)})
 		if o211.ErrorCode(err) == o211.ECONFLICT && ifVersion == 0 && try < maxRetries {
 			if now, gerr := s.cfg.Store.Contact(id); gerr == nil && now.Version != cur.Version {
 				continue // changed in between: apply the change to the new version
@@ -353,10 +383,4 @@ func knownTerm(tx *store.Tx, code string) (bool, error) {
 		return nil
 	})
 	return found, err
-}
-
-// CreateAs is Create for a writer inside the process (the demo's loader):
-// actor names it in the audit log.
-func (s *Service) CreateAs(ctx context.Context, c *o211.Contact, actor string) (*o211.Contact, error) {
-	return s.Create(ctx, c, caller{actor: actor, path: "(in process)"})
 }

@@ -2,6 +2,7 @@ package contacts
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/go-chi/chi/v5"
 
@@ -29,14 +29,9 @@ import (
 //	POST  /api/v1/contacts/{id}/close  close: the body (optional) is a merge patch; end defaults to now
 //	GET   /api/v1/audit                the audit log: contact from to cursor limit
 //
-// The actor of the audit log is the X-O211-Actor header (a navigator id),
-// "api-token" without it.
-
-// ActorHeader names who makes a request, for the audit log.
-const ActorHeader = "X-O211-Actor"
-
-// DefaultActor is the audit log's actor of requests without ActorHeader.
-const DefaultActor = "api-token"
+// The actor of the audit log is the actor of the request's checked
+// credential, which the token check puts in the request's context; a
+// header that names someone else changes nothing.
 
 // Routes mounts the contact and audit routes on r.
 func (s *Service) Routes(r chi.Router) {
@@ -71,18 +66,17 @@ type AuditList struct {
 	NextCursor string            `json:"next_cursor"`
 }
 
+// auditContext returns the request's context with its path, for the audit
+// entries; the actor is in it already.
+func auditContext(r *http.Request) context.Context { return withPath(r.Context(), r.URL.Path) }
+
 func (s *Service) handleCreate(w http.ResponseWriter, r *http.Request) {
-	who, err := callerOf(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	c := new(o211.Contact)
 	if err := s.decode(w, r, c); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	got, err := s.Create(r.Context(), c, who)
+	got, err := s.Create(auditContext(r), c)
 	if err != nil {
 		s.fail(w, r, bodyError(err))
 		return
@@ -92,32 +86,24 @@ func (s *Service) handleCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleGet(w http.ResponseWriter, r *http.Request) {
-	who, err := callerOf(r)
+	redacted, err := boolParam(r, "redacted")
 	if err == nil {
-		var redacted bool
-		if redacted, err = boolParam(r, "redacted"); err == nil {
-			var c *o211.Contact
-			if c, err = s.Get(r.Context(), chi.URLParam(r, "id"), redacted, who); err == nil {
-				writeContact(w, http.StatusOK, c)
-				return
-			}
+		var c *o211.Contact
+		if c, err = s.Get(auditContext(r), chi.URLParam(r, "id"), redacted); err == nil {
+			writeContact(w, http.StatusOK, c)
+			return
 		}
 	}
 	s.fail(w, r, err)
 }
 
 func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
-	who, err := callerOf(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	q, redacted, err := listQuery(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	page, err := s.List(r.Context(), q, redacted, who)
+	page, err := s.List(auditContext(r), q, redacted)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -172,11 +158,6 @@ func (s *Service) handleClose(w http.ResponseWriter, r *http.Request) {
 // update reads the body and runs an update whose change makes the new
 // contact from the body and the stored one.
 func (s *Service) update(w http.ResponseWriter, r *http.Request, action string, change func(body []byte, cur *o211.Contact) (*o211.Contact, error)) {
-	who, err := callerOf(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	ifVersion, err := ifMatch(r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -191,7 +172,7 @@ func (s *Service) update(w http.ResponseWriter, r *http.Request, action string, 
 		s.fail(w, r, err)
 		return
 	}
-	c, err := s.Update(r.Context(), chi.URLParam(r, "id"), ifVersion, action, who, func(cur *o211.Contact) (*o211.Contact, error) {
+	c, err := s.Update(auditContext(r), chi.URLParam(r, "id"), ifVersion, action, func(cur *o211.Contact) (*o211.Contact, error) {
 		return change(body, cur)
 	})
 	if err != nil {
@@ -213,7 +194,7 @@ func (s *Service) handleAudit(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	page, err := s.cfg.Store.Audit(q)
+	page, err := s.Audit(r.Context(), q)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -307,18 +288,6 @@ func ifMatch(r *http.Request) (uint64, error) {
 		return 0, o211.FieldErrorf("If-Match", "%q is not a version of this contact (its ETag)", httpx.Prefix(h))
 	}
 	return v, nil
-}
-
-// callerOf returns the request's actor and path.
-func callerOf(r *http.Request) (caller, error) {
-	a := strings.TrimSpace(r.Header.Get(ActorHeader))
-	if a == "" {
-		return caller{actor: DefaultActor, path: r.URL.Path}, nil
-	}
-	if len(a) > 200 || strings.IndexFunc(a, func(c rune) bool { return !unicode.IsPrint(c) }) >= 0 {
-		return caller{}, o211.FieldErrorf(ActorHeader, "is not a navigator id (at most 200 printable characters)")
-	}
-	return caller{actor: a, path: r.URL.Path}, nil
 }
 
 // decode reads a JSON body into v, refusing unknown fields.

@@ -44,7 +44,7 @@ func f64(v float64) *float64 { return &v }
 func MustOpenNode(tb testing.TB, now func() time.Time) *testNode {
 	tb.Helper()
 	st := testutil.MustOpenStore(tb)
-	_, err := st.Write(context.Background(), []o211.Change{
+	_, err := st.Write(o211.WithActor(context.Background(), o211.System("test")), []o211.Change{
 		o211.Upsert(&o211.Organization{ID: "org-1", Name: "Ottawa Food Bank", Description: "Feeds Ottawa"}),
 		o211.Upsert(&o211.Service{ID: "svc-1", OrganizationID: "org-1", Name: "Emergency food", Status: "active"}),
 		o211.Upsert(&o211.Location{ID: "loc-1", OrganizationID: "org-1", LocationType: "physical", Latitude: f64(45.4), Longitude: f64(-75.7)}),
@@ -80,7 +80,7 @@ type response struct {
 	body   []byte
 }
 
-// do sends a request with the token and actor nav-7, and a JSON body.
+// do sends a request with the token, and a JSON body.
 func (n *testNode) do(tb testing.TB, method, path string, body any, hdr ...string) *response {
 	tb.Helper()
 	var rd io.Reader
@@ -94,7 +94,6 @@ func (n *testNode) do(tb testing.TB, method, path string, body any, hdr ...strin
 	}
 	req, _ := http.NewRequest(method, n.url+path, rd)
 	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set(contacts.ActorHeader, "nav-7")
 	for i := 0; i+1 < len(hdr); i += 2 {
 		if hdr[i+1] == "" {
 			req.Header.Del(hdr[i])
@@ -186,7 +185,7 @@ func TestContacts_CreateGet(t *testing.T) {
 	}
 	// The create and the read returned personal fields; the redacted read did not.
 	a := n.audit(t, "contact="+c.ID)
-	if len(a) != 2 || a[0].Action != "create" || a[1].Action != "read" || a[1].Actor != "nav-7" ||
+	if len(a) != 2 || a[0].Action != "create" || a[1].Action != "read" || !isTokenActor(a[0].Actor) || !isTokenActor(a[1].Actor) ||
 		a[1].Path != "/api/v1/contacts/"+c.ID || !strings.Contains(strings.Join(a[1].Fields, ","), "caller.first_name") {
 		t.Fatalf("audit: %+v", a)
 	}
@@ -196,14 +195,26 @@ func TestContacts_CreateGet(t *testing.T) {
 		n.do(t, "GET", "/api/v1/contacts/"+c.ID, nil, "Authorization", "").problem(t, 401)
 		n.do(t, "GET", "/api/v1/audit", nil, "Authorization", "Bearer wrong").problem(t, 401)
 	})
-	t.Run("DefaultActor", func(t *testing.T) {
-		n.do(t, "GET", "/api/v1/contacts/"+c.ID, nil, contacts.ActorHeader, "").want(t, 200)
+	// A request that names someone else in a header is still the
+	// credential's: the audit log names the token's actor.
+	t.Run("ActorFromTheCredential", func(t *testing.T) {
+		c := n.do(t, "POST", "/api/v1/contacts", body(start), "X-O211-Actor", "nav-7").want(t, 201).contact(t)
+		n.do(t, "GET", "/api/v1/contacts/"+c.ID, nil, "X-O211-Actor", "mallory").want(t, 200)
+		n.do(t, "POST", "/api/v1/contacts/"+c.ID+"/close", nil, "X-O211-Actor", "nav-7").want(t, 200)
 		a := n.audit(t, "contact="+c.ID)
-		if a[len(a)-1].Actor != contacts.DefaultActor {
-			t.Fatalf("got actor %q, want %q", a[len(a)-1].Actor, contacts.DefaultActor)
+		if len(a) != 3 {
+			t.Fatalf("got %d audit entries, want 3 (create, read, close): %+v", len(a), a)
+		}
+		for _, e := range a {
+			if !isTokenActor(e.Actor) {
+				t.Errorf("%s: got actor %+v, want the token's", e.Action, e.Actor)
+			}
 		}
 	})
 }
+
+// isTokenActor reports whether a is the actor of the node's API token.
+func isTokenActor(a o211.Actor) bool { return a.ID == "token:bootstrap" && a.Role == o211.RoleAdmin }
 
 func TestContacts_Validation(t *testing.T) {
 	n := MustOpenNode(t, nil)
@@ -388,7 +399,7 @@ func TestContacts_Purge(t *testing.T) {
 			t.Fatalf("after purge: %+v", c)
 		}
 		a := n.audit(t, "contact="+id)
-		if last := a[len(a)-1]; last.Actor != "retention" || last.Action != "purge" {
+		if last := a[len(a)-1]; last.Actor != o211.System("retention") || last.Action != "purge" {
 			t.Fatalf("audit after purge: %+v", a)
 		}
 	}

@@ -60,7 +60,7 @@ func MustOpenDirectory(tb testing.TB) *store.Store {
 			tb.Fatal(err)
 		}
 	}
-	if _, err := s.Write(ctx, synthetic(), o211.WriteOptions{}); err != nil {
+	if _, err := s.Write(o211.WithActor(ctx, o211.System("test")), synthetic(), o211.WriteOptions{}); err != nil {
 		tb.Fatal(err)
 	}
 	return s

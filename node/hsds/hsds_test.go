@@ -31,7 +31,7 @@ func mustStore(tb testing.TB) *store.Store {
 		o211.Upsert(&o211.Language{ID: "lang", PhoneID: "ph", Code: "fr", Name: "French"}),
 		o211.Upsert(&o211.Attribute{ID: "attr", LinkID: "svc", LinkEntity: "service", TaxonomyTermID: "term-food"}),
 	}
-	if _, err := s.Write(context.Background(), changes, o211.WriteOptions{}); err != nil {
+	if _, err := s.Write(o211.WithActor(context.Background(), o211.System("test")), changes, o211.WriteOptions{}); err != nil {
 		tb.Fatal(err)
 	}
 	return s
@@ -114,7 +114,7 @@ func TestAffectedServices(t *testing.T) {
 		})
 	}
 	t.Run("DeletedServiceAtLocation", func(t *testing.T) {
-		res, err := s.Write(context.Background(), []o211.Change{o211.Delete(o211.KindServiceAtLocation, "sal")}, o211.WriteOptions{})
+		res, err := s.Write(o211.WithActor(context.Background(), o211.System("test")), []o211.Change{o211.Delete(o211.KindServiceAtLocation, "sal")}, o211.WriteOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -30,6 +30,10 @@ import (
 // opts.DryRun nothing is written and Report.Plan says what would be. Other
 // errors of w are returned as they are; the writes made before such an
 // error stay (importing the input again completes the sync).
+//
+// The records are written as ctx's actor (o211.ActorFrom: the credential's,
+// for a file uploaded to the API), or as o211.System("import") when ctx
+// names none.
 func (b *Batch) Write(ctx context.Context, w Writer, opts Options) (*Report, error) {
 	if b.err != nil {
 		return nil, b.err
@@ -161,7 +165,9 @@ const (
 
 // apply writes the valid records in chunks, then the removals.
 func (b *Batch) apply(ctx context.Context, w Writer, order []int32, removals []o211.Change, rep *Report, opts Options) error {
-	ctx = o211.WithActor(ctx, o211.System("import"))
+	if _, ok := o211.ActorFrom(ctx); !ok { // an import no person asked for is the system's
+		ctx = o211.WithActor(ctx, o211.System("import"))
+	}
 	defer dropWhileWriting(w)()
 	rep.Changed = map[o211.Kind]int{}
 	total, done := len(order)+len(removals), 0

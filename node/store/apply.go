@@ -34,7 +34,7 @@ var kindOrder = func() map[o211.Kind]int {
 // apply writes the batch's valid changes: upserts first, in table and id
 // order (sequential keys make bbolt fast), then deletions with their
 // cascades.
-func (b *batch) apply(ctx context.Context, res *WriteResult, opt o211.WriteOptions) error {
+func (b *batch) apply(ctx context.Context, actor o211.Actor, res *WriteResult, opt o211.WriteOptions) error {
 	progress := opt.Progress
 	var ups, dels []*pending
 	for _, p := range b.items {
@@ -55,7 +55,7 @@ func (b *batch) apply(ctx context.Context, res *WriteResult, opt o211.WriteOptio
 		return a.id < c.id
 	})
 	w := &writer{tx: b.tx, s: b.s, seq: getSeq(b.tx), now: b.s.opts.Now().UTC(), res: res,
-		refPuts: map[string][][]byte{}, source: opt.Source}
+		refPuts: map[string][][]byte{}, source: opt.Source, actor: actor}
 	total := len(ups) + len(dels)
 	for i, p := range ups {
 		if i%4096 == 0 {
@@ -96,6 +96,8 @@ type writer struct {
 	seq uint64
 	now time.Time
 	res *WriteResult
+	// actor makes the changes, for their history entries.
+	actor o211.Actor
 	// refPuts, when set, collects new foreign-key index keys by bucket for
 	// flushRefs. bbolt splits nodes only at commit, so keys put out of order
 	// into one bucket cost a memmove of the whole growing node each: a large
@@ -190,7 +192,8 @@ func (w *writer) delete(k key) error {
 }
 
 // put stores rec, replacing old (nil if new): the record, its foreign-key
-// index entries, its change-feed entry and an outbox entry. obj is rec's
+// index entries, its change-feed entry, its history entry and an outbox
+// entry. obj is rec's
 // row decoded, or nil (it is decoded when needed).
 func (w *writer) put(old, rec *o211.Record, op o211.Op, obj o211.Object) error {
 	if err := w.putReplicated(old, rec, op, obj); err != nil {
@@ -202,7 +205,9 @@ func (w *writer) put(old, rec *o211.Record, op o211.Op, obj o211.Object) error {
 	return outbox.Put(u64(rec.Seq), entry)
 }
 
-// putReplicated stores rec as put does, without an outbox entry.
+// putReplicated stores rec as put does, without an outbox entry. The
+// history entry names w's actor and, for its time, rec's modification
+// time (a replicated record keeps its region's).
 func (w *writer) putReplicated(old, rec *o211.Record, op o211.Op, obj o211.Object) error {
 	w.seq++
 	rec.Seq = w.seq
@@ -239,7 +244,7 @@ func (w *writer) putReplicated(old, rec *o211.Record, op o211.Op, obj o211.Objec
 		return err
 	}
 	w.res.Changed = append(w.res.Changed, ChangeRef{Seq: rec.Seq, Kind: rec.Kind, ID: rec.ID})
-	return nil
+	return w.putHistory(old, rec)
 }
 
 // putRefs updates the foreign-key index: entries of the old row that the new

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -24,7 +25,7 @@ func (s *Store) AppendAudit(ctx context.Context, entries ...o211.AuditEntry) err
 		return errReplicaContacts
 	}
 	for i := range entries {
-		if (entries[i].ContactID == "" && !accountActions[entries[i].Action]) || entries[i].Actor == "" {
+		if (entries[i].ContactID == "" && !accountActions[entries[i].Action]) || entries[i].Actor.IsZero() {
 			return o211.Errorf(o211.EINVALID, "an audit entry needs its contact id and actor")
 		}
 	}
@@ -59,7 +60,7 @@ func (g *groupTx) putAudit(e *o211.AuditEntry) error {
 	if err != nil {
 		return err
 	}
-	if err := b.Put(key, append([]byte{codecV1}, data...)); err != nil {
+	if err := b.Put(key, append([]byte{codecAuditV2}, data...)); err != nil {
 		return err
 	}
 	if e.ContactID == "" {
@@ -114,11 +115,8 @@ func (s *Store) Audit(q o211.AuditQuery) (*o211.AuditPage, error) {
 			if q.ContactID != "" {
 				v = log.Get(k[len(prefix):])
 			}
-			if len(v) < 1 || v[0] != codecV1 {
-				return fmt.Errorf("%w: audit entry %x", errCorrupt, k)
-			}
-			var e o211.AuditEntry
-			if err := json.Unmarshal(v[1:], &e); err != nil {
+			e, err := decodeAudit(v)
+			if err != nil {
 				return fmt.Errorf("%w: audit entry %x: %v", errCorrupt, k, err)
 			}
 			page.Entries = append(page.Entries, e)
@@ -129,6 +127,35 @@ func (s *Store) Audit(q o211.AuditQuery) (*o211.AuditPage, error) {
 		return nil, err
 	}
 	return page, nil
+}
+
+// codecAuditV2 marks audit entries whose actor is an o211.Actor; those of
+// codec 1, written before, name it by a string.
+const codecAuditV2 = 2
+
+// auditV1 is an audit entry of codec 1: its actor is a string (a
+// navigator id sent in a request header, "api-token", "retention").
+type auditV1 struct {
+	o211.AuditEntry
+	Actor string `json:"actor"`
+}
+
+// decodeAudit is the decoding half of the audit entry codec (the encoding
+// half is in putAudit): a codec byte and the JSON of o211.AuditEntry.
+func decodeAudit(v []byte) (o211.AuditEntry, error) {
+	switch {
+	case len(v) > 0 && v[0] == codecAuditV2:
+		var e o211.AuditEntry
+		err := json.Unmarshal(v[1:], &e)
+		return e, err
+	case len(v) > 0 && v[0] == codecV1:
+		var old auditV1
+		err := json.Unmarshal(v[1:], &old)
+		e := old.AuditEntry
+		e.Actor = o211.Actor{ID: old.Actor}
+		return e, err
+	}
+	return o211.AuditEntry{}, errors.New("unknown codec")
 }
 
 // prevCopy moves c back one key and returns a copy of it.

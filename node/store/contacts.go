@@ -25,11 +25,12 @@ type ContactOptions struct {
 	// for a contact that was closed already (only its follow-up outcome
 	// changes).
 	Check ContactCheck
-	// Audit, when set, is appended to the audit log in the same
-	// transaction if the contact as written holds personal fields (the
-	// response that returns it reads them). Actor, Action and Path are
-	// taken from it; the store sets Time, ContactID and Fields.
-	Audit *o211.AuditEntry
+	// Action names the write in its audit entry (default "create" or
+	// "update"; the contact service says "close" for a close).
+	Action string
+	// Path is the request path of the write, for its audit entry ("" for
+	// a write from inside the process).
+	Path string
 }
 
 // ContactResult is what a contact write did.
@@ -56,14 +57,20 @@ var (
 // a given id must be valid (o211.ValidID) and new. The store sets Region,
 // Version (1), Created, Updated and, for a contact created closed,
 // ClosedAt; creating a closed contact also writes its report record, as
-// closing it would. The call returns once the contact is durable, having
+// closing it would. The audit entry of the write, in the same transaction,
+// names the actor ctx carries (o211.ActorFrom) and the personal fields the
+// contact holds. The call returns once the contact is durable, having
 // shared its fsync with the concurrent writes of other callers.
 //
 // Errors: EINVALID (*o211.Error naming the field) when the contact or the
-// Check fails, ECONFLICT when the id is taken, ErrClosed.
+// Check fails, ECONFLICT when the id is taken, ErrClosed, ErrNoActor.
 func (s *Store) CreateContact(ctx context.Context, c *o211.Contact, opt ContactOptions) (*ContactResult, error) {
 	if s.commit == nil {
 		return nil, errReplicaContacts
+	}
+	audit, err := contactAudit(ctx, opt, "create")
+	if err != nil {
+		return nil, err
 	}
 	in := copyContact(c)
 	if in.ID == "" {
@@ -73,7 +80,7 @@ func (s *Store) CreateContact(ctx context.Context, c *o211.Contact, opt ContactO
 		return nil, err
 	}
 	var res *ContactResult
-	err := s.commit.do(ctx, func(g *groupTx) (func() error, error) {
+	err = s.commit.do(ctx, func(g *groupTx) (func() error, error) {
 		res = nil
 		if old, err := findContact(g.tx, in.ID); err != nil {
 			return nil, err
@@ -89,7 +96,7 @@ func (s *Store) CreateContact(ctx context.Context, c *o211.Contact, opt ContactO
 		c.Region, c.Version, c.Created, c.Updated = s.region, 1, g.now, g.now
 		c.ClosedAt, c.Purged = nil, nil
 		return func() error {
-			r, err := g.putContact(nil, c, opt.Audit)
+			r, err := g.putContact(nil, c, audit)
 			res = r
 			return err
 		}, nil
@@ -105,20 +112,25 @@ func (s *Store) CreateContact(ctx context.Context, c *o211.Contact, opt ContactO
 // from). A closed contact refuses every change but its follow-up outcome;
 // a purged one refuses all. Changing the status to closed stamps ClosedAt
 // and writes the report record in the same transaction. The store keeps
-// Region, Created and Purged, and sets Version and Updated.
+// Region, Created and Purged, and sets Version and Updated. The audit
+// entry is written as CreateContact's.
 //
 // Errors: ENOTFOUND, ECONFLICT (another version; closed; purged), EINVALID
-// from the contact or the Check, ErrClosed.
+// from the contact or the Check, ErrClosed, ErrNoActor.
 func (s *Store) UpdateContact(ctx context.Context, c *o211.Contact, opt ContactOptions) (*ContactResult, error) {
 	if s.commit == nil {
 		return nil, errReplicaContacts
+	}
+	audit, err := contactAudit(ctx, opt, "update")
+	if err != nil {
+		return nil, err
 	}
 	in := copyContact(c)
 	if err := checkContact(in); err != nil {
 		return nil, err
 	}
 	var res *ContactResult
-	err := s.commit.do(ctx, func(g *groupTx) (func() error, error) {
+	err = s.commit.do(ctx, func(g *groupTx) (func() error, error) {
 		res = nil
 		old, err := findContact(g.tx, in.ID)
 		if err != nil {
@@ -138,7 +150,7 @@ func (s *Store) UpdateContact(ctx context.Context, c *o211.Contact, opt ContactO
 		c.Region, c.Created, c.Purged, c.ClosedAt = old.Region, old.Created, old.Purged, old.ClosedAt
 		c.Version, c.Updated = old.Version+1, g.now
 		return func() error {
-			r, err := g.putContact(old, c, opt.Audit)
+			r, err := g.putContact(old, c, audit)
 			res = r
 			return err
 		}, nil
@@ -147,6 +159,19 @@ func (s *Store) UpdateContact(ctx context.Context, c *o211.Contact, opt ContactO
 		return nil, err
 	}
 	return res, nil
+}
+
+// contactAudit returns the audit entry of a contact write made by ctx's
+// actor, or ErrNoActor.
+func contactAudit(ctx context.Context, opt ContactOptions, action string) (*o211.AuditEntry, error) {
+	a, err := actorOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Action != "" {
+		action = opt.Action
+	}
+	return &o211.AuditEntry{Actor: a, Action: action, Path: opt.Path}, nil
 }
 
 // newContactID returns a UUID of version 7: random, and ordered by time of
@@ -219,7 +244,8 @@ func clientFields(c *o211.Contact) *o211.Contact {
 }
 
 // putContact stores c over old (nil if new) with its index entries, the
-// report record when c closes, and the audit entry.
+// report record when c closes, and the audit entry (audit's actor, action
+// and path; the time, the contact and the personal fields c holds).
 func (g *groupTx) putContact(old, c *o211.Contact, audit *o211.AuditEntry) (*ContactResult, error) {
 	res := &ContactResult{Contact: c}
 	if c.Status == o211.ContactClosed && (old == nil || old.Status != o211.ContactClosed) {
@@ -234,14 +260,13 @@ func (g *groupTx) putContact(old, c *o211.Contact, audit *o211.AuditEntry) (*Con
 	if err := g.writeContact(old, c); err != nil {
 		return nil, err
 	}
-	if audit != nil {
-		if fields := c.PersonalHeld(); len(fields) > 0 {
-			e := *audit
-			e.Time, e.ContactID, e.Fields = g.now, c.ID, fields
-			if err := g.putAudit(&e); err != nil {
-				return nil, err
-			}
-		}
+	e := *audit
+	e.Time, e.ContactID, e.Fields = g.now, c.ID, c.PersonalHeld()
+	if e.Fields == nil {
+		e.Fields = []string{}
+	}
+	if err := g.putAudit(&e); err != nil {
+		return nil, err
 	}
 	res.Contact = copyContact(c)
 	return res, nil

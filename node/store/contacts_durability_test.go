@@ -32,8 +32,7 @@ func contactCrashChild(path string) {
 			for i := 0; ; i++ {
 				c := newContact(fmt.Sprintf("nav-%d", g), start)
 				c.ID = fmt.Sprintf("c-%d-%d", g, i)
-				audit := &o211.AuditEntry{Actor: "nav", Action: "create", Path: "/api/v1/contacts"}
-				res, err := s.CreateContact(ctx, c, store.ContactOptions{Audit: audit})
+				res, err := s.CreateContact(ctx, c, store.ContactOptions{Path: "/api/v1/contacts"})
 				if err == nil {
 					_, err = s.UpdateContact(ctx, closed(res.Contact), store.ContactOptions{})
 				}

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -41,7 +40,7 @@ func crashChild(path string) {
 		os.Exit(1)
 	}
 	for n := 0; ; n++ {
-		if _, err := s.Write(context.Background(), smallDirectory(n), o211.WriteOptions{}); err != nil {
+		if _, err := s.Write(ctx, smallDirectory(n), o211.WriteOptions{}); err != nil {
 			fmt.Println("error", err)
 			os.Exit(1)
 		}

@@ -24,12 +24,18 @@ type ApplyResult struct {
 // their region, version and modification time; each gets this store's next
 // change sequence number, and none enters the outbox.
 //
-// The side-table writes aux are made in the same transaction.
+// The side-table writes aux are made in the same transaction. Each record
+// stored gets a history entry naming the actor ctx carries
+// (o211.System("replication")); a ctx without one fails with ErrNoActor.
 //
 // Apply returns an EINVALID error, and stores nothing, if a record is
 // malformed (unknown kind, bad id, no region, undecodable row).
 func (s *Store) Apply(ctx context.Context, recs []*o211.Record, aux ...Aux) (*ApplyResult, error) {
 	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	actor, err := actorOf(ctx)
+	if err != nil {
 		return nil, err
 	}
 	objs := make([]o211.Object, len(recs)) // each row decoded once
@@ -46,8 +52,8 @@ func (s *Store) Apply(ctx context.Context, recs []*o211.Record, aux ...Aux) (*Ap
 		return nil, fmt.Errorf("store: closed")
 	}
 	res := &ApplyResult{}
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		w := &writer{tx: tx, s: s, seq: getSeq(tx), res: &WriteResult{}}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		w := &writer{tx: tx, s: s, seq: getSeq(tx), res: &WriteResult{}, actor: actor}
 		found := recBuckets{tx: tx}
 		for i, r := range recs {
 			old, err := found.find(r.Kind, r.ID)

@@ -33,7 +33,7 @@ func record(tb testing.TB, region string, version uint64, obj o211.Object) *o211
 
 func TestStore_Apply(t *testing.T) {
 	s := mustOpenReplica(t)
-	ctx := context.Background()
+	ctx := o211.WithActor(context.Background(), o211.System("replication"))
 	v1 := record(t, "east", 1, &o211.Organization{ID: "org", Name: "Old", Description: "x"})
 	v2 := record(t, "east", 2, &o211.Organization{ID: "org", Name: "New", Description: "x"})
 	other := record(t, "north", 1, &o211.Organization{ID: "org-n", Name: "North", Description: "x"})
@@ -92,7 +92,7 @@ func TestStore_Apply(t *testing.T) {
 
 func TestStore_SnapshotRestore(t *testing.T) {
 	src := mustOpenReplica(t)
-	ctx := context.Background()
+	ctx := o211.WithActor(context.Background(), o211.System("replication"))
 	org := record(t, "east", 1, &o211.Organization{ID: "org", Name: "Kept", Description: "x"})
 	if _, err := src.Apply(ctx, []*o211.Record{org}, store.Aux{Bucket: "regions", Key: []byte("east"), Value: []byte("{}")}); err != nil {
 		t.Fatal(err)

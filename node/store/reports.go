@@ -21,7 +21,7 @@ type PurgeResult struct {
 // PurgeContacts erases the personal fields (o211.Contact.Redact) of up to
 // limit contacts that ended before cutoff (or started before it, for a
 // contact never ended), oldest first, sets their Purged time, and writes an
-// audit entry with actor "retention" for each one that held personal
+// audit entry with actor o211.System("retention") for each one that held personal
 // fields, all in one durable transaction. Report records are not touched.
 //
 // The values are gone from the store's records; bbolt does not zero the
@@ -63,7 +63,7 @@ func (s *Store) PurgeContacts(ctx context.Context, cutoff time.Time, limit int) 
 					return err
 				}
 				if len(held) > 0 {
-					if err := g.putAudit(&o211.AuditEntry{Time: g.now, Actor: "retention", Action: "purge",
+					if err := g.putAudit(&o211.AuditEntry{Time: g.now, Actor: o211.System("retention"), Action: "purge",
 						ContactID: c.ID, Fields: held}); err != nil {
 						return err
 					}

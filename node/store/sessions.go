@@ -124,9 +124,9 @@ func (d sessionDB) PutSignInState(_ context.Context, userID string, st o211.Sign
 
 // signInAudit is the audit entry of a sign-in event.
 func signInAudit(e auth.SignInEvent) o211.AuditEntry {
-	actor := e.Username
-	if e.UserID != "" {
-		actor = e.Username + " (" + e.UserID + ")"
+	actor := o211.Actor{ID: e.UserID, Username: e.Username}
+	if e.UserID == "" { // a name no user has
+		actor.ID = "unknown"
 	}
 	return o211.AuditEntry{Time: e.Time, Actor: actor, Action: e.Action, From: e.From}
 }

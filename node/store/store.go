@@ -20,6 +20,11 @@
 //	  <seq BE>         -> JSON of OutboxEntry, until the hub acknowledges it
 //	counts/
 //	  <kind>           -> uint64 BE, number of live records of the kind
+//	history/<kind>/
+//	  <id>|<seq BE>    -> codec(1) JSON of o211.HistoryEntry: who made each
+//	                      change of the record, when, and the old and new
+//	                      values of the fields it changed (report records
+//	                      have none)
 //
 // A regional store also keeps the region's 211 contacts (o211.Contact, the
 // conversations navigators record; not the HSDS "contact" rows of rec/)
@@ -40,7 +45,8 @@
 //	contacts_retain/
 //	  <end, or start>|<id>       -> empty, until the personal fields are purged
 //	audit/
-//	  <time><n BE>               -> codec(1) JSON of o211.AuditEntry (n: the bucket's sequence)
+//	  <time><n BE>               -> codec(2) JSON of o211.AuditEntry (n: the bucket's sequence;
+//	                                codec(1): written before, its actor a string)
 //	audit_contact/
 //	  <contact id>|<time><n BE>  -> empty
 //
@@ -84,6 +90,7 @@ var (
 	bucketChanges = []byte("changes")
 	bucketOutbox  = []byte("outbox")
 	bucketCounts  = []byte("counts")
+	bucketHistory = []byte("history")
 
 	bucketContacts     = []byte("contacts")
 	bucketContactStart = []byte("contacts_start")
@@ -221,7 +228,8 @@ func (s *Store) init(tx *bolt.Tx) error {
 	default:
 		s.region = string(r)
 	}
-	names := [][]byte{bucketRec, bucketRef, bucketChanges, bucketOutbox, bucketCounts}
+	// history/ is added in place to files made before it: version 1 still.
+	names := [][]byte{bucketRec, bucketRef, bucketChanges, bucketOutbox, bucketCounts, bucketHistory}
 	if s.region != replicaMark { // added in place to files made before contacts: version 1 still
 		names = append(names, bucketContacts, bucketContactStart, bucketContactNav, bucketContactDue,
 			bucketContactKeep, bucketAudit, bucketAuditContact,

@@ -17,7 +17,7 @@ import (
 
 func mustWrite(tb testing.TB, s *store.Store, changes ...o211.Change) *store.WriteResult {
 	tb.Helper()
-	res, err := s.Write(context.Background(), changes, o211.WriteOptions{})
+	res, err := s.Write(ctx, changes, o211.WriteOptions{})
 	if err != nil {
 		tb.Fatalf("Write: %v", err)
 	}
@@ -162,7 +162,7 @@ func TestStore_Write_Invalid(t *testing.T) {
 		s := testutil.MustOpenStore(t)
 		changes := smallDirectory(1)
 		changes = append(changes, o211.Upsert(&o211.Service{ID: "bad", OrganizationID: "org-1", Status: "active"}))
-		res, err := s.Write(context.Background(), changes, o211.WriteOptions{})
+		res, err := s.Write(ctx, changes, o211.WriteOptions{})
 		if o211.ErrorCode(err) != o211.EINVALID {
 			t.Fatalf("got %v, want EINVALID", err)
 		}
@@ -177,7 +177,7 @@ func TestStore_Write_Invalid(t *testing.T) {
 		s := testutil.MustOpenStore(t)
 		changes := smallDirectory(1)
 		changes[0] = o211.Upsert(&o211.Organization{ID: "org-1", Name: ""}) // invalid: no name
-		res, err := s.Write(context.Background(), changes, o211.WriteOptions{SkipInvalid: true})
+		res, err := s.Write(ctx, changes, o211.WriteOptions{SkipInvalid: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -201,7 +201,7 @@ func TestStore_Write_Invalid(t *testing.T) {
 	t.Run("DuplicateInBatch", func(t *testing.T) {
 		s := testutil.MustOpenStore(t)
 		changes := append(smallDirectory(1), o211.Upsert(&o211.Organization{ID: "org-1", Name: "Other", Description: "x"}))
-		_, err := s.Write(context.Background(), changes, o211.WriteOptions{})
+		_, err := s.Write(ctx, changes, o211.WriteOptions{})
 		if err == nil || !strings.Contains(err.Error(), "changed twice") {
 			t.Fatalf("got %v, want a duplicate error", err)
 		}
@@ -212,13 +212,13 @@ func TestStore_Delete(t *testing.T) {
 	s := testutil.MustOpenStore(t)
 	mustWrite(t, s, smallDirectory(1)...)
 	t.Run("ErrOrganizationInUse", func(t *testing.T) {
-		_, err := s.Write(context.Background(), []o211.Change{o211.Delete(o211.KindOrganization, "org-1")}, o211.WriteOptions{})
+		_, err := s.Write(ctx, []o211.Change{o211.Delete(o211.KindOrganization, "org-1")}, o211.WriteOptions{})
 		if o211.ErrorCode(err) != o211.ECONFLICT {
 			t.Fatalf("got %v, want ECONFLICT", err)
 		}
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
-		_, err := s.Write(context.Background(), []o211.Change{o211.Delete(o211.KindService, "nope")}, o211.WriteOptions{})
+		_, err := s.Write(ctx, []o211.Change{o211.Delete(o211.KindService, "nope")}, o211.WriteOptions{})
 		if o211.ErrorCode(err) != o211.ENOTFOUND {
 			t.Fatalf("got %v, want ENOTFOUND", err)
 		}
@@ -278,7 +278,7 @@ func TestTx_Referrers(t *testing.T) {
 // rows each, every view counts whole directories only.
 func TestStore_ConcurrentReadersSeeWholeWrites(t *testing.T) {
 	s := testutil.MustOpenStore(t)
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)
 	for r := 0; r < 2; r++ {

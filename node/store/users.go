@@ -77,7 +77,7 @@ func getJSON(tx *bolt.Tx, bucket, key []byte, v any) (found bool, err error) {
 // accountAudit writes the audit entry of an account change in tx.
 func (s *Store) accountAudit(tx *bolt.Tx, a o211.Actor, action, what string) error {
 	g := &groupTx{tx: tx}
-	return g.putAudit(&o211.AuditEntry{Time: s.opts.Now().UTC(), Actor: a.String(), Action: action, Path: what})
+	return g.putAudit(&o211.AuditEntry{Time: s.opts.Now().UTC(), Actor: a, Action: action, Path: what})
 }
 
 // User returns the user with id, or an ENOTFOUND error.

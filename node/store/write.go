@@ -42,10 +42,18 @@ type WriteResult struct {
 // also deletes the rows that belong to it; deleting an organization,
 // program, taxonomy or taxonomy term that others still use is refused.
 //
+// Each record changed gets a history entry naming the actor ctx carries
+// (o211.ActorFrom) and the fields changed; a ctx without one fails with
+// ErrNoActor.
+//
 // Without SkipInvalid, any invalid change fails the whole write with an
 // EINVALID *o211.Error listing every problem, and nothing is written.
 func (s *Store) Write(ctx context.Context, changes []o211.Change, opt o211.WriteOptions) (*WriteResult, error) {
 	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	actor, err := actorOf(ctx)
+	if err != nil {
 		return nil, err
 	}
 	b := newBatch(s, changes)
@@ -63,14 +71,14 @@ func (s *Store) Write(ctx context.Context, changes []o211.Change, opt o211.Write
 		}
 	}
 	var res *WriteResult
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		b.tx = tx
 		b.check()
 		res = &WriteResult{Rejected: b.rejected(), Warnings: b.warnings}
 		if len(res.Rejected) > 0 && !opt.SkipInvalid {
 			return rejectionError(res.Rejected)
 		}
-		return b.apply(ctx, res, opt)
+		return b.apply(ctx, actor, res, opt)
 	})
 	if err != nil {
 		if res != nil && len(res.Rejected) > 0 && !opt.SkipInvalid {
