@@ -1,9 +1,10 @@
 // Package contacts is the regional node's record of 211 contacts: the
 // service that checks contacts against the directory (taxonomy codes,
 // referrals) and writes them through the store's group commit, its HTTP API
-// under /api/v1/contacts with the audit log of every read of personal
-// fields at /api/v1/audit, and the retention job that erases personal
-// fields after the retention period.
+// under /api/v1/contacts with the audit log of every contact write and
+// every read of personal fields at /api/v1/audit (each entry naming the
+// actor of the request's credential), and the retention job that erases
+// personal fields after the retention period.
 //
 // Closing a contact writes its anonymised report record to the outbox in
 // the same transaction (see store.Store.UpdateContact); the service then
