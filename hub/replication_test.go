@@ -17,6 +17,7 @@ import (
 	"github.com/o211/o211"
 	"github.com/o211/o211/internal/testutil"
 	o211node "github.com/o211/o211/node"
+	"github.com/o211/o211/node/store"
 	"github.com/o211/o211/replication"
 	"github.com/o211/o211/replication/pki"
 )
@@ -39,6 +40,36 @@ func TestReplication_PushAndPull(t *testing.T) {
 	})
 	testutil.CheckFor(t, 30*time.Second, func() error { return p.copiesConverged("east", "west") })
 	t.Logf("%d changes, %d live records at the hub and in both copies", changes, live)
+
+	// A replicated change's history names the system at the region's time;
+	// the region's own names who wrote it.
+	t.Run("History", func(t *testing.T) {
+		var rec *o211.Record
+		_ = p.node("east").Province().Store().View(func(tx *store.Tx) error {
+			return tx.Scan(o211.KindOrganization, "", func(r *o211.Record) error {
+				if r.Region == "west" {
+					rec = r
+					return store.ErrStop
+				}
+				return nil
+			})
+		})
+		if rec == nil {
+			t.Fatal("east's copy holds no organization of west")
+		}
+		q := o211.HistoryQuery{Kind: rec.Kind, ID: rec.ID}
+		copied, err := p.node("east").Province().History(q)
+		if err != nil || len(copied.Entries) == 0 {
+			t.Fatalf("history in east's copy: %+v, %v", copied, err)
+		}
+		if e := copied.Entries[len(copied.Entries)-1]; e.Actor != o211.System("replication") || !e.Time.Equal(rec.Modified) || e.Version != rec.Version {
+			t.Fatalf("last change in east's copy: %+v; want system:replication at %s, version %d", e, rec.Modified, rec.Version)
+		}
+		own, err := p.node("west").Directory().History(q)
+		if err != nil || len(own.Entries) == 0 || own.Entries[len(own.Entries)-1].Actor != o211.System("test") {
+			t.Fatalf("history in west's own directory: %+v, %v", own, err)
+		}
+	})
 
 	t.Run("ProvincialSearch", func(t *testing.T) {
 		res, err := http.Get(p.node("east").URL() + "/api/v1/search?scope=province&q=organisation")
