@@ -106,7 +106,8 @@ func handEntered(tb testing.TB, s *store.Store) {
 	tb.Helper()
 	org := &o211.Organization{ID: "3f0e4c2a-1b7d-4f59-9c61-0d6c8a2b7e11", Name: "Hand Entered Agency", Description: "Entered by a resource specialist"}
 	svc := &o211.Service{ID: "8a1d2c3b-4e5f-4a6b-8c7d-9e0f1a2b3c4d", OrganizationID: org.ID, Name: "Walk-in Help", Status: o211.StatusActive}
-	if _, err := s.Write(context.Background(), []o211.Change{o211.Upsert(org), o211.Upsert(svc)}, o211.WriteOptions{}); err != nil {
+	specialist := o211.Actor{ID: "u-rosa", Username: "rosa", Role: o211.RoleResourceSpecialist, Region: "east"}
+	if _, err := s.Write(o211.WithActor(context.Background(), specialist), []o211.Change{o211.Upsert(org), o211.Upsert(svc)}, o211.WriteOptions{}); err != nil {
 		tb.Fatal(err)
 	}
 }
