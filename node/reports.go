@@ -27,7 +27,7 @@ func (n *Node) reportConfig() report.Config {
 	store := n.dir.Store()
 	return report.Config{Cube: n.reports, Scope: n.cfg.Region, Services: report.SearchServices(n.dir.Search), Now: n.cfg.Now, Logger: n.log,
 		Audit: func(ctx context.Context, a o211.Actor, r *http.Request) error {
-			return store.AppendAudit(ctx, o211.AuditEntry{Actor: a.ID, Action: report.AuditAction, Path: report.AuditURI(r), From: r.RemoteAddr})
+			return store.AppendAudit(ctx, o211.AuditEntry{Actor: a, Action: report.AuditAction, Path: report.AuditURI(r), From: r.RemoteAddr})
 		}}
 }
 

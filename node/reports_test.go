@@ -89,7 +89,7 @@ func TestNode_Reports(t *testing.T) {
 	page, err := n.dir.Store().Audit(o211.AuditQuery{Limit: 100})
 	queries := 0
 	for _, e := range page.Entries {
-		if e.Action == report.AuditAction && e.Actor == "token:bootstrap" && strings.HasPrefix(e.Path, "/api/v1/reports/needs?") {
+		if e.Action == report.AuditAction && e.Actor.ID == "token:bootstrap" && strings.HasPrefix(e.Path, "/api/v1/reports/needs?") {
 			queries++
 		}
 	}

@@ -96,9 +96,9 @@ func (l *QueryLog) Audit(_ context.Context, a o211.Actor, r *http.Request) error
 	if l.Now != nil {
 		now = l.Now
 	}
-	e := o211.AuditEntry{Time: now().UTC(), Actor: a.ID, Action: AuditAction, Path: AuditURI(r), From: r.RemoteAddr}
+	e := o211.AuditEntry{Time: now().UTC(), Actor: a, Action: AuditAction, Path: AuditURI(r), From: r.RemoteAddr}
 	if l.Logger != nil {
-		l.Logger.Info("report query", "actor", e.Actor, "role", string(a.Role), "query", e.Path, "from", e.From)
+		l.Logger.Info("report query", "actor", a.ID, "role", string(a.Role), "query", e.Path, "from", e.From)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()

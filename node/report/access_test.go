@@ -47,7 +47,7 @@ func TestAccess(t *testing.T) {
 		!strings.Contains(w.Body.String(), `"filters":{"region":["east"]}`) {
 		t.Fatalf("with the token: %d %s", w.Code, w.Body)
 	}
-	if e := audit.Entries(); len(e) != 1 || e[0].Actor != admin.ID || e[0].Action != report.AuditAction ||
+	if e := audit.Entries(); len(e) != 1 || e[0].Actor != admin || e[0].Action != report.AuditAction ||
 		e[0].Path != "/api/v1/reports/needs?by=region&region=east" {
 		t.Fatalf("audit %+v, want the query by %s", e, admin.ID)
 	}
