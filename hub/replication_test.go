@@ -89,7 +89,7 @@ func TestReplication_PushAndPull(t *testing.T) {
 		if status != http.StatusOK || !strings.Contains(home, `id="scope-province" name="scope" type="radio" value="province"`) {
 			t.Fatalf("the node's home page (%d) has no switch to the province", status)
 		}
-		if _, err := p.node("west").Directory().Write(ctx, foodBank("west", "Windsor Harvest Table", 42.31, -83.04), o211.WriteOptions{}); err != nil {
+		if _, err := p.node("west").Directory().Write(o211.WithActor(ctx, o211.System("test")), foodBank("west", "Windsor Harvest Table", 42.31, -83.04), o211.WriteOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		testutil.CheckFor(t, 30*time.Second, func() error {
