@@ -46,3 +46,9 @@ func short(s string, n int) string {
 	}
 	return s
 }
+
+// History returns a page of a record's change history in the region's
+// directory; see store.Store.History.
+func (w ownedWriter) History(q o211.HistoryQuery) (*o211.HistoryPage, error) {
+	return w.dir.History(q)
+}
