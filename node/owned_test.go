@@ -12,7 +12,7 @@ import (
 // record the provincial copy says another region owns is refused at the
 // node with ECONFLICT (409), and writes nothing (issue 11.4).
 func TestOwnedWriter_RefusesAnotherRegionsRecord(t *testing.T) {
-	ctx := context.Background()
+	ctx := o211.WithActor(context.Background(), o211.Actor{ID: "u-rosa", Role: o211.RoleResourceSpecialist, Region: "east"})
 	dir := mustOpenDirectory(t, filepath.Join(t.TempDir(), "node.db"))
 	defer dir.Close()
 	// A provincial copy holding west's organisation org-w.
