@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/internal/testutil"
 	"github.com/o211/o211/node/importer"
 	"github.com/o211/o211/node/store"
 )
@@ -24,7 +25,7 @@ func TestImport_Actor(t *testing.T) {
 		{"Credential", o211.WithActor(context.Background(), admin), admin},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := MustOpenStore(t)
+			s := testutil.MustOpenStore(t)
 			if _, err := importer.Import(tc.ctx, importer.Store(s), importer.Format211Ontario, path, importer.Options{Region: "east"}); err != nil {
 				t.Fatal(err)
 			}
