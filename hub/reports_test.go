@@ -294,7 +294,7 @@ func TestReports_NoIdentifierInTraffic(t *testing.T) {
 		}
 		ids[res.Report.ID] = true
 	}
-	testutil.CheckFor(t, 30*time.Second, func() error {
+	testutil.CheckFor(t, 2*time.Minute, func() error { // a busy machine is slow, not wrong
 		_, _, err := p.converged("east")
 		return err
 	})
