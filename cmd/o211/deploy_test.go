@@ -291,26 +291,7 @@ func TestDeploy_MetricsExist(t *testing.T) {
 	}
 	want := referencedMetrics(t)
 	dir := t.TempDir()
-	pki := filepath.Join(dir, "pki")
-	mustRun(t, nil, "pki", "--out", pki, "--hubs", "h1,h2,h3", "--regions", "east")
-	ids := []string{"h1", "h2", "h3"}
-	raft, web, cluster, leaf := map[string]string{}, map[string]string{}, map[string]string{}, map[string]string{}
-	var peers []string
-	for _, id := range ids {
-		raft[id], web[id], cluster[id], leaf[id] = freeLoopback(t), freeLoopback(t), freeLoopback(t), freeLoopback(t)
-		peers = append(peers, id+"="+raft[id])
-	}
-	for _, id := range ids {
-		var routes []string
-		for _, o := range ids {
-			if o != id {
-				routes = append(routes, cluster[o])
-			}
-		}
-		startProc(t, "hub", "--id", id, "--data", filepath.Join(dir, id), "--raft", raft[id], "--http", web[id],
-			"--peers", strings.Join(peers, ","), "--token", "t", "--nats-cluster", cluster[id],
-			"--nats-routes", strings.Join(routes, ","), "--nats-leaf", leaf[id], "--pki", pki, "--nats-compression", "off")
-	}
+	pki, ids, web, leaf, _ := startBinaryHub(t, dir)
 	// A write through every replica: the followers forward theirs.
 	for _, id := range ids {
 		cl := &hub.Client{BaseURL: "http://" + web[id], Token: "t"}

@@ -82,27 +82,7 @@ func TestBinary_NodeKilledMidPush(t *testing.T) {
 		t.Skip("runs a hub of three processes and a node")
 	}
 	dir := t.TempDir()
-	pki := filepath.Join(dir, "pki")
-	mustRun(t, nil, "pki", "--out", pki, "--hubs", "h1,h2,h3", "--regions", "east")
-	ids := []string{"h1", "h2", "h3"}
-	raft, web, cluster, leaf := map[string]string{}, map[string]string{}, map[string]string{}, map[string]string{}
-	var peers []string
-	for _, id := range ids {
-		raft[id], web[id], cluster[id], leaf[id] = freeLoopback(t), freeLoopback(t), freeLoopback(t), freeLoopback(t)
-		peers = append(peers, id+"="+raft[id])
-	}
-	hubs := map[string]*proc{}
-	for _, id := range ids {
-		var routes []string
-		for _, o := range ids {
-			if o != id {
-				routes = append(routes, cluster[o])
-			}
-		}
-		hubs[id] = startProc(t, "hub", "--id", id, "--data", filepath.Join(dir, id), "--raft", raft[id], "--http", web[id],
-			"--peers", strings.Join(peers, ","), "--token", "t", "--nats-cluster", cluster[id],
-			"--nats-routes", strings.Join(routes, ","), "--nats-leaf", leaf[id], "--pki", pki, "--nats-compression", "off")
-	}
+	pki, ids, web, leaf, hubs := startBinaryHub(t, dir)
 	ctx := context.Background()
 	cl := &hub.Client{BaseURL: "http://" + web["h1"], Token: "t"}
 	testutil.CheckFor(t, 60*time.Second, func() error {
@@ -265,4 +245,34 @@ func storeRecords(t *testing.T, path string, replica bool) map[string]string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// startBinaryHub makes the PKI of a province of one region (east) in
+// dir/pki and starts a hub of three real processes (h1, h2, h3) with their
+// data in dir/<id> and the API token "t". It returns the PKI folder, the
+// replicas' ids, their HTTP and NATS leaf addresses, and the processes.
+func startBinaryHub(t *testing.T, dir string) (pki string, ids []string, web, leaf map[string]string, hubs map[string]*proc) {
+	t.Helper()
+	pki = filepath.Join(dir, "pki")
+	mustRun(t, nil, "pki", "--out", pki, "--hubs", "h1,h2,h3", "--regions", "east")
+	ids = []string{"h1", "h2", "h3"}
+	raft, cluster := map[string]string{}, map[string]string{}
+	web, leaf, hubs = map[string]string{}, map[string]string{}, map[string]*proc{}
+	var peers []string
+	for _, id := range ids {
+		raft[id], web[id], cluster[id], leaf[id] = freeLoopback(t), freeLoopback(t), freeLoopback(t), freeLoopback(t)
+		peers = append(peers, id+"="+raft[id])
+	}
+	for _, id := range ids {
+		var routes []string
+		for _, o := range ids {
+			if o != id {
+				routes = append(routes, cluster[o])
+			}
+		}
+		hubs[id] = startProc(t, "hub", "--id", id, "--data", filepath.Join(dir, id), "--raft", raft[id], "--http", web[id],
+			"--peers", strings.Join(peers, ","), "--token", "t", "--nats-cluster", cluster[id],
+			"--nats-routes", strings.Join(routes, ","), "--nats-leaf", leaf[id], "--pki", pki, "--nats-compression", "off")
+	}
+	return pki, ids, web, leaf, hubs
 }
