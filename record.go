@@ -86,6 +86,12 @@ func LookupKind(k Kind) (KindInfo, bool) {
 	return KindInfo{}, false
 }
 
+// Shared reports whether k is a reference table that every region holds
+// under the same ids (the 211 HSIS taxonomy and its terms): the hub keeps
+// the first region's rows and takes the others' as the same, so no region
+// owns them and a write of them is never another region's record.
+func Shared(k Kind) bool { return k == KindTaxonomy || k == KindTaxonomyTerm }
+
 // Ref is a foreign key of a row: the JSON field, the kind it points to and
 // the id it holds ("" when unset).
 type Ref struct {

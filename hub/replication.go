@@ -160,6 +160,8 @@ func (x *Replication) Ingest(ctx context.Context, region string, raw []byte) *re
 		rep.Mark, rep.Skipped, rep.Applied, rep.Stale, rep.Reports = &mark, res.Skipped, res.Applied, res.Stale, res.Reports
 		for _, c := range res.Conflicts {
 			rep.Conflicts = append(rep.Conflicts, fmt.Sprintf("%s %s (owned by %s)", c.Kind, c.ID, c.Owner))
+			rep.ConflictRecords = append(rep.ConflictRecords, replication.Conflict{Table: c.Kind, ID: c.ID,
+				Region: region, Owner: c.Owner, At: res.At})
 		}
 	}
 	switch {
@@ -222,7 +224,10 @@ type ReplicationStatus struct {
 	NATS         NATSStatus           `json:"nats"`
 	Served       replication.HubStats `json:"served"`
 	Regions      []RegionStatus       `json:"regions"`
-	Now          time.Time            `json:"now"`
+	// Conflicts are every region's records the hub skipped because another
+	// region owns them: the total and the newest few.
+	Conflicts replication.Conflicts `json:"conflicts"`
+	Now       time.Time             `json:"now"`
 }
 
 // NATSStatus describes the replica's embedded server.
@@ -250,6 +255,9 @@ type RegionStatus struct {
 	// the node's last report: a node that cannot reach the hub cannot say
 	// more).
 	Lag replication.Lag `json:"lag"`
+	// Conflicts are the region's records the hub skipped because another
+	// region owns them (kept in the replicated state).
+	Conflicts replication.Conflicts `json:"conflicts"`
 }
 
 // Status returns the replica's replication status.
@@ -270,7 +278,9 @@ func (x *Replication) Status() (*ReplicationStatus, error) {
 		st.AppliedIndex, st.DirectorySeq = s.AppliedIndex(), s.Tx().Seq()
 		regs, err := s.Regions()
 		for _, reg := range regs {
-			rs := RegionStatus{Region: reg.ID, Mark: reg.Mark, Ingested: reg.Ingested}
+			rs := RegionStatus{Region: reg.ID, Mark: reg.Mark, Ingested: reg.Ingested,
+				Conflicts: regionConflicts(reg)}
+			st.Conflicts.Merge(rs.Conflicts)
 			if rep, ok := reports[reg.ID]; ok {
 				received := rep.Received
 				rs.NodeHead, rs.NodeBacklog, rs.Reported = rep.Head, rep.Backlog, &received
@@ -288,6 +298,15 @@ func (x *Replication) Status() (*ReplicationStatus, error) {
 		return err
 	})
 	return st, err
+}
+
+// regionConflicts returns the region's conflicts as the state keeps them.
+func regionConflicts(reg *fsm.Region) replication.Conflicts {
+	c := replication.Conflicts{Count: reg.Conflicts, Latest: []replication.Conflict{}}
+	for _, x := range reg.Latest {
+		c.Latest = append(c.Latest, replication.Conflict{Table: x.Kind, ID: x.ID, Region: reg.ID, Owner: x.Owner, At: x.At})
+	}
+	return c
 }
 
 func (x *Replication) getStatus(w http.ResponseWriter, req *http.Request) {

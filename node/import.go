@@ -19,6 +19,9 @@ type importer struct {
 	dir     *Directory
 	tempDir string
 	mu      *sync.Mutex // one import at a time
+	// province returns the node's provincial copy (nil when the node runs
+	// alone): a record another region owns is refused.
+	province func() *Directory
 }
 
 // Import reads path in format and makes the directory's records from the
@@ -32,8 +35,14 @@ func (a importer) Import(ctx context.Context, format, path string, opts api.Impo
 	}
 	// One reader of the input's tables at a time: the other core serves
 	// searches meanwhile.
-	rep, err := imp.Import(ctx, bulkWriter{a.dir}, format, path, imp.Options{Region: a.dir.Region(), Readers: 1,
-		SkipInvalid: opts.SkipInvalid, Source: opts.Source, DryRun: opts.DryRun, TempDir: a.tempDir})
+	o := imp.Options{Region: a.dir.Region(), Readers: 1,
+		SkipInvalid: opts.SkipInvalid, Source: opts.Source, DryRun: opts.DryRun, TempDir: a.tempDir}
+	if a.province != nil {
+		if prov := a.province(); prov != nil {
+			o.Owners = provincialOwners{prov}
+		}
+	}
+	rep, err := imp.Import(ctx, bulkWriter{a.dir}, format, path, o)
 	if err != nil {
 		return nil, err
 	}

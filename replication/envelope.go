@@ -55,8 +55,12 @@ type IngestReply struct {
 	Stale   int `json:"stale"`
 	// Reports counts the anonymised report records the hub counted.
 	Reports int `json:"reports,omitempty"`
-	// Conflicts names records skipped because another region owns them.
-	Conflicts []string `json:"conflicts,omitempty"`
+	// Conflicts names records skipped because another region owns them,
+	// as text ("organization org-1 (owned by east)"), as the previous
+	// release sent them; ConflictRecords are the same records, each with
+	// its table, id, regions and time.
+	Conflicts       []string   `json:"conflicts,omitempty"`
+	ConflictRecords []Conflict `json:"conflict_records,omitempty"`
 	// Index is the Raft log index at which the batch was applied.
 	Index uint64 `json:"index,omitempty"`
 	// Error is set when the batch was refused or its outcome is unknown.

@@ -118,6 +118,10 @@ type PushStatus struct {
 	Records   uint64    `json:"records"`
 	Retries   uint64    `json:"retries"`
 	Repairs   uint64    `json:"repairs"`
+	// Conflicts are the node's records the hub did not apply because
+	// another region owns them (since the node started; the hub keeps
+	// them for good).
+	Conflicts Conflicts `json:"conflicts"`
 }
 
 // NewPusher returns a pusher sending over conn (an in-process connection
@@ -503,11 +507,15 @@ func (p *Pusher) acked(b *batch, rep *IngestReply) (uint64, error) {
 			p.cfg.Observe(now.Sub(t))
 		}
 	}
-	if len(rep.Conflicts) > 0 {
+	conflicts := rep.conflicts(p.cfg.Region, now)
+	if len(conflicts) > 0 {
 		p.log.Warn("replication: the hub skipped records that another region owns",
-			"count", len(rep.Conflicts), "first", rep.Conflicts[0])
+			"count", len(conflicts), "first", string(conflicts[0].Table)+" "+conflicts[0].ID, "owner", conflicts[0].Owner)
 	}
 	p.mu.Lock()
+	if len(conflicts) > 0 {
+		p.st.Conflicts.Add(conflicts...)
+	}
 	p.st.Mark, p.st.LastAck = mark, now
 	i := 0
 	for i < len(p.commits) && p.commits[i].seq <= mark {

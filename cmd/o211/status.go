@@ -12,6 +12,7 @@ import (
 
 	"github.com/o211/o211/hub"
 	"github.com/o211/o211/node"
+	"github.com/o211/o211/replication"
 )
 
 func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -85,6 +86,23 @@ func printHubStatus(w io.Writer, st *hub.ReplicationStatus) {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.1f\t%s\n", r.Region, r.Mark, r.NodeHead, r.Lag.Records, r.Lag.Seconds, heard)
 	}
 	tw.Flush()
+	printConflicts(w, st.Conflicts, st.Now)
+}
+
+// printConflicts says how many records the hub skipped because another
+// region owns them, and lists the latest.
+func printConflicts(w io.Writer, c replication.Conflicts, now time.Time) {
+	if c.Count == 0 {
+		fmt.Fprintln(w, "conflicts: none (no record was skipped because another region owns it)")
+		return
+	}
+	fmt.Fprintf(w, "conflicts: %d records skipped because another region owns them; the latest:\n", c.Count)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  TABLE\tID\tFROM REGION\tOWNED BY\tWHEN")
+	for _, x := range c.Latest {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s ago\n", x.Table, x.ID, x.Region, x.Owner, now.Sub(x.At).Round(time.Second))
+	}
+	tw.Flush()
 }
 
 func printNodeStatus(w io.Writer, st *node.Status) {
@@ -112,4 +130,5 @@ func printNodeStatus(w io.Writer, st *node.Status) {
 	if rs.Pull.LastError != "" {
 		fmt.Fprintf(w, "  last error: %s\n", rs.Pull.LastError)
 	}
+	printConflicts(w, rs.Push.Conflicts, st.Now)
 }

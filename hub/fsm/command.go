@@ -167,6 +167,8 @@ type IngestResult struct {
 	// Conflicts lists records skipped because another region owns a record
 	// with the same kind and id.
 	Conflicts []Conflict `json:"conflicts,omitempty"`
+	// At is the leader's time of the batch's command.
+	At time.Time `json:"at,omitzero"`
 }
 
 // Conflict is a record of a batch that was not applied because another

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/node/store"
@@ -131,7 +132,7 @@ func (p *plan) ingest(c *Command) *Response {
 	if err != nil {
 		return &Response{Err: err}
 	}
-	res := &IngestResult{Region: b.Region, Mark: mark.Seq}
+	res := &IngestResult{Region: b.Region, Mark: mark.Seq, At: c.At}
 	if b.ToSeq <= mark.Seq {
 		res.Skipped = true
 		return &Response{Value: res}
@@ -144,8 +145,37 @@ func (p *plan) ingest(c *Command) *Response {
 		return &Response{Err: err}
 	}
 	p.put(tableMarks, []byte(b.Region), encodeEntry(&markEntry{V: entryVersion, Seq: b.ToSeq, At: c.At}))
+	if err := p.noteConflicts(b.Region, res.Conflicts, c.At); err != nil {
+		return &Response{Err: err}
+	}
 	res.Mark = b.ToSeq
 	return &Response{Value: res}
+}
+
+// noteConflicts counts the batch's conflicts in the region's entry and
+// keeps the newest (the batch's in reverse order, then the older ones).
+func (p *plan) noteConflicts(region string, cs []Conflict, at time.Time) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	e, err := findConflicts(p.get, region)
+	if err != nil {
+		return err
+	}
+	latest := make([]ConflictSeen, 0, latestConflicts)
+	for i := len(cs) - 1; i >= 0 && len(latest) < latestConflicts; i-- {
+		latest = append(latest, ConflictSeen{Kind: cs[i].Kind, ID: cs[i].ID, Owner: cs[i].Owner, At: at})
+	}
+	for _, x := range e.Latest {
+		if len(latest) == latestConflicts {
+			break
+		}
+		latest = append(latest, x)
+	}
+	e.Count += uint64(len(cs))
+	e.Latest = latest
+	p.put(tableConflicts, []byte(region), encodeEntry(e))
+	return nil
 }
 
 // decodeBatch decodes and checks the batch of an ingest command, in its
@@ -197,7 +227,7 @@ func (p *plan) ingestRecords(b *IngestBatch, res *IngestResult) error {
 			return err
 		}
 		switch {
-		case cur.region != "" && cur.region != b.Region && sharedKinds[r.Kind]:
+		case cur.region != "" && cur.region != b.Region && o211.Shared(r.Kind):
 			res.Shared++
 		case cur.region != "" && cur.region != b.Region:
 			res.Conflicts = append(res.Conflicts, Conflict{Kind: r.Kind, ID: r.ID, Owner: cur.region})
@@ -218,10 +248,6 @@ func (p *plan) ingestRecords(b *IngestBatch, res *IngestResult) error {
 	}
 	return nil
 }
-
-// sharedKinds are the reference tables every region holds under the same
-// ids: the first region's rows are kept, the others' count as shared.
-var sharedKinds = map[o211.Kind]bool{o211.KindTaxonomy: true, o211.KindTaxonomyTerm: true}
 
 // recordState returns the owner and version of record k as planned so far:
 // in this command, in an earlier command of the batch, or in the store.

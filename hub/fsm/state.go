@@ -16,16 +16,19 @@ import (
 //
 //	regions/<region id>  -> regionEntry (JSON): the region registry
 //	marks/<region id>    -> markEntry (JSON): the region's ingest high-water mark
+//	conflicts/<region id> -> conflictEntry (JSON): the region's records skipped
+//	                        because another region owns them: a count and the latest
 //	members/<server id>  -> memberEntry (JSON): hub replicas' addresses
 //	raft/applied         -> uint64 BE: index of the last log entry applied
 //
 // and the provincial accounts (users/, usernames/, tokens/, user_tokens/),
 // drawn in users.go.
 const (
-	tableRegions = "regions"
-	tableMarks   = "marks"
-	tableMembers = "members"
-	tableRaft    = "raft"
+	tableRegions   = "regions"
+	tableMarks     = "marks"
+	tableMembers   = "members"
+	tableConflicts = "conflicts"
+	tableRaft      = "raft"
 )
 
 var keyApplied = []byte("applied")
@@ -44,7 +47,29 @@ type Region struct {
 	Mark uint64 `json:"ingest_mark"`
 	// Ingested is when the mark last advanced.
 	Ingested *time.Time `json:"ingested,omitempty"`
+	// Conflicts counts the region's records the hub skipped because
+	// another region owns them; Latest are the newest few.
+	Conflicts uint64         `json:"conflicts"`
+	Latest    []ConflictSeen `json:"latest_conflicts,omitempty"`
 }
+
+// ConflictSeen is a conflict as the state keeps it: the record, the
+// region that owns it and the leader's time of the batch that sent it.
+type ConflictSeen struct {
+	Kind  o211.Kind `json:"kind"`
+	ID    string    `json:"id"`
+	Owner string    `json:"owner"`
+	At    time.Time `json:"at"`
+}
+
+type conflictEntry struct {
+	V      int            `json:"v"`
+	Count  uint64         `json:"count"`
+	Latest []ConflictSeen `json:"latest"`
+}
+
+// latestConflicts is how many conflicts a region's entry keeps.
+const latestConflicts = 5
 
 type regionEntry struct {
 	V          int         `json:"v"`
@@ -117,6 +142,15 @@ func findMark(get getter, region string) (*markEntry, error) {
 	return e, decodeEntry(b, e)
 }
 
+func findConflicts(get getter, region string) (*conflictEntry, error) {
+	b := get(tableConflicts, []byte(region))
+	if b == nil {
+		return &conflictEntry{V: entryVersion}, nil
+	}
+	e := new(conflictEntry)
+	return e, decodeEntry(b, e)
+}
+
 func findMember(get getter, id string) (*Member, error) {
 	b := get(tableMembers, []byte(id))
 	if b == nil {
@@ -173,6 +207,11 @@ func (s *State) withMark(e *regionEntry) (*Region, error) {
 		at := m.At
 		r.Ingested = &at
 	}
+	c, err := findConflicts(s.get, e.Region.ID)
+	if err != nil {
+		return nil, err
+	}
+	r.Conflicts, r.Latest = c.Count, c.Latest
 	return r, nil
 }
 

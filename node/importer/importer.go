@@ -69,6 +69,13 @@ type Writer interface {
 	View(fn func(hsds.Tx) error) error
 }
 
+// Owners reads which region owns records. ViewOwners calls fn with owner,
+// which returns the region that owns kind/id ("" when none is known) and
+// is valid only while fn runs.
+type Owners interface {
+	ViewOwners(fn func(owner func(kind o211.Kind, id string) (string, error)) error) error
+}
+
 // sourceReader is a read view that knows the source of each record.
 type sourceReader interface {
 	EachFromSource(source string, fn func(kind o211.Kind, id string) error) error
@@ -107,6 +114,13 @@ type Options struct {
 	// TempDir is where the import stages the records it reads (default:
 	// the system's temporary folder).
 	TempDir string
+	// Owners, when set, says which region owns each record (a node's copy
+	// of the provincial directory). A record that another region owns is
+	// refused, as a single write of it is: without SkipInvalid the import
+	// writes nothing and fails with ECONFLICT naming the record; with it,
+	// the record is listed with the rejected ones. The shared reference
+	// tables (o211.Shared) are never another region's.
+	Owners Owners
 	// Readers bounds how many tables of a datapackage are read at once
 	// (default: up to 4, one per core).
 	Readers int

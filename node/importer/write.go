@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -49,8 +50,12 @@ func (b *Batch) Write(ctx context.Context, w Writer, opts Options) (*Report, err
 	for _, i := range order {
 		rep.Kinds[allKinds[b.st.ent(i).kind].Kind]++
 	}
+	foreign, first, err := b.checkOwners(opts, order)
+	if err != nil {
+		return nil, err
+	}
 	var removals []o211.Change
-	err := w.View(func(tx hsds.Tx) error {
+	err = w.View(func(tx hsds.Tx) error {
 		if err := b.check(tx, order); err != nil {
 			return err
 		}
@@ -64,7 +69,11 @@ func (b *Batch) Write(ctx context.Context, w Writer, opts Options) (*Report, err
 	b.finishLists()
 	rep.Warnings = append(rep.Warnings, b.Warnings...)
 	if len(b.Problems) > 0 && !opts.SkipInvalid {
-		return b.fail(rep, append([]o211.InputProblem(nil), b.Problems...))
+		rep, err := b.fail(rep, append([]o211.InputProblem(nil), b.Problems...))
+		if foreign > 0 {
+			err = ownedError(err, foreign, first)
+		}
+		return rep, err
 	}
 	rep.Rejected = append(rep.Rejected, b.Problems...)
 	if opts.DryRun {
@@ -91,6 +100,67 @@ func (b *Batch) finishLists() {
 		b.Warnings = append(b.Warnings, o211.InputProblem{Reason: fmt.Sprintf("and %d more warnings, not listed", b.moreWarnings)})
 		b.moreWarnings = 0
 	}
+}
+
+// checkOwners refuses, as problems, the staged records that another
+// region owns (see Options.Owners), before the references are checked so
+// that their children are refused in turn. It returns how many it refused
+// and the first of them as a problem's text.
+func (b *Batch) checkOwners(opts Options, order []int32) (n int, first string, err error) {
+	if opts.Owners == nil || opts.Region == "" {
+		return 0, "", nil
+	}
+	err = opts.Owners.ViewOwners(func(owner func(o211.Kind, string) (string, error)) error {
+		for _, i := range order {
+			e := b.st.ent(i)
+			kind := allKinds[e.kind].Kind
+			if e.bad || o211.Shared(kind) {
+				continue
+			}
+			id := string(b.st.id(e))
+			region, err := owner(kind, id)
+			if err != nil {
+				return err
+			}
+			if region == "" || region == opts.Region {
+				continue
+			}
+			st, _, err := b.st.read(i, b.files, nil)
+			if err != nil {
+				return err
+			}
+			src := st.src
+			if src.Record == "" {
+				src.Record = fmt.Sprintf("%s %q", kind, echo(id))
+			}
+			reason := fmt.Sprintf("belongs to region %q, not to %q: only its own region may change it", region, opts.Region)
+			if n == 0 {
+				first = b.located(src, "id", reason).String()
+			}
+			b.problem(src, "id", reason)
+			e.bad = true
+			n++
+		}
+		return nil
+	})
+	return n, first, err
+}
+
+// ownedError turns the error of an import refused because n of its
+// records, the first described by first, belong to another region into an
+// ECONFLICT that names that record.
+func ownedError(err error, n int, first string) error {
+	var e *o211.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	c := *e
+	c.Code = o211.ECONFLICT
+	c.Message = fmt.Sprintf("%d of the import's records belong to another region (%s); nothing was imported", n, first)
+	if n == 1 {
+		c.Message = fmt.Sprintf("a record of the import belongs to another region (%s); nothing was imported", first)
+	}
+	return &c
 }
 
 // check checks the references of every staged record in table order, so
