@@ -11,6 +11,7 @@ import (
 	"github.com/o211/o211/node/auth"
 	"github.com/o211/o211/node/contacts"
 	"github.com/o211/o211/node/httpx"
+	"github.com/o211/o211/node/queue"
 	"github.com/o211/o211/node/report"
 )
 
@@ -27,6 +28,7 @@ func (n *Node) startHTTP(ctx context.Context, token string) error {
 	}
 	reg := httpx.NewRegistry()
 	reg.MustRegister(n.collectors()...)
+	reg.MustRegister(n.queueCollectors()...)
 	dir := apiDirectory{n.dir, n}
 	imp := importer{dir: n.dir, tempDir: filepath.Dir(n.dir.Store().Path()), mu: new(sync.Mutex), province: n.Province}
 	groups, err := api.New(api.Config{Viewer: dir, Searcher: dir, Writer: ownedWriter{region: n.cfg.Region, dir: n.dir, province: n.Province}, Importer: imp,
@@ -37,7 +39,7 @@ func (n *Node) startHTTP(ctx context.Context, token string) error {
 	n.http = httpx.New(httpx.Config{Addr: n.cfg.HTTPAddr, Authenticator: n.accounts,
 		Middleware: auth.Protect(n.log), Registerer: reg, Logger: n.log})
 	n.http.Mount(groups.All()...)
-	n.http.Mount(statusRoutes{n}, backupRoutes{n}, emergencyRoutes{n}, n.contacts, report.NewAPI(n.reportConfig()), n.accounts, portal)
+	n.http.Mount(statusRoutes{n}, backupRoutes{n}, emergencyRoutes{n}, n.contacts, report.NewAPI(n.reportConfig()), queue.NewAPI(n.queue), n.accounts, portal)
 	return n.http.Start(ctx)
 }
 

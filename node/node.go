@@ -13,10 +13,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/o211/o211"
 	"github.com/o211/o211/node/auth"
 	"github.com/o211/o211/node/contacts"
 	"github.com/o211/o211/node/httpx"
+	"github.com/o211/o211/node/queue"
 	"github.com/o211/o211/node/report"
 	"github.com/o211/o211/replication"
 )
@@ -52,6 +55,9 @@ type Config struct {
 	Hasher *auth.Hasher
 	// NoSync skips fsync: tests and benchmarks only.
 	NoSync bool
+	// QueueOfferTimeout is how long an offer of a queued contact stands
+	// (default 20 s).
+	QueueOfferTimeout time.Duration
 }
 
 // Node is a running regional node.
@@ -67,6 +73,9 @@ type Node struct {
 	reports  *report.Cube
 	// accounts signs the region's users in (node/auth over the store).
 	accounts *auth.Service
+	// queue is the region's contact queue; routeTime times its routing.
+	queue     *queue.Queue
+	routeTime prometheus.Histogram
 	// onReport, when set, receives each report record written as a
 	// contact closes (the node's report cube).
 	onReport func(*o211.Report)
@@ -126,7 +135,13 @@ func (n *Node) Start(ctx context.Context) error {
 		Hasher: n.cfg.Hasher, Fallback: httpx.NewTokenAuthenticator(token, n.cfg.Region), Logger: n.log, Now: n.cfg.Now})
 	n.contacts = contacts.New(contacts.Config{Store: n.dir.Store(), Retention: n.cfg.ContactRetention,
 		OnReport: n.reportWritten, OnOutbox: n.outboxWritten, Logger: n.log, Now: n.cfg.Now})
+	if err := n.openQueue(); err != nil {
+		n.closeReplication()
+		n.dir.Close()
+		return err
+	}
 	if err := n.startHTTP(ctx, token); err != nil {
+		n.queue.Close()
 		n.closeReplication()
 		n.dir.Close()
 		return err
@@ -174,6 +189,9 @@ func (n *Node) Close() error {
 		}
 		if n.contacts != nil {
 			errs = append(errs, n.contacts.Close())
+		}
+		if n.queue != nil {
+			errs = append(errs, n.queue.Close())
 		}
 		if n.dir != nil {
 			errs = append(errs, n.closeReplication())

@@ -89,6 +89,9 @@ func (q *Queue) SetPresence(ctx context.Context, n Navigator, p Presence) error 
 	now := q.cfg.Now().UTC()
 	nv := q.navigator(n.ID, now)
 	nv.Name, nv.Languages, nv.Skills = truncate(n.Name, 100), langs, skills
+	if nv.Name == "" {
+		nv.Name = n.ID
+	}
 	if nv.state != p {
 		nv.state, nv.since = p, now
 	}
