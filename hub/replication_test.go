@@ -505,8 +505,15 @@ func TestReplication_ForgedRegionRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nc, err := nats.Connect("tls://"+leader.x.Server().ClientAddr(), nats.UserCredentials(l.RegionCreds("east")),
-		nats.Secure(tlsc.Client), nats.CustomInboxPrefix(replication.InboxPrefix("east")))
+	// A node of east's own making, linked as a leaf with east's
+	// credentials (the only way they connect).
+	leaf, err := replication.StartServer(replication.ServerConfig{Name: "node-forger", HubURLs: []string{leader.x.Server().LeafAddr()},
+		TLS: tlsc, Creds: l.RegionCreds("east"), LeafReconnect: 50 * time.Millisecond, Logger: p.logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer leaf.Close()
+	nc, err := leaf.Connect("forger", nats.CustomInboxPrefix(replication.InboxPrefix("east")))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -79,59 +78,62 @@ func securedHub(t *testing.T) (string, *replication.Server, *replication.Hub, *e
 	return dir, srv, hub, echo
 }
 
-// regionClient connects a plain nats.go client to the hub's client port
-// with region's credentials and certificate, collecting asynchronous
-// errors.
-func regionClient(t *testing.T, dir string, srv *replication.Server, region string) (*nats.Conn, func() []string) {
+// regionLeaf starts an embedded server that links to the hub as a leaf
+// with region's credentials and certificate, as a node does, and returns
+// an in-process client of it with the region's inbox prefix.
+func regionLeaf(t *testing.T, dir string, srv *replication.Server, region string) *nats.Conn {
 	t.Helper()
-	l := pki.Layout{Dir: dir}
-	tlsc, err := pki.NodeTLS(l.CA(), l.NodeCert(region), l.NodeKey(region))
+	tlsc, creds, err := pki.NodeFiles(dir, region)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mu sync.Mutex
-	var errs []string
-	nc, err := nats.Connect("tls://"+srv.ClientAddr(), nats.UserCredentials(l.RegionCreds(region)), nats.Secure(tlsc.Client),
-		nats.CustomInboxPrefix(replication.InboxPrefix(region)),
-		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
-			mu.Lock()
-			errs = append(errs, err.Error())
-			mu.Unlock()
-		}))
+	before := srv.Leafs()
+	leaf, err := replication.StartServer(replication.ServerConfig{Name: "node-" + region, HubURLs: []string{srv.LeafAddr()},
+		TLS: tlsc, Creds: creds, LeafReconnect: 50 * time.Millisecond, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(leaf.Close)
+	testutil.WaitFor(t, 10*time.Second, "the leaf did not link", func() bool { return srv.Leafs() == before+1 })
+	nc, err := leaf.Connect("local", nats.CustomInboxPrefix(replication.InboxPrefix(region)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	return nc, func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]string(nil), errs...)
-	}
+	return nc
 }
 
-func hasErr(errs []string, s string) bool {
-	for _, e := range errs {
-		if strings.Contains(e, s) {
-			return true
+// noLeafLinks fails if srv gains a leaf link within a second: what a leaf
+// that must be refused would do by then, as it retries every 50 ms.
+func noLeafLinks(t *testing.T, srv *replication.Server, what string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Second)
+	for time.Now().Before(deadline) {
+		if srv.Leafs() != 0 {
+			t.Fatalf("a leaf linked %s", what)
 		}
+		tm := time.NewTimer(20 * time.Millisecond)
+		<-tm.C
 	}
-	return false
 }
 
-// A client holding region a's credentials may push, pull and hear
-// notices on a's subjects, and is refused on b's.
+func ingestMsg(region string) *nats.Msg {
+	m := nats.NewMsg(replication.IngestSubject(region))
+	m.Header.Set("O211-Envelope", "ingest/1")
+	m.Data = []byte(`{"region":"` + region + `","from_seq":1,"to_seq":1,"records":[]}`)
+	return m
+}
+
+// A node linked as a leaf with region a's credentials may push, pull and
+// hear notices on a's subjects; the hub neither takes its messages on b's
+// subjects nor sends it b's.
 func TestPermissions_RegionOwnSubjectsOnly(t *testing.T) {
 	dir, srv, hub, echo := securedHub(t)
-	nc, errs := regionClient(t, dir, srv, "a")
+	nc := regionLeaf(t, dir, srv, "a")
 
 	t.Run("OwnSubjectsWork", func(t *testing.T) {
-		m := nats.NewMsg(replication.IngestSubject("a"))
-		m.Header.Set("O211-Envelope", "ingest/1")
-		m.Data = []byte(`{"region":"a","from_seq":1,"to_seq":1,"records":[]}`)
-		resp, err := nc.RequestMsg(m, 5*time.Second)
-		if err != nil {
-			t.Fatalf("push on a's subject: %v", err)
-		}
+		var resp *nats.Msg
+		testutil.CheckFor(t, 10*time.Second, func() (err error) { resp, err = nc.RequestMsg(ingestMsg("a"), 2*time.Second); return err })
 		if !strings.Contains(string(resp.Data), `"mark":1`) {
 			t.Fatalf("reply %s", resp.Data)
 		}
@@ -139,26 +141,17 @@ func TestPermissions_RegionOwnSubjectsOnly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := nc.Flush(); err != nil {
-			t.Fatal(err)
-		}
-		hub.Notify()
-		if _, err := sub.NextMsg(5 * time.Second); err != nil {
-			t.Fatalf("notice on a's subject: %v", err)
-		}
+		testutil.CheckFor(t, 10*time.Second, func() error {
+			hub.Notify()
+			_, err := sub.NextMsg(200 * time.Millisecond)
+			return err
+		})
 	})
 
 	t.Run("PublishOnOtherRegionRefused", func(t *testing.T) {
-		m := nats.NewMsg(replication.IngestSubject("b"))
-		m.Header.Set("O211-Envelope", "ingest/1")
-		m.Data = []byte(`{"region":"b","from_seq":1,"to_seq":1,"records":[]}`)
-		if err := nc.PublishMsg(m); err != nil {
-			t.Fatal(err)
+		if _, err := nc.RequestMsg(ingestMsg("b"), 2*time.Second); !errors.Is(err, nats.ErrNoResponders) && !errors.Is(err, nats.ErrTimeout) {
+			t.Fatalf("push on b's subject through a's leaf: %v", err)
 		}
-		_ = nc.Flush()
-		testutil.WaitFor(t, 5*time.Second, "no permissions violation for publishing on b's ingest subject", func() bool {
-			return hasErr(errs(), `Permissions Violation for Publish to "o211.hub.ingest.b"`)
-		})
 		for _, r := range echo.regions() {
 			if r != "a" {
 				t.Fatalf("the hub received a batch on region %s's subject", r)
@@ -167,42 +160,106 @@ func TestPermissions_RegionOwnSubjectsOnly(t *testing.T) {
 	})
 
 	t.Run("SubscribeToOtherRegionRefused", func(t *testing.T) {
-		for _, subj := range []string{replication.NotifySubject("b"), replication.InboxPrefix("b") + ".>", ">", "o211.hub.ingest.*"} {
-			if _, err := nc.SubscribeSync(subj); err != nil {
+		// The hub's own connection publishes on b's subjects, then on a's
+		// notice subject. The leaf link carries messages in order, so
+		// once a's notice is in, any of b's would be too.
+		hc, err := srv.Connect("hub")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer hc.Close()
+		subjects := []string{replication.NotifySubject("b"), replication.InboxPrefix("b") + ".>", ">", "o211.hub.ingest.*"}
+		var subs []*nats.Subscription
+		for _, subj := range subjects {
+			sub, err := nc.SubscribeSync(subj)
+			if err != nil {
 				t.Fatal(err)
 			}
-			_ = nc.Flush()
-			testutil.WaitFor(t, 5*time.Second, "no permissions violation for subscribing to "+subj, func() bool {
-				return hasErr(errs(), fmt.Sprintf("Permissions Violation for Subscription to %q", subj))
-			})
+			subs = append(subs, sub)
+		}
+		own, err := nc.SubscribeSync(replication.NotifySubject("a"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := nc.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		testutil.CheckFor(t, 10*time.Second, func() error {
+			for _, subj := range []string{replication.NotifySubject("b"), replication.InboxPrefix("b") + ".x", "o211.hub.ingest.b"} {
+				if err := hc.Publish(subj, []byte("for b")); err != nil {
+					return err
+				}
+			}
+			if err := hc.Publish(replication.NotifySubject("a"), []byte("for a")); err != nil {
+				return err
+			}
+			_, err := own.NextMsg(200 * time.Millisecond)
+			return err
+		})
+		for i, sub := range subs {
+			for {
+				m, err := sub.NextMsg(time.Millisecond)
+				if err != nil {
+					break
+				}
+				if string(m.Data) == "for b" {
+					t.Errorf("a's leaf, subscribed to %q, received %s's message on %s", subjects[i], "b", m.Subject)
+				}
+			}
 		}
 	})
 
 	t.Run("NoCredentialsRefused", func(t *testing.T) {
-		l := pki.Layout{Dir: dir}
-		tlsc, err := pki.NodeTLS(l.CA(), l.NodeCert("a"), l.NodeKey("a"))
+		dir, srv, _, _ := securedHub(t)
+		tlsc, _, err := pki.NodeFiles(dir, "a")
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = nats.Connect("tls://"+srv.ClientAddr(), nats.Secure(tlsc.Client), nats.MaxReconnects(0))
-		if err == nil || !strings.Contains(strings.ToLower(err.Error()), "authorization") {
-			t.Fatalf("connect without credentials: %v", err)
+		leaf, err := replication.StartServer(replication.ServerConfig{Name: "node-a", HubURLs: []string{srv.LeafAddr()},
+			TLS: tlsc, LeafReconnect: 50 * time.Millisecond, Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
 		}
+		defer leaf.Close()
+		noLeafLinks(t, srv, "without credentials")
 	})
 
 	t.Run("NoCertificateRefused", func(t *testing.T) {
-		l := pki.Layout{Dir: dir}
-		tlsc, err := pki.NodeTLS(l.CA(), l.NodeCert("a"), l.NodeKey("a"))
+		dir, srv, _, _ := securedHub(t)
+		tlsc, creds, err := pki.NodeFiles(dir, "a")
 		if err != nil {
 			t.Fatal(err)
 		}
-		noCert := &tls.Config{RootCAs: tlsc.Client.RootCAs, MinVersion: tls.VersionTLS12}
-		_, err = nats.Connect("tls://"+srv.ClientAddr(), nats.UserCredentials(l.RegionCreds("a")), nats.Secure(noCert),
-			nats.MaxReconnects(0))
-		if err == nil {
-			t.Fatal("connected without a client certificate")
+		noCert := &replication.TLS{Client: &tls.Config{RootCAs: tlsc.Client.RootCAs, ServerName: tlsc.Client.ServerName, MinVersion: tls.VersionTLS12}}
+		leaf, err := replication.StartServer(replication.ServerConfig{Name: "node-a", HubURLs: []string{srv.LeafAddr()},
+			TLS: noCert, Creds: creds, LeafReconnect: 50 * time.Millisecond, Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
 		}
+		defer leaf.Close()
+		noLeafLinks(t, srv, "without a client certificate")
 	})
+}
+
+// A region's credentials link a leaf only: a plain client connection to
+// the hub's client port with them, certificate and all, is refused (issue
+// 11.4), while the hubs' own credentials still connect there.
+func TestPermissions_RegionCredentialsLeafOnly(t *testing.T) {
+	dir, srv, _, _ := securedHub(t)
+	l := pki.Layout{Dir: dir}
+	tlsc, creds, err := pki.NodeFiles(dir, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = nats.Connect("tls://"+srv.ClientAddr(), nats.UserCredentials(creds), nats.Secure(tlsc.Client), nats.MaxReconnects(0))
+	if err == nil || !strings.Contains(strings.ToLower(err.Error()), "authorization") {
+		t.Fatalf("a plain client connection with region a's credentials: %v, want an authorization violation", err)
+	}
+	nc, err := nats.Connect("tls://"+srv.ClientAddr(), nats.UserCredentials(l.HubCreds()), nats.Secure(tlsc.Client), nats.MaxReconnects(0))
+	if err != nil {
+		t.Fatalf("the hubs' own credentials on the client port: %v", err)
+	}
+	nc.Close()
 }
 
 // A node linked as a leaf with region a's credentials cannot reach b's

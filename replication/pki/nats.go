@@ -129,9 +129,11 @@ func (k *natsKeys) trust() (*replication.Trust, error) {
 }
 
 // writeUser signs a user of the O211 account with perms and writes its
-// credentials file. A region's user (perms set) may connect as a leaf or a
-// client; the hubs' own (perms nil: no limits) in process or as a client,
-// never as a leaf, so that its file cannot link a node with every right.
+// credentials file. A region's user (perms set) may connect as a leaf
+// only, as a node links (issue 11.4): never as a plain client of a hub's
+// client port, where it would be a second way in to watch; the hubs' own
+// (perms nil: no limits) in process or as a client, never as a leaf, so
+// that its file cannot link a node with every right.
 func (k *natsKeys) writeUser(path, name string, perms *replication.Permissions) error {
 	ukp, err := nkeys.CreateUser()
 	if err != nil {
@@ -143,7 +145,7 @@ func (k *natsKeys) writeUser(path, name string, perms *replication.Permissions) 
 	if perms != nil {
 		uc.Permissions.Pub.Allow.Add(perms.Publish...)
 		uc.Permissions.Sub.Allow.Add(perms.Subscribe...)
-		uc.AllowedConnectionTypes.Add(jwt.ConnectionTypeLeafnode, jwt.ConnectionTypeStandard)
+		uc.AllowedConnectionTypes.Add(jwt.ConnectionTypeLeafnode)
 	} else {
 		uc.AllowedConnectionTypes.Add(jwt.ConnectionTypeInProcess, jwt.ConnectionTypeStandard)
 	}
