@@ -33,7 +33,8 @@ func (s *Server) Call(ctx context.Context, from, to string) (*Call, error) {
 	s.mu.Lock()
 	s.calls[c.SID] = c
 	s.mu.Unlock()
-	return c, c.fetch(ctx, s.cfg.VoiceURL, nil)
+	voice, _, _ := s.webhooks()
+	return c, c.fetch(ctx, voice, nil)
 }
 
 // Press sends keypad digits to the pending <Gather>.
@@ -80,12 +81,13 @@ func (c *Call) end(ctx context.Context, status string) error {
 	c.mu.Lock()
 	c.status = status
 	c.mu.Unlock()
-	if c.s.cfg.StatusURL == "" {
+	_, _, statusURL := c.s.webhooks()
+	if statusURL == "" {
 		return nil
 	}
 	form := c.params()
 	form.Set("CallDuration", "42")
-	_, _, err := c.s.Webhook(ctx, c.s.cfg.StatusURL, form, nil)
+	_, _, err := c.s.Webhook(ctx, statusURL, form, nil)
 	return err
 }
 
@@ -276,7 +278,8 @@ func (s *Server) Text(ctx context.Context, from, to, body string) (Node, error) 
 		"From": {from}, "To": {to}, "MessageSid": {"SM" + randHex(16)}, "NumMedia": {"0"}, "NumSegments": {"1"}}
 	form.Set("SmsSid", form.Get("MessageSid"))
 	form.Set("SmsMessageSid", form.Get("MessageSid"))
-	status, b, err := s.Webhook(ctx, s.cfg.SMSURL, form, nil)
+	_, smsURL, _ := s.webhooks()
+	status, b, err := s.Webhook(ctx, smsURL, form, nil)
 	if err != nil {
 		return Node{}, err
 	}

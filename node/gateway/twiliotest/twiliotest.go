@@ -80,6 +80,20 @@ func NewServer(cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// SetWebhooks sets the numbers' voice, messaging and status webhooks.
+func (s *Server) SetWebhooks(voice, sms, status string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cfg.VoiceURL, s.cfg.SMSURL, s.cfg.StatusURL = voice, sms, status
+}
+
+// webhooks returns the numbers' voice, messaging and status webhooks.
+func (s *Server) webhooks() (voice, sms, status string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cfg.VoiceURL, s.cfg.SMSURL, s.cfg.StatusURL
+}
+
 // URL returns the REST API's base URL (Twilio's https://api.twilio.com).
 func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
 
