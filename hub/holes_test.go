@@ -100,3 +100,31 @@ func TestHTTP_IdleTimeout(t *testing.T) {
 		t.Fatalf("idle connection: read %v, want EOF (closed by the server)", err)
 	}
 }
+
+// TestHTTP_ReadHeaderTimeout checks that the hub's HTTP server closes a
+// connection whose request headers never end (issue 11), as a node's does:
+// without a header timeout a slow client could hold connections for ever.
+// A replica left to its defaults gets the node's: 10 s and 2 min.
+func TestHTTP_ReadHeaderTimeout(t *testing.T) {
+	c := newCluster(t, 1, withConfig(func(cfg *Config) { cfg.HTTPReadHeaderTimeout = 200 * time.Millisecond }))
+	r := c.leader(10 * time.Second)
+	conn, err := net.Dial("tcp", r.HTTPAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "GET /healthz HTTP/1.1\r\nHost: hub\r\nX-Slow: "); err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second)) // less than the 10 s default: the setting must apply
+	b, err := io.ReadAll(conn)
+	if err != nil {
+		t.Fatalf("a request whose headers never end: %v after %q, want the server to close the connection", err, b)
+	}
+	if strings.Contains(string(b), " 200 ") {
+		t.Fatalf("the server answered a request whose headers never ended: %q", b)
+	}
+	if rh, idle := r.http.Timeouts(); rh != 200*time.Millisecond || idle != 2*time.Minute {
+		t.Errorf("the hub's HTTP timeouts: header %s, idle %s; want the configured 200ms and the default 2m0s", rh, idle)
+	}
+}
