@@ -85,6 +85,8 @@ type frame struct {
 	CID     string     `json:"cid,omitempty"`
 	At      *time.Time `json:"at,omitempty"`
 	Error   string     `json:"error,omitempty"`
+	// fill asks a connection's writer for the transcript up to Seq.
+	fill bool
 }
 
 // chatHub knows the open connections of each conversation and whether
@@ -214,7 +216,7 @@ func (g *Gateway) serveChat(ctx context.Context, ws *websocket.Conn, remote stri
 	go func() { defer close(done); g.chatWriter(wctx, cc, c.ID, last) }()
 	cc.send(frame{Type: "welcome", Session: c.ID, Secret: c.Secret, Seq: c.Seq})
 	if last < c.Seq {
-		cc.send(frame{Type: "msg", Seq: c.Seq}) // the writer fills the gap from the transcript
+		cc.send(frame{Type: "msg", Seq: c.Seq, fill: true})
 	}
 	g.chatReader(ctx, cc, c, remote)
 	stop()
@@ -259,8 +261,10 @@ func (g *Gateway) chatWriter(ctx context.Context, cc *chatConn, id string, sent 
 			if f.Seq <= sent {
 				continue
 			}
-			if f.Seq > sent+1 {
-				batch = g.fillGap(id, sent, f)
+			if f.fill || f.Seq > sent+1 {
+				if batch = g.fillGap(id, sent, f); len(batch) == 0 {
+					continue
+				}
 			}
 			sent = batch[len(batch)-1].Seq
 		}
@@ -287,7 +291,7 @@ func (g *Gateway) fillGap(id string, sent uint64, f frame) []frame {
 			out = append(out, frame{Type: "msg", Seq: m.Seq, From: m.From, Body: m.Body, At: &at, CID: m.CID})
 		}
 	}
-	if len(out) == 0 || out[len(out)-1].Seq != f.Seq {
+	if !f.fill && (len(out) == 0 || out[len(out)-1].Seq != f.Seq) {
 		out = append(out, f)
 	}
 	return out
@@ -305,7 +309,7 @@ func (g *Gateway) chatReader(ctx context.Context, cc *chatConn, c *Conversation,
 			strikes++
 			cc.send(frame{Type: "error", Error: "That frame could not be read: " + bad.msg})
 		case err != nil:
-			if websocket.CloseStatus(err) == websocket.StatusMessageTooBig {
+			if errors.Is(err, websocket.ErrMessageTooBig) {
 				g.log.Warn("gateway: chat closed: a frame over the size limit", "conversation", c.ID, "remote", remote,
 					"limit", g.cfg.Chat.MaxFrame)
 			}

@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -315,9 +316,29 @@ func (g *Gateway) replyEmail(ctx context.Context, c *Conversation, body string) 
 	qp := quotedprintable.NewWriter(&b)
 	qp.Write([]byte(strings.ReplaceAll(body, "\n", "\r\n")))
 	qp.Close()
-	if err := smtp.SendMail(g.cfg.SMTP.Relay, nil, g.cfg.SMTP.Mailbox, []string{c.Key}, &b); err != nil {
+	if err := sendVia(g.cfg.SMTP.Relay, g.cfg.SMTP.Mailbox, c.Key, &b); err != nil {
 		g.log.Error("gateway: sending an e-mail reply through the relay", "conversation", c.ID, "err", err)
 		return Message{}, o211.Errorf(o211.EUNAVAILABLE, "The e-mail could not be sent; try again.")
 	}
 	return g.store.Append(c.ID, Message{From: "navigator", Body: body})
+}
+
+// sendVia sends a message through an SMTP relay, over STARTTLS when the
+// relay offers it (a relay on loopback may not).
+func sendVia(relay, from, to string, r io.Reader) error {
+	c, err := smtp.Dial(relay)
+	if err != nil {
+		return err
+	}
+	if ok, _ := c.Extension("STARTTLS"); ok {
+		c.Close()
+		if c, err = smtp.DialStartTLS(relay, &tls.Config{ServerName: hostOf(relay)}); err != nil {
+			return err
+		}
+	}
+	defer c.Close()
+	if err := c.SendMail(from, []string{to}, r); err != nil {
+		return err
+	}
+	return c.Quit()
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/internal/testutil"
+	"github.com/o211/o211/node/auth"
 	"github.com/o211/o211/node/gateway"
 	"github.com/o211/o211/node/gateway/twiliotest"
 	"github.com/o211/o211/node/httpx"
@@ -82,7 +83,7 @@ func MustStartEnv(tb testing.TB, opts ...envOption) *env {
 	e.q = q
 	tb.Cleanup(func() { q.Close() })
 	e.http = httpx.New(httpx.Config{Addr: "127.0.0.1:0", Logger: log,
-		Authenticator: httpx.NewTokenAuthenticator(apiToken, ec.region)})
+		Authenticator: httpx.NewTokenAuthenticator(apiToken, ec.region), Middleware: auth.Protect(log)})
 	if err := e.http.Start(context.Background()); err != nil {
 		tb.Fatal(err)
 	}
