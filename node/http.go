@@ -39,7 +39,7 @@ func (n *Node) startHTTP(ctx context.Context, token string) error {
 	n.http = httpx.New(httpx.Config{Addr: n.cfg.HTTPAddr, Authenticator: n.accounts,
 		Middleware: auth.Protect(n.log), Registerer: reg, Logger: n.log})
 	n.http.Mount(groups.All()...)
-	n.http.Mount(statusRoutes{n}, backupRoutes{n}, emergencyRoutes{n}, n.contacts, report.NewAPI(n.reportConfig()), queue.NewAPI(n.queue), n.accounts, portal)
+	n.http.Mount(statusRoutes{n}, backupRoutes{n}, emergencyRoutes{n}, n.contacts, report.NewAPI(n.reportConfig()), queue.NewAPI(n.queue), n.gateway, n.accounts, portal)
 	return n.http.Start(ctx)
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/o211/o211"
 	"github.com/o211/o211/node/auth"
 	"github.com/o211/o211/node/contacts"
+	"github.com/o211/o211/node/gateway"
 	"github.com/o211/o211/node/httpx"
 	"github.com/o211/o211/node/queue"
 	"github.com/o211/o211/node/report"
@@ -58,6 +59,8 @@ type Config struct {
 	// QueueOfferTimeout is how long an offer of a queued contact stands
 	// (default 20 s).
 	QueueOfferTimeout time.Duration
+	// Gateway configures the channels: voice, text, chat, e-mail.
+	Gateway GatewayConfig
 }
 
 // Node is a running regional node.
@@ -75,6 +78,7 @@ type Node struct {
 	accounts *auth.Service
 	// queue is the region's contact queue; routeTime times its routing.
 	queue     *queue.Queue
+	gateway   *gateway.Gateway
 	routeTime prometheus.Histogram
 	// onReport, when set, receives each report record written as a
 	// contact closes (the node's report cube).
@@ -140,7 +144,14 @@ func (n *Node) Start(ctx context.Context) error {
 		n.dir.Close()
 		return err
 	}
+	if err := n.openGateway(ctx); err != nil {
+		n.queue.Close()
+		n.closeReplication()
+		n.dir.Close()
+		return err
+	}
 	if err := n.startHTTP(ctx, token); err != nil {
+		n.gateway.Close()
 		n.queue.Close()
 		n.closeReplication()
 		n.dir.Close()
@@ -189,6 +200,9 @@ func (n *Node) Close() error {
 		}
 		if n.contacts != nil {
 			errs = append(errs, n.contacts.Close())
+		}
+		if n.gateway != nil {
+			errs = append(errs, n.gateway.Close())
 		}
 		if n.queue != nil {
 			errs = append(errs, n.queue.Close())

@@ -23,7 +23,12 @@ func runNode(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	retention := fs.Duration("contact-retention", contacts.DefaultRetention,
 		"how long contacts' personal fields are kept after the contact ended (then erased; reports stay); 0 keeps them")
 	logFormat := fs.String("log", "text", "log format: text or json")
+	gwFlags := addGatewayFlags(fs)
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	gw, err := gwFlags.config()
+	if err != nil {
 		return err
 	}
 	if *data == "" {
@@ -44,12 +49,15 @@ func runNode(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		*retention = -1 // node.Config: negative disables the purge
 	}
 	n := node.New(node.Config{Region: *region, DataDir: *data, HTTPAddr: *httpAddr, Token: *token, Logger: logger,
-		Replication: link, ContactRetention: *retention})
+		Replication: link, ContactRetention: *retention, Gateway: gw})
 	if err := n.Start(ctx); err != nil {
 		n.Close()
 		return err
 	}
 	fmt.Fprintf(stdout, "o211 node %s serving at %s\n", n.Region(), n.URL())
+	if a := n.Gateway().SMTPAddr(); a != "" {
+		fmt.Fprintf(stdout, "e-mail for %s accepted at %s\n", gw.SMTPMailbox, a)
+	}
 	if link != nil {
 		fmt.Fprintf(stdout, "linked to the hub at %s\n", strings.Join(link.HubURLs, ", "))
 	}

@@ -22,19 +22,11 @@ var _ queue.Connector = (*Gateway)(nil)
 // Connect brings a navigator who accepted an item together with the
 // person: a held call is connected through the provider; a text, chat or
 // e-mail conversation becomes the navigator's (the person is told on a
-// text or a chat).
+// text or a chat). An item the gateway does not hold (enqueued by another
+// program through the queue's API) needs nothing from it.
 func (g *Gateway) Connect(ctx context.Context, it queue.Item, navigator string) error {
 	if it.Channel == o211.ChannelPhone {
-		if g.cfg.Provider == nil {
-			return errors.New("gateway: no provider to connect the call")
-		}
-		if err := g.cfg.Provider.ConnectCall(ctx, it.Ref, navigator); err != nil {
-			return err
-		}
-		if c, err := g.store.Open(o211.ChannelPhone, it.Ref); err == nil {
-			g.store.Update(c.ID, func(c *Conversation) error { c.State, c.Navigator = "connected", navigator; return nil })
-		}
-		return nil
+		return g.connectCall(ctx, it, navigator)
 	}
 	c, err := g.store.Update(it.Ref, func(c *Conversation) error {
 		if c.State == "ended" {
@@ -43,17 +35,37 @@ func (g *Gateway) Connect(ctx context.Context, it queue.Item, navigator string) 
 		c.State, c.Navigator = "connected", navigator
 		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("gateway: connect %s conversation %s: %w", it.Channel, it.Ref, err)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("gateway: connect %s conversation %s: %w", it.Channel, clip(it.Ref, 40), err)
 	}
 	switch c.Channel {
 	case o211.ChannelText:
-		return g.sendText(ctx, c, say(c.Language, "connected"))
+		return g.sendText(ctx, c, "system", say(c.Language, "connected"))
 	case o211.ChannelChat:
 		_, err := g.post(c, Message{From: "system", Body: say(c.Language, "connected")})
 		return err
 	}
 	return nil
+}
+
+// connectCall connects a call the gateway queued to the navigator.
+func (g *Gateway) connectCall(ctx context.Context, it queue.Item, navigator string) error {
+	c, err := g.store.Open(o211.ChannelPhone, it.Ref)
+	if errors.Is(err, ErrNotFound) || it.Ref == "" {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if g.cfg.Provider == nil {
+		return errors.New("gateway: no provider to connect the call")
+	}
+	if err := g.cfg.Provider.ConnectCall(ctx, it.Ref, navigator); err != nil {
+		return err
+	}
+	_, err = g.store.Update(c.ID, func(c *Conversation) error { c.State, c.Navigator = "connected", navigator; return nil })
+	return err
 }
 
 // post stores a message and delivers it to the chat's connections and
@@ -67,15 +79,16 @@ func (g *Gateway) post(c *Conversation, m Message) (Message, error) {
 	return m, nil
 }
 
-// sendText stores a text to the person and sends it through the provider.
-func (g *Gateway) sendText(ctx context.Context, c *Conversation, body string) error {
+// sendText sends a text to the person through the provider and stores it
+// (from "navigator" or "system").
+func (g *Gateway) sendText(ctx context.Context, c *Conversation, from, body string) error {
 	if g.cfg.Provider == nil {
 		return errors.New("gateway: no provider to send texts")
 	}
-	if _, err := g.store.Append(c.ID, Message{From: "navigator", Body: body}); err != nil {
+	if _, err := g.cfg.Provider.SendText(ctx, g.cfg.Number, c.Key, body); err != nil {
 		return err
 	}
-	_, err := g.cfg.Provider.SendText(ctx, g.cfg.Number, c.Key, body)
+	_, err := g.store.Append(c.ID, Message{From: from, Body: body})
 	return err
 }
 
@@ -169,7 +182,7 @@ func (g *Gateway) handleReply(w http.ResponseWriter, r *http.Request) {
 func (g *Gateway) reply(ctx context.Context, c *Conversation, body string) (Message, error) {
 	switch c.Channel {
 	case o211.ChannelText:
-		if err := g.sendText(ctx, c, body); err != nil {
+		if err := g.sendText(ctx, c, "navigator", body); err != nil {
 			g.log.Error("gateway: sending a text reply", "conversation", c.ID, "err", err)
 			return Message{}, o211.Errorf(o211.EUNAVAILABLE, "The text could not be sent; try again.")
 		}
