@@ -43,6 +43,7 @@ func commands() []command {
 		{"restore", "restore a node's data folder from a backup", runRestore},
 		{"status", "show a node's or hub replica's replication status", runStatus},
 		{"bench", "measure a node (bench search)", runBench},
+		{"sim", "simulate a 211 centre's callers and navigators against running nodes", runSim},
 	}
 }
 

@@ -24,10 +24,10 @@ import (
 //	GET  /api/v1/queue/mine                    the caller's contacts
 //	POST /api/v1/queue/items/{id}/accept       -> {"item", "workspace"}: the contact workspace to open
 //	POST /api/v1/queue/items/{id}/decline
-//	POST /api/v1/queue/items/{id}/done         {"outcome"}: finished; wrap-up follows
+//	POST /api/v1/queue/items/{id}/done         {"outcome", "ready"}: finished; wrap-up follows unless ready
 //	POST /api/v1/queue/items/{id}/transfer     {"to": "queue" | "navigator" | "number", "navigator", "warm", "number"}
 //	POST /api/v1/queue/items                   enqueue an Item (admin: the gateway enqueues in process; tests and `o211 sim`)
-//	POST /api/v1/queue/items/{id}/abandon      {"reason"} (admin, as above)
+//	POST /api/v1/queue/items/{id}/abandon      {"reason", "if_waiting"} (admin, as above)
 //
 // The navigator is always the request's actor: nobody accepts, declines
 // or transfers for someone else.
@@ -223,10 +223,12 @@ func (a *API) noContent(w http.ResponseWriter, r *http.Request, err error) {
 func (a *API) postDone(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Outcome string `json:"outcome"`
+		// Ready: no wrap-up, the next contact may come at once.
+		Ready bool `json:"ready"`
 	}
 	err := decodeBody(w, r, &in)
 	if err == nil {
-		err = a.q.Done(r.Context(), actor(r).ID, chi.URLParam(r, "id"), in.Outcome)
+		err = a.q.done(actor(r).ID, chi.URLParam(r, "id"), in.Outcome, in.Ready)
 	}
 	a.noContent(w, r, err)
 }
@@ -284,10 +286,12 @@ func (a *API) postItem(w http.ResponseWriter, r *http.Request) {
 func (a *API) postAbandon(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Reason string `json:"reason"`
+		// IfWaiting: only while nobody has it (else 409).
+		IfWaiting bool `json:"if_waiting"`
 	}
 	err := decodeBody(w, r, &in)
 	if err == nil {
-		err = a.q.Abandon(r.Context(), chi.URLParam(r, "id"), in.Reason)
+		err = a.q.abandon(chi.URLParam(r, "id"), in.Reason, in.IfWaiting)
 	}
 	a.noContent(w, r, err)
 }

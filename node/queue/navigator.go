@@ -94,12 +94,12 @@ func (q *Queue) SetPresence(ctx context.Context, n Navigator, p Presence) error 
 	}
 	if nv.state != p {
 		nv.state, nv.since = p, now
+		if p == Available {
+			nv.free = now
+		}
 	}
 	if p != Available && nv.offer != "" {
 		q.withdraw(nv.offer)
-	}
-	if p == Available {
-		nv.free = now
 	}
 	q.bump()
 	q.dispatch(now)
@@ -463,6 +463,16 @@ func (q *Queue) wrapUp(id string, now time.Time) {
 //
 // Errors: ENOTFOUND, EFORBIDDEN (not theirs), EUNAVAILABLE.
 func (q *Queue) Done(ctx context.Context, nav, id, outcome string) error {
+	return q.done(nav, id, outcome, false)
+}
+
+// DoneReady is Done for a navigator who needs no wrap-up: they stay
+// available and may be offered the next contact at once.
+func (q *Queue) DoneReady(ctx context.Context, nav, id, outcome string) error {
+	return q.done(nav, id, outcome, true)
+}
+
+func (q *Queue) done(nav, id, outcome string, ready bool) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.closed {
@@ -476,7 +486,9 @@ func (q *Queue) Done(ctx context.Context, nav, id, outcome string) error {
 	r.Handle += now.Sub(r.Accepted)
 	return q.finish(r, StateDone, truncate(outcome, 200), now, func() {
 		q.addEvent(event{at: now, key: keyOf(r.Item), kind: evHandled, handle: r.Handle})
-		q.wrapUp(nav, now)
+		if !ready {
+			q.wrapUp(nav, now)
+		}
 	})
 }
 

@@ -219,7 +219,7 @@ func (q *Queue) Enqueue(ctx context.Context, it Item) (Item, error) {
 				return err
 			}
 			r.Item.ID = fmt.Sprintf("%s-%d", q.cfg.Region, seq)
-		} else if tx.Bucket(bucketItems).Get([]byte(r.Item.ID)) != nil || q.live[r.Item.ID] != nil {
+		} else if tx.Bucket(bucketItems).Get([]byte(r.Item.ID)) != nil || tx.Bucket(bucketEndedID).Get([]byte(r.Item.ID)) != nil {
 			return o211.Errorf(o211.ECONFLICT, "queue item %q exists already", r.Item.ID)
 		}
 		return putLive(tx, r)
@@ -283,12 +283,19 @@ func (q *Queue) Waiting(ctx context.Context, id string) (Item, bool) {
 //
 // Errors: ENOTFOUND (never enqueued), EUNAVAILABLE.
 func (q *Queue) Abandon(ctx context.Context, id, reason string) error {
+	return q.abandon(id, reason, false)
+}
+
+func (q *Queue) abandon(id, reason string, ifWaiting bool) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.closed {
 		return errClosed
 	}
 	r := q.live[id]
+	if r != nil && ifWaiting && r.State != StateWaiting {
+		return o211.Errorf(o211.ECONFLICT, "queue item %q is with a navigator", truncate(id, 40))
+	}
 	if r == nil {
 		if q.ended(id) {
 			return nil
@@ -309,6 +316,14 @@ func (q *Queue) Abandon(ctx context.Context, id, reason string) error {
 			q.addEvent(event{at: now, key: keyOf(r.Item), kind: evHandled, handle: r.Handle})
 		}
 	})
+}
+
+// AbandonIfWaiting is Abandon for an item still waiting: it returns an
+// ECONFLICT error when a navigator has it (the person hung up as they
+// were answered: the conversation goes on). An item that has ended is
+// not an error, as with Abandon.
+func (q *Queue) AbandonIfWaiting(ctx context.Context, id, reason string) error {
+	return q.abandon(id, reason, true)
 }
 
 // finish ends r (done, abandoned, transferred), durably, and frees its
