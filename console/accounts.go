@@ -67,6 +67,7 @@ func (c *Console) routesConsole(r chi.Router) {
 		r.Get("/console/users", c.users)
 		r.Post("/console/users", c.addUser)
 		r.Post("/console/users/{username}/disable", c.disableUser)
+		c.routesContacts(r)
 	})
 }
 
@@ -163,6 +164,13 @@ func (c *Console) staffView(w http.ResponseWriter, r *http.Request, a o211.Actor
 	p := c.view(r, title, args...)
 	p.Actor = &a
 	p.FormToken = c.cfg.Accounts.FormToken(w, r)
+	if p.CanTakeContacts() {
+		n, err := c.countDue(r.Context(), a)
+		if err != nil {
+			c.log.Warn("console: counting follow-ups", "err", err)
+		}
+		p.followUps = n
+	}
 	return p
 }
 

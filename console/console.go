@@ -99,6 +99,11 @@ type Config struct {
 	// Accounts, when set, serves the staff console's sign-in, account and
 	// users pages; without it /console/ only says what the console is.
 	Accounts Accounts
+	// Contacts, with Accounts, serves the navigators' contact workspace,
+	// follow-ups and contact lists, and the supervisors' views.
+	Contacts Contacts
+	// Taxonomy names a contact's needs and serves their type-ahead.
+	Taxonomy Taxonomy
 	// Alerts, when set, returns the emergency messages to show.
 	Alerts func(ctx context.Context) []Alert
 	// PerPage is the number of results on a page (default 10).
@@ -114,6 +119,7 @@ type Console struct {
 	msg    *catalog
 	tpl    *templates
 	assets *assets
+	terms  *termIndex
 }
 
 // New parses the templates and message catalogues and hashes the static
@@ -136,7 +142,7 @@ func New(cfg Config) (*Console, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	c := &Console{cfg: cfg, log: cfg.Logger}
+	c := &Console{cfg: cfg, log: cfg.Logger, terms: newTermIndex(cfg.Taxonomy)}
 	var err error
 	if c.msg, err = loadCatalog(); err != nil {
 		return nil, err

@@ -15,7 +15,8 @@ var templateFS embed.FS
 
 // pageNames lists every page template; parseTemplates fails when one is
 // missing, so a typo fails at start rather than on a request.
-var pageNames = []string{"home", "search", "service", "console_home", "error", "login", "account", "users"}
+var pageNames = []string{"home", "search", "service", "console_home", "error", "login", "account", "users",
+	"contact", "followups", "contacts", "region", "audit"}
 
 // templates holds one parsed template set per page: the layout and the
 // partials, plus the page's own file.

@@ -26,6 +26,8 @@ type page struct {
 	Actor *o211.Actor
 	// FormToken is the cross-site request token of the page's forms.
 	FormToken string
+	// followUps is the count of the reader's follow-ups due.
+	followUps string
 	Body      any
 }
 

@@ -5,15 +5,17 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/console"
+	"github.com/o211/o211/node/contacts"
 	"github.com/o211/o211/node/geo"
 	"github.com/o211/o211/node/hsds"
+	"github.com/o211/o211/node/taxonomy"
 )
 
 // newConsole builds the public portal and the web console over the node's
 // directory: its region, and the provincial copy when linked to the hub.
 func (n *Node) newConsole() (*console.Console, error) {
 	cfg := console.Config{Region: n.cfg.Region, Searcher: n.dir, Services: nodeServices{n}, Hours: nodeServices{n},
-		Locator: geo.Locator{}, Accounts: n.accounts, Logger: n.log, Now: n.cfg.Now}
+		Locator: geo.Locator{}, Accounts: n.accounts, Contacts: n.contacts, Taxonomy: consoleTaxonomy{}, Logger: n.log, Now: n.cfg.Now}
 	if r, ok := geo.RegionByID(n.cfg.Region); ok {
 		cfg.RegionName = r.Name
 	}
@@ -78,3 +80,20 @@ func (p provinceSearcher) Search(ctx context.Context, q o211.Query) (*o211.Resul
 }
 
 var _ console.Locator = geo.Locator{}
+
+var _ console.Contacts = (*contacts.Service)(nil)
+
+// consoleTaxonomy gives the console the 211 taxonomy's terms for a
+// contact's needs.
+type consoleTaxonomy struct{}
+
+var _ console.Taxonomy = consoleTaxonomy{}
+
+func (consoleTaxonomy) Terms() []console.Term {
+	all := taxonomy.All()
+	out := make([]console.Term, len(all))
+	for i, t := range all {
+		out[i] = console.Term{Code: t.Code, NameEn: t.NameEn, NameFr: t.NameFr}
+	}
+	return out
+}
