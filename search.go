@@ -95,4 +95,21 @@ type Result struct {
 	Taxonomy            []string `json:"taxonomy,omitempty"`
 	Phone               string   `json:"phone,omitempty"`
 	OpenNow             *bool    `json:"open,omitempty"`
+	// Hours are the result's opening hours as the search index compiled
+	// them, for the portal's "today" without another read of the store;
+	// nil when the searcher does not give them. Not sent by the JSON API.
+	Hours Opening `json:"-"`
 }
+
+// Opening is a result's opening hours, as a search index compiled them.
+type Opening interface {
+	// On returns the openings that start on the day of t in Toronto,
+	// sorted and joined where they touch (an opening past midnight ends
+	// with the day), and false when the record gives no hours at all. A
+	// day without openings gives none and true: closed that day.
+	On(t time.Time) ([]OpenSpan, bool)
+}
+
+// OpenSpan is one opening of a day in minutes after midnight: Close is
+// after Open and at most 1440 (midnight at the end of the day).
+type OpenSpan struct{ Open, Close int }

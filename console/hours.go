@@ -59,6 +59,15 @@ func weeklyHours(scheds []o211.Schedule, day time.Time) week {
 	return w
 }
 
+// spansOf converts the openings a search index gives.
+func spansOf(in []o211.OpenSpan) []span {
+	out := make([]span, len(in))
+	for i, s := range in {
+		out[i] = span{s.Open, s.Close}
+	}
+	return out
+}
+
 // mergeSpans sorts a day's openings and joins those that touch or
 // overlap ("9 to 5" and "5 to 8" are "9 to 8").
 func mergeSpans(spans []span) []span {

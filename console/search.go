@@ -5,6 +5,7 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -192,7 +193,10 @@ func (c *Console) search(w http.ResponseWriter, r *http.Request) {
 // resultViews lays out the results in lang, with today's hours.
 func (c *Console) resultViews(ctx context.Context, lang string, results []o211.Result) []resultView {
 	now := c.cfg.Now().In(o211.Toronto())
-	scheds := c.schedules(ctx, results)
+	var scheds [][]o211.Schedule
+	if slices.ContainsFunc(results, func(r o211.Result) bool { return r.Hours == nil }) {
+		scheds = c.schedules(ctx, results) // a searcher that does not give the hours
+	}
 	unknown := c.msg.MustT(lang, "hours.unknown")
 	out := make([]resultView, len(results))
 	for i, res := range results {
@@ -210,7 +214,11 @@ func (c *Console) resultViews(ctx context.Context, lang string, results []o211.R
 		if (res.Language == English || res.Language == French) && res.Language != lang {
 			v.Lang = res.Language
 		}
-		if i < len(scheds) {
+		if res.Hours != nil {
+			if spans, ok := res.Hours.On(now); ok {
+				v.Today = c.dayHours(lang, spansOf(spans))
+			}
+		} else if i < len(scheds) {
 			if wk := weeklyHours(scheds[i], now); wk.known {
 				v.Today = c.dayHours(lang, wk.days[mondayIndex(now)])
 			}

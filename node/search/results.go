@@ -259,6 +259,10 @@ func (s *snapshot) result(p *ranked, e entry, now clock) o211.Result {
 		km := math.Round(geo.DistanceKm(p.lat, p.lon, m.lat, m.lon)*10) / 10
 		res.DistanceKm = &km
 	}
+	res.Hours = unknownHours
+	if hs := s.hours[h.hours]; hs != nil {
+		res.Hours = hs
+	}
 	if p.open {
 		open := true
 		res.OpenNow = &open

@@ -3,6 +3,7 @@ package search
 import (
 	"encoding/binary"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -268,6 +269,42 @@ func clockAt(t time.Time, loc *time.Location) clock {
 	}
 	c.slot = c.weekday*slotsPerDay + c.minute/slotMinutes
 	return c
+}
+
+var _ o211.Opening = (*hours)(nil)
+
+// unknownHours stands for a doc without opening hours in its results.
+var unknownHours = new(hours)
+
+// On returns the openings that start on the day of t in Toronto; see
+// o211.Opening. Hours without rules (unknownHours, or nil) are unknown.
+func (h *hours) On(t time.Time) ([]o211.OpenSpan, bool) {
+	if h == nil || len(h.rules) == 0 {
+		return nil, false
+	}
+	c := clockAt(t, o211.Toronto())
+	var out []o211.OpenSpan
+	for i := range h.rules {
+		r := &h.rules[i]
+		if !r.holdsOn(c.day) {
+			continue
+		}
+		sp := o211.OpenSpan{Open: int(r.open), Close: int(r.close)}
+		if sp.Close <= sp.Open {
+			sp.Close = 24 * 60
+		}
+		out = append(out, sp)
+	}
+	slices.SortFunc(out, func(a, b o211.OpenSpan) int { return a.Open - b.Open })
+	merged := out[:0]
+	for _, sp := range out {
+		if n := len(merged); n > 0 && sp.Open <= merged[n-1].Close {
+			merged[n-1].Close = max(merged[n-1].Close, sp.Close)
+			continue
+		}
+		merged = append(merged, sp)
+	}
+	return merged, true
 }
 
 // openAt reports whether the hours are open at the wall-clock time c.

@@ -125,3 +125,46 @@ func TestParseClock(t *testing.T) {
 		}
 	}
 }
+
+// TestHours_On checks the day's openings a result carries for the portal's
+// "today" (o211.Opening): joined and sorted, past midnight ending the day,
+// monthly rules on their days, none on a closed day, unknown without rules.
+func TestHours_On(t *testing.T) {
+	tor := o211.Toronto()
+	wed := time.Date(2025, 10, 15, 23, 30, 0, 0, tor) // a Wednesday, the 15th
+	for _, tc := range []struct {
+		name   string
+		scheds []o211.Schedule
+		at     time.Time
+		want   []o211.OpenSpan
+		known  bool
+	}{
+		{"Joined", []o211.Schedule{weekly("WE", "13:00", "17:00"), weekly("MO,WE", "09:00", "13:00"), weekly("WE", "18:00", "20:00")}, wed,
+			[]o211.OpenSpan{{9 * 60, 17 * 60}, {18 * 60, 20 * 60}}, true},
+		{"PastMidnightEndsTheDay", []o211.Schedule{weekly("WE", "22:00", "02:00")}, wed, []o211.OpenSpan{{22 * 60, 24 * 60}}, true},
+		{"Monthly", []o211.Schedule{{Freq: "MONTHLY", ByMonthDay: "15", OpensAt: "10:00", ClosesAt: "14:00"}}, wed,
+			[]o211.OpenSpan{{10 * 60, 14 * 60}}, true},
+		{"ClosedToday", []o211.Schedule{weekly("SA", "09:00", "17:00")}, wed, nil, true},
+		{"UTCInstantIsTorontosDay", []o211.Schedule{weekly("TH", "09:00", "17:00")}, wed.In(time.UTC), nil, true}, // 03:30 UTC Thursday
+		{"Unknown", nil, wed, nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var h *hours
+			if tc.scheds != nil {
+				h = compileHours(tc.scheds)
+			}
+			got, known := h.On(tc.at)
+			if known != tc.known || len(got) != len(tc.want) {
+				t.Fatalf("On = %v, %v; want %v, %v", got, known, tc.want, tc.known)
+			}
+			for i := range got {
+				if got[i] != tc.want[i] {
+					t.Fatalf("On = %v; want %v", got, tc.want)
+				}
+			}
+		})
+	}
+	if _, known := unknownHours.On(wed); known {
+		t.Error("unknownHours says it knows")
+	}
+}
