@@ -126,6 +126,9 @@ func TestParseClock(t *testing.T) {
 	}
 }
 
+// sp is an opening from open to close, in minutes.
+func sp(open, close int) o211.OpenSpan { return o211.OpenSpan{Open: open, Close: close} }
+
 // TestHours_On checks the day's openings a result carries for the portal's
 // "today" (o211.Opening): joined and sorted, past midnight ending the day,
 // monthly rules on their days, none on a closed day, unknown without rules.
@@ -140,10 +143,10 @@ func TestHours_On(t *testing.T) {
 		known  bool
 	}{
 		{"Joined", []o211.Schedule{weekly("WE", "13:00", "17:00"), weekly("MO,WE", "09:00", "13:00"), weekly("WE", "18:00", "20:00")}, wed,
-			[]o211.OpenSpan{{9 * 60, 17 * 60}, {18 * 60, 20 * 60}}, true},
-		{"PastMidnightEndsTheDay", []o211.Schedule{weekly("WE", "22:00", "02:00")}, wed, []o211.OpenSpan{{22 * 60, 24 * 60}}, true},
+			[]o211.OpenSpan{sp(9*60, 17*60), sp(18*60, 20*60)}, true},
+		{"PastMidnightEndsTheDay", []o211.Schedule{weekly("WE", "22:00", "02:00")}, wed, []o211.OpenSpan{sp(22*60, 24*60)}, true},
 		{"Monthly", []o211.Schedule{{Freq: "MONTHLY", ByMonthDay: "15", OpensAt: "10:00", ClosesAt: "14:00"}}, wed,
-			[]o211.OpenSpan{{10 * 60, 14 * 60}}, true},
+			[]o211.OpenSpan{sp(10*60, 14*60)}, true},
 		{"ClosedToday", []o211.Schedule{weekly("SA", "09:00", "17:00")}, wed, nil, true},
 		{"UTCInstantIsTorontosDay", []o211.Schedule{weekly("TH", "09:00", "17:00")}, wed.In(time.UTC), nil, true}, // 03:30 UTC Thursday
 		{"Unknown", nil, wed, nil, false},
