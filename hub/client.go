@@ -157,3 +157,11 @@ func decodeProblem(resp *http.Response) error {
 	}
 	return &ProblemError{Problem: p, err: p.Err()}
 }
+
+// RegionRecords returns every record of region the hub holds and the
+// region's mark, read on the leader after a Raft barrier (so it holds every
+// acknowledged write).
+func (c *Client) RegionRecords(ctx context.Context, region string) (*RegionRecords, error) {
+	out := new(RegionRecords)
+	return out, c.do(ctx, http.MethodGet, "/api/v1/regions/"+url.PathEscape(region)+"/records?consistent=true", nil, out)
+}

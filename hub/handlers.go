@@ -56,6 +56,7 @@ func (s *handlers) routesCluster(r chi.Router) {
 		r.Post("/api/v1/cluster/members", s.onLeader(s.postMember))
 		r.Put("/api/v1/cluster/members/{id}", s.onLeader(s.putMember))
 		r.Delete("/api/v1/cluster/members/{id}", s.onLeader(s.deleteMember))
+		r.Get("/api/v1/backup", s.getBackup)
 	})
 }
 
@@ -125,6 +126,7 @@ func (s *handlers) routesRegions(r chi.Router) {
 	r.Get("/api/v1/regions", s.read(s.getRegions))
 	r.Get("/api/v1/regions/{id}", s.read(s.getRegion))
 	r.With(s.requireToken).Put("/api/v1/regions/{id}", s.onLeader(s.putRegion))
+	r.With(s.requireToken).Get("/api/v1/regions/{id}/records", s.read(s.getRegionRecords))
 }
 
 // RegionList is the body of GET /api/v1/regions.

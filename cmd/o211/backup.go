@@ -1,7 +1,9 @@
 package main
 
 import (
+	"archive/tar"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,13 +11,14 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/o211/o211/hub"
 	"github.com/o211/o211/node"
 )
 
 func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flagSet("backup", "backup --url URL --token TOKEN --out FILE", stderr)
-	url := fs.String("url", "http://127.0.0.1:8211", "HTTP address of the running node")
-	token := fs.String("token", "", "the node's API token (required)")
+	url := fs.String("url", "http://127.0.0.1:8211", "HTTP address of the running node or hub replica")
+	token := fs.String("token", "", "the node's or hub's API token (required)")
 	out := fs.String("out", "", "file to write the backup (a tar) to (required)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -47,7 +50,7 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 // writeFileAtomic writes r to a temporary file beside path, checks it is a
-// whole node backup, syncs it and renames it to path.
+// whole node or hub backup, syncs it and renames it to path.
 func writeFileAtomic(path string, r io.Reader) (int64, error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
@@ -65,7 +68,7 @@ func writeFileAtomic(path string, r io.Reader) (int64, error) {
 		return n, fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err := checkBackupFile(f.Name()); err != nil {
-		return n, fmt.Errorf("the node's backup arrived incomplete (%v); %s is not written", err, path)
+		return n, fmt.Errorf("the backup arrived incomplete (%v); %s is not written", err, path)
 	}
 	return n, os.Rename(f.Name(), path)
 }
@@ -78,19 +81,70 @@ func checkBackupFile(path string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	_, err = node.RestoreBackup(filepath.Join(dir, "data"), f)
+	_, err = restoreFile(filepath.Join(dir, "data"), path, nil)
 	return err
 }
 
+// backupRole reads the role in the manifest a backup file starts with:
+// "node" or "hub".
+func backupRole(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	tr := tar.NewReader(f)
+	h, err := tr.Next()
+	if err != nil || h.Name != "backup.json" {
+		return "", fmt.Errorf("%s is not an o211 backup: it does not start with backup.json", path)
+	}
+	var m struct {
+		Role string `json:"role"`
+	}
+	if err := json.NewDecoder(io.LimitReader(tr, 1<<20)).Decode(&m); err != nil {
+		return "", fmt.Errorf("%s is not an o211 backup: its backup.json does not read", path)
+	}
+	return m.Role, nil
+}
+
+// restoreFile restores the node or hub backup in the file from into dir
+// and says what it restored. peers is the restored hub's configuration
+// (nil: the backup's own).
+func restoreFile(dir, from string, peers map[string]string) (string, error) {
+	role, err := backupRole(from)
+	if err != nil {
+		return "", err
+	}
+	f, err := os.Open(from)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	switch role {
+	case "node":
+		m, err := node.RestoreBackup(dir, f)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("restored region %s into %s: %s (taken %s, change %d); start the node on it",
+			m.Region, dir, strings.Join(m.Files, ", "), m.Created.Format("2006-01-02 15:04:05 MST"), m.Seq), nil
+	case "hub":
+		m, err := hub.RestoreBackup(dir, f, peers, nil)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("restored hub state at log index %d (taken on %s at %s) into %s as a Raft snapshot; "+
+			"restore every replica from this file, then start them", m.AppliedIndex, m.Replica,
+			m.Created.Format("2006-01-02 15:04:05 MST"), dir), nil
+	}
+	return "", fmt.Errorf("%s is a backup of a %.20q, which o211 does not restore", from, role)
+}
+
 func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flagSet("restore", "restore --data DIR --from FILE", stderr)
-	data := fs.String("data", "", "the node's data folder to restore into: empty, or without node.db (required)")
-	from := fs.String("from", "", "the backup file written by 'o211 backup' (required)")
+	fs := flagSet("restore", "restore --data DIR --from FILE [--peers id=raftaddr,...]", stderr)
+	data := fs.String("data", "", "the node's or hub replica's data folder to restore into: empty, or without a store (required)")
+	from := fs.String("from", "", "the backup file written by 'o211 backup' of a node or a hub replica (required)")
+	peersFlag := fs.String("peers", "", "hub backups: the restored cluster's voters, id=raftaddr,... (default: the backup's)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -98,16 +152,14 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fs.Usage()
 		return fmt.Errorf("--data and --from are required")
 	}
-	f, err := os.Open(*from)
+	peers, err := hub.ParsePeers(*peersFlag)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	m, err := node.RestoreBackup(*data, f)
+	said, err := restoreFile(*data, *from, peers)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "restored region %s into %s: %s (taken %s, change %d); start the node on it\n",
-		m.Region, *data, strings.Join(m.Files, ", "), m.Created.Format("2006-01-02 15:04:05 MST"), m.Seq)
+	fmt.Fprintln(stdout, said)
 	return nil
 }

@@ -272,3 +272,25 @@ func (s *snapshot) Persist(sink raft.SnapshotSink) error {
 
 // Release ends the snapshot's read transaction.
 func (s *snapshot) Release() { s.sn.Release() }
+
+// BeginBackup begins a consistent copy of the whole state for a backup: the
+// snapshot (release it) and the index of the last log entry it holds, read
+// in the same transaction. Applying goes on meanwhile.
+func (f *FSM) BeginBackup() (*store.Snapshot, uint64, error) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	sn, err := f.st.BeginSnapshot()
+	if err != nil {
+		return nil, 0, fmt.Errorf("fsm: backup: %w", err)
+	}
+	var applied uint64
+	_ = sn.View(func(tx *store.Tx) error {
+		applied = findApplied(tx.AuxGet)
+		return nil
+	})
+	return sn, applied, nil
+}
+
+// SnapshotHeader is the line a Raft snapshot of the state starts with,
+// before the state file (for tools that write snapshots, such as restore).
+const SnapshotHeader = snapshotHeader

@@ -111,3 +111,12 @@ func checkFile(path string, opts Options) error {
 		return nil
 	})
 }
+
+// View runs fn with a read-only view of the store as the snapshot holds it,
+// so that what is read agrees exactly with what WriteTo writes.
+func (sn *Snapshot) View(fn func(*Tx) error) error {
+	if sn.tx == nil {
+		return fmt.Errorf("store: snapshot released")
+	}
+	return fn(newTx(sn.tx))
+}
