@@ -246,7 +246,7 @@ func TestReplication_KillLeaderDuringWrites(t *testing.T) {
 		}
 	}
 	var total, live int
-	testutil.CheckFor(t, 60*time.Second, func() (err error) {
+	testutil.CheckFor(t, 3*time.Minute, func() (err error) {
 		total, live, err = p.converged(regions...)
 		return err
 	})
