@@ -400,7 +400,7 @@ func (g *Gateway) queueConversation(ctx context.Context, c *Conversation, postal
 		if c.State != "postal" {
 			return errNotAsking
 		}
-		c.Postal, c.RoutedBy, c.Region, c.State = rt.Postal, rt.RoutedBy, rt.Region, "queueing"
+		c.Postal, c.RoutedBy, c.Region, c.State, c.ItemID = rt.Postal, rt.RoutedBy, rt.Region, "waiting", c.ID
 		return nil
 	})
 	if errors.Is(err, errNotAsking) {
@@ -408,13 +408,13 @@ func (g *Gateway) queueConversation(ctx context.Context, c *Conversation, postal
 	} else if err != nil {
 		return false, err
 	}
-	it, err := g.cfg.Queue.Enqueue(ctx, queue.Item{Region: rt.Region, Channel: c.Channel, Language: c.Language,
+	_, err = g.enqueue(ctx, c, queue.Item{Region: rt.Region, Channel: c.Channel, Language: c.Language,
 		From: c.Key, RoutedBy: rt.RoutedBy, Postal: rt.Postal, Ref: c.ID})
 	if err != nil {
-		g.store.Update(c.ID, func(c *Conversation) error { c.State = "postal"; return nil })
+		g.store.Update(c.ID, func(c *Conversation) error { c.State, c.ItemID = "postal", ""; return nil })
 		return false, err
 	}
-	return true, g.attachItem(ctx, c.ID, it.ID)
+	return true, nil
 }
 
 // leave ends a conversation the person left; a waiting item is abandoned.

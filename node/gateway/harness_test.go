@@ -58,6 +58,7 @@ type env struct {
 // configuration.
 type envConfig struct {
 	region string
+	sync   bool // fsync as in production (benchmarks)
 	twilio *twiliotest.Server
 	gw     func(*gateway.Config)
 }
@@ -76,7 +77,7 @@ func MustStartEnv(tb testing.TB, opts ...envOption) *env {
 	dir := tb.TempDir()
 	e := &env{t: tb, logs: &logBuffer{}}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	q, err := queue.Open(queue.Config{Path: filepath.Join(dir, "queue.db"), Region: ec.region, NoSync: true, Logger: log})
+	q, err := queue.Open(queue.Config{Path: filepath.Join(dir, "queue.db"), Region: ec.region, NoSync: !ec.sync, Logger: log})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -93,7 +94,7 @@ func MustStartEnv(tb testing.TB, opts ...envOption) *env {
 		e.twilio = MustTwilio(tb, twiliotest.Config{Numbers: []string{centreNumber}})
 	}
 	e.twilio.SetWebhooks(base+"voice", base+"sms", base+"status")
-	cfg := gateway.Config{Region: ec.region, Queue: q, Path: filepath.Join(dir, "gateway.db"), NoSync: true,
+	cfg := gateway.Config{Region: ec.region, Queue: q, Path: filepath.Join(dir, "gateway.db"), NoSync: !ec.sync,
 		Provider: &gateway.Twilio{AccountSID: e.twilio.AccountSID(), AuthToken: e.twilio.AuthToken(), BaseURL: e.twilio.URL()},
 		Number:   centreNumber, Logger: log}
 	if ec.gw != nil {

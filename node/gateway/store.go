@@ -128,6 +128,9 @@ func OpenStore(path string, noSync bool, now func() time.Time) (*Store, error) {
 	if now == nil {
 		now = time.Now
 	}
+	// Concurrent writes (chat messages of many sessions) share a commit;
+	// a lone one waits at most a millisecond for company.
+	db.MaxBatchDelay = time.Millisecond
 	return &Store{db: db, now: now}, nil
 }
 

@@ -100,44 +100,44 @@ func (g *Gateway) voicePostal(w http.ResponseWriter, r *http.Request, form url.V
 	g.writeTwiML(w, Say{Language: voiceLang(lang), Text: say(lang, "queued")}, Enqueue{Name: it.Region})
 }
 
-// enqueueCall records the call and puts it in the queue. A caller who
-// hung up while it was queued (the status callback came first) is
-// abandoned at once.
+// enqueueCall records the call (its item id is its conversation's) and
+// puts it in the queue.
 func (g *Gateway) enqueueCall(ctx context.Context, form url.Values, lang, input string) (queue.Item, error) {
 	sid, from := form.Get("CallSid"), form.Get("From")
 	if sid == "" {
 		return queue.Item{}, o211.Errorf(o211.EINVALID, "the webhook names no CallSid")
 	}
 	rt := g.route(input, from)
-	c := &Conversation{Channel: o211.ChannelPhone, Key: sid, Ref: sid, Language: lang, Postal: rt.Postal,
-		Region: rt.Region, RoutedBy: rt.RoutedBy, State: "queueing"}
+	c := &Conversation{ID: newID("cv_"), Channel: o211.ChannelPhone, Key: sid, Ref: sid, Language: lang,
+		Postal: rt.Postal, Region: rt.Region, RoutedBy: rt.RoutedBy, State: "waiting"}
+	c.ItemID = c.ID
 	if err := g.store.Create(c); err != nil {
 		return queue.Item{}, err
 	}
-	it, err := g.cfg.Queue.Enqueue(ctx, queue.Item{Region: rt.Region, Channel: o211.ChannelPhone, Language: lang,
+	it, err := g.enqueue(ctx, c, queue.Item{Region: rt.Region, Channel: o211.ChannelPhone, Language: lang,
 		From: from, RoutedBy: rt.RoutedBy, Postal: rt.Postal, Ref: sid})
 	if err != nil {
-		g.store.Update(c.ID, func(c *Conversation) error { c.State = "ended"; return nil })
-		return queue.Item{}, err
+		g.store.Update(c.ID, func(c *Conversation) error { c.State, c.ItemID = "ended", ""; return nil })
 	}
-	return it, g.attachItem(ctx, c.ID, it.ID)
+	return it, err
 }
 
-// attachItem records a conversation's queue item; when the person left
-// meanwhile, the item is abandoned.
-func (g *Gateway) attachItem(ctx context.Context, convID, itemID string) error {
-	ended := false
-	_, err := g.store.Update(convID, func(c *Conversation) error {
-		c.ItemID = itemID
-		if ended = c.State == "ended"; !ended {
-			c.State = "waiting"
-		}
-		return nil
-	})
-	if ended {
-		return g.cfg.Queue.Abandon(ctx, itemID, "left while being queued")
+// enqueue puts a conversation, stored as waiting with its item id, into
+// the queue. The person may leave meanwhile (a status callback, a chat's
+// leave): whoever of the two comes second sees the other's write, so the
+// item is abandoned either by them or here.
+func (g *Gateway) enqueue(ctx context.Context, c *Conversation, it queue.Item) (queue.Item, error) {
+	it.ID = c.ItemID
+	it, err := g.cfg.Queue.Enqueue(ctx, it)
+	if err != nil {
+		return it, err
 	}
-	return err
+	if now, err := g.store.Get(c.ID); err == nil && now.State == "ended" {
+		if err := g.cfg.Queue.Abandon(ctx, it.ID, "left while being queued"); err != nil {
+			g.log.Error("gateway: abandoning a contact that left while being queued", "item", it.ID, "err", err)
+		}
+	}
+	return it, nil
 }
 
 // terminalCallStatus are the CallStatus values of a call that is over.
