@@ -16,6 +16,7 @@ import (
 
 	"github.com/o211/o211/cmd/o211/internal/gen"
 	"github.com/o211/o211/node"
+	"github.com/o211/o211/node/gateway/twiliotest"
 	"github.com/o211/o211/node/geo"
 	"github.com/o211/o211/node/importer"
 	"github.com/o211/o211/node/store"
@@ -36,8 +37,21 @@ type demoHub struct {
 }
 
 type demoNode struct {
-	Region string `json:"region"`
-	HTTP   string `json:"http"`
+	Region  string      `json:"region"`
+	HTTP    string      `json:"http"`
+	Gateway demoGateway `json:"gateway"`
+}
+
+// demoGateway is how to reach a demo node's channels: the auth token that
+// signs its Twilio webhooks, its SMTP listener, and the demo's Twilio
+// stand-in (account, REST API, the centre's number).
+type demoGateway struct {
+	TwilioAuthToken  string `json:"twilio_auth_token"`
+	SMTP             string `json:"smtp"`
+	Mailbox          string `json:"mailbox"`
+	TwilioAccountSID string `json:"twilio_account_sid"`
+	TwilioAPI        string `json:"twilio_api"`
+	Number           string `json:"number"`
 }
 
 type demoConfig struct {
@@ -50,6 +64,9 @@ type demoConfig struct {
 	// start (0: none).
 	contactsPerDay int
 	logger         *slog.Logger
+	// twilio is the demo's stand-in for Twilio's REST API: the province
+	// has one account and number, as Ontario has one 211 number.
+	twilio *twiliotest.Server
 }
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -86,6 +103,10 @@ func demo(ctx context.Context, cfg demoConfig, stdout io.Writer) error {
 	if err := ensureDemoPKI(cfg, stdout); err != nil {
 		return err
 	}
+	if cfg.twilio, err = twiliotest.NewServer(twiliotest.Config{Numbers: []string{demoNumber}}); err != nil {
+		return err
+	}
+	defer cfg.twilio.Close()
 	manifest := demoManifest{Hubs: []demoHub{}, Token: token}
 	hubs, err := startDemoHubs(ctx, cfg, token)
 	defer hubs.close()
@@ -148,14 +169,17 @@ func startDemoNodes(ctx context.Context, cfg demoConfig, token string, hubs *dem
 		if err != nil {
 			return nodes, err
 		}
+		gw := demoGatewayConfig(cfg, r.ID)
 		n := node.New(node.Config{Region: r.ID, DataDir: dataDir, HTTPAddr: demoAddr(cfg, i+1), Token: token, Logger: cfg.logger,
-			Replication: &node.ReplicationConfig{HubURLs: hubs.leafAddrs(), TLS: tlsc, Creds: creds, Compression: "off"}})
+			Replication: &node.ReplicationConfig{HubURLs: hubs.leafAddrs(), TLS: tlsc, Creds: creds, Compression: "off"}, Gateway: gw})
 		if err := n.Start(ctx); err != nil {
 			n.Close()
 			return nodes, fmt.Errorf("starting node %s: %w", r.ID, err)
 		}
 		nodes = append(nodes, n)
-		manifest.Nodes = append(manifest.Nodes, demoNode{Region: r.ID, HTTP: n.URL()})
+		manifest.Nodes = append(manifest.Nodes, demoNode{Region: r.ID, HTTP: n.URL(), Gateway: demoGateway{
+			TwilioAuthToken: gw.TwilioAuthToken, SMTP: n.Gateway().SMTPAddr(), Mailbox: gw.SMTPMailbox,
+			TwilioAccountSID: gw.TwilioAccountSID, TwilioAPI: gw.TwilioAPI, Number: gw.Number}})
 	}
 	return nodes, nil
 }
@@ -178,6 +202,17 @@ func loadDemoContacts(ctx context.Context, cfg demoConfig, nodes []*node.Node) *
 		}()
 	}
 	return &loaders
+}
+
+// demoNumber is the demo province's 211 number (a fictional toll-free one).
+const demoNumber = "+18005550211"
+
+// demoGatewayConfig is a demo node's channels: the Twilio stand-in's
+// account, and an SMTP listener on any free port.
+func demoGatewayConfig(cfg demoConfig, region string) node.GatewayConfig {
+	return node.GatewayConfig{TwilioAccountSID: cfg.twilio.AccountSID(), TwilioAuthToken: cfg.twilio.AuthToken(),
+		TwilioAPI: cfg.twilio.URL(), Number: demoNumber, SMTPAddr: net.JoinHostPort(cfg.host, "0"),
+		SMTPMailbox: "help@" + region + ".211.example"}
 }
 
 // demoPKI is the demo's PKI folder.
