@@ -77,8 +77,6 @@ type Batch struct {
 	// files names the input files; staged sources refer to them by index.
 	files   []string
 	fileIdx map[string]int
-	// lines resolves a JSON path of a file to its line, built on demand.
-	lines map[string]*lineIndex
 	// laterWins makes a conflicting duplicate from a later file replace the
 	// earlier one instead of being a problem (several files read as one).
 	laterWins bool
@@ -107,7 +105,7 @@ func newBatch(format, dir string) (*Batch, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Batch{Format: format, st: st, fileIdx: map[string]int{}, lines: map[string]*lineIndex{}}, nil
+	return &Batch{Format: format, st: st, fileIdx: map[string]int{}}, nil
 }
 
 // Close removes the batch's temporary file. It is safe to call more than once.
@@ -364,16 +362,9 @@ func (b *Batch) warn(src Source, field, reason string) {
 	b.Warnings = append(b.Warnings, b.located(src, field, reason))
 }
 
-// located turns a source, a field and a reason into a problem, resolving
-// the line of a JSON path when the source has none.
+// located turns a source, a field and a reason into a problem.
 func (b *Batch) located(src Source, field, reason string) o211.InputProblem {
-	line := src.Line
-	if li := b.lines[src.File]; li != nil && src.Path != "" {
-		if l := li.line(src.Path); l > 0 {
-			line = l
-		}
-	}
-	return o211.InputProblem{File: src.File, Line: line, Record: src.Record, Field: echo(src.field(field)), Reason: reason}
+	return o211.InputProblem{File: src.File, Line: src.Line, Record: src.Record, Field: echo(src.field(field)), Reason: reason}
 }
 
 // maxEcho is the longest prefix of a name from the input (an unknown

@@ -55,6 +55,13 @@ const (
 // Formats lists the import formats.
 func Formats() []string { return []string{FormatHSDSJSON, FormatHSDSCSV, Format211Ontario} }
 
+// yieldRows is how many rows or records an import handles between giving
+// up its processor (runtime.Gosched): a millisecond or so of work. An
+// import through a node's API runs beside its searches, and a search that
+// comes in should wait for no more than that, not for the Go scheduler's
+// 10 ms time slice.
+const yieldRows = 64
+
 // Progress stages.
 const (
 	StageRead  = "read"  // done and total count bytes of input
@@ -305,15 +312,7 @@ func (b *Batch) parse(name string, r io.Reader, size int64, opts Options) error 
 	case Format211Ontario:
 		return b.parseOntario(name, r, size, opts.Region, progress)
 	case FormatHSDSJSON:
-		data, err := readJSON(name, r)
-		if err != nil {
-			return err
-		}
-		b.parseJSON(name, data, opts.Kind)
-		if progress != nil {
-			progress(len(data), len(data))
-		}
-		return nil
+		return b.parseJSONReader(name, r, size, opts)
 	}
 	f, ok := r.(*os.File)
 	if !ok || size < 0 {
@@ -362,21 +361,26 @@ func (b *Batch) readCSVStream(name string, r io.Reader, readers int, progress fu
 	return b.readTables([]table{{name: filepath.Base(name), kind: kind, size: size, open: open}}, readers, progress)
 }
 
-// maxJSONBytes bounds an hsds-json file: it is read whole (a problem's
-// line is found from its JSON path), so a larger one is refused before it
-// fills the memory. A province's directory is imported as hsds-csv.
-const maxJSONBytes = 256 << 20
-
-func readJSON(name string, r io.Reader) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxJSONBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("importer: %s: %w", name, err)
+// parseJSONReader reads one hsds-json stream of size bytes (-1 unknown):
+// a file as it is, any other stream kept in a temporary file first (the
+// file is read twice).
+func (b *Batch) parseJSONReader(name string, r io.Reader, size int64, opts Options) error {
+	f, ok := r.(*os.File)
+	if !ok || size < 0 {
+		tmp, err := spool(r, opts.TempDir)
+		if err != nil {
+			return fmt.Errorf("importer: %s: %w", name, err)
+		}
+		defer tmp.Close()
+		f = tmp
 	}
-	if len(data) > maxJSONBytes {
-		return nil, o211.Errorf(o211.ETOOLARGE, "%s: an hsds-json file is read whole and may hold at most %d MiB; import a directory this large as hsds-csv",
-			name, maxJSONBytes>>20)
+	if err := b.parseJSONFile(name, f, opts.Kind); err != nil {
+		return err
 	}
-	return data, nil
+	if progress := opts.progress(StageRead); progress != nil {
+		progress(1, 1)
+	}
+	return nil
 }
 
 // spool copies r into an unlinked temporary file in dir.
@@ -419,12 +423,11 @@ func (b *Batch) parseJSONDir(dir string, opts Options) error {
 		if err != nil {
 			return fmt.Errorf("importer: %w", err)
 		}
-		data, err := readJSON(n, f)
+		err = b.parseJSONFile(n, f, opts.Kind)
 		f.Close()
 		if err != nil {
 			return err
 		}
-		b.parseJSON(n, data, opts.Kind)
 		if opts.Progress != nil {
 			opts.Progress(StageRead, i+1, len(names))
 		}

@@ -1,14 +1,10 @@
 package importer
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 	"reflect"
-	"sort"
 	"strings"
 	"sync"
 
@@ -31,97 +27,123 @@ import (
 // jsonMeta are top-level keys of the table form that are not tables.
 var jsonMeta = map[string]bool{"hsds_version": true, "generator": true, "version": true, "profile": true, "$schema": true, "description": true}
 
-// parseJSON reads one JSON file into the batch.
-func (b *Batch) parseJSON(name string, data []byte, kind o211.Kind) {
-	data = bytes.TrimPrefix(data, []byte("\ufeff"))
-	values, offsets, err := splitValues(data)
-	li := newLineIndex(data, len(values) > 1)
-	b.lines[name] = li
-	if err != nil {
-		off := len(data)
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			off = int(se.Offset)
-		}
-		b.problem(Source{File: name, Line: li.lineAt(off)}, "", "malformed JSON: "+strings.TrimPrefix(err.Error(), "json: "))
-		return
-	}
-	if len(values) == 0 {
-		b.warn(Source{File: name}, "", "the file holds no JSON value")
-		return
-	}
-	hint := kindHint(name, kind)
-	for i, v := range values {
-		path := ""
-		if len(values) > 1 {
-			path = indexPath("", i)
-		}
-		d := &jsonDoc{b: b, file: name, kind: kind, hint: hint, f: &flattener{b: b, file: name, line: li.lineAt(offsets[i])}}
-		d.document(v, path)
-	}
-}
-
-// splitValues returns the top-level JSON values of data and the offset at
-// which each starts.
-func splitValues(data []byte) ([]json.RawMessage, []int, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	var out []json.RawMessage
-	var offs []int
-	for {
-		start := int(dec.InputOffset())
-		var raw json.RawMessage
-		err := dec.Decode(&raw)
-		if err == io.EOF {
-			return out, offs, nil
-		} else if err != nil {
-			return nil, nil, err
-		}
-		for start < len(data) && isJSONSpace(data[start]) {
-			start++
-		}
-		out = append(out, raw)
-		offs = append(offs, start)
-	}
-}
-
-func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
-
 // jsonDoc reads the values of one file.
 type jsonDoc struct {
 	b    *Batch
 	file string
 	kind o211.Kind // forced by the caller, or ""
 	hint o211.Kind // from the file name, or ""
-	f    *flattener
+	s    *jsonStream
+	f    *flattener // of the record being read
 }
 
-func (d *jsonDoc) src(path string) Source { return Source{File: d.file, Line: d.f.line, Path: path} }
+func (d *jsonDoc) src(path string) Source {
+	return Source{File: d.file, Line: d.f.li.lineOf(path), Path: path}
+}
 
-// document reads one top-level value.
-func (d *jsonDoc) document(raw json.RawMessage, path string) {
-	switch firstByte(raw) {
-	case '[':
-		d.array(raw, path, d.kind)
-	case '{':
-		var keys map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &keys); err != nil {
-			d.b.problem(d.src(path), "", "malformed JSON: "+err.Error())
-			return
+// hold makes raw, which starts on line, the record being read.
+func (d *jsonDoc) hold(raw json.RawMessage, line int, path string) {
+	d.f = &flattener{b: d.b, file: d.file, li: newLineIndex(raw, line, path)}
+}
+
+// top reads one top-level value, whose shape the first pass found.
+func (d *jsonDoc) top(sh jsonShape, path string) error {
+	isObject := sh.first == '{'
+	switch {
+	case sh.first == '[':
+		if _, err := d.s.token(); err != nil {
+			return err
 		}
-		switch {
-		case d.kind == "" && isPage(keys):
-			d.array(keys["contents"], joinPath(path, "contents"), "")
-		case d.kind == "" && isTables(keys):
-			d.tables(keys, path)
-		case d.kind == "" && keys["openapi_url"] != nil && keys["id"] == nil:
-			d.b.warn(d.src(path), "", "an HSDS API root document holds no records")
-		default:
-			d.object(raw, keys, path, d.kind)
-		}
-	default:
+		return d.elements(path, d.kind)
+	case isObject && d.kind == "" && isPage(sh.keys):
+		return d.members(path, func(key string) (o211.Kind, bool) { return "", key == "contents" })
+	case isObject && d.kind == "" && isTables(sh.keys):
+		return d.members(path, tableKind)
+	}
+	raw, line, err := d.s.value()
+	if err != nil {
+		return err
+	}
+	d.hold(raw, line, path)
+	switch {
+	case !isObject:
 		d.b.problem(d.src(path), "", "not an HSDS JSON document: want an object, an array of objects or a page of the HSDS API")
+	case d.kind == "" && sh.keys["openapi_url"] != 0 && sh.keys["id"] == 0:
+		d.b.warn(d.src(path), "", "an HSDS API root document holds no records")
+	default:
+		d.record(raw, path, d.kind)
+	}
+	return nil
+}
+
+// members reads an object (a page or the table form) member by member:
+// the arrays of the keys that table names (with their rows' kind) are
+// read record by record, the other members are skipped.
+func (d *jsonDoc) members(path string, table func(key string) (o211.Kind, bool)) error {
+	if _, err := d.s.token(); err != nil { // {
+		return err
+	}
+	for {
+		tok, err := d.s.token()
+		if err != nil {
+			return err
+		}
+		if tok == json.Delim('}') {
+			return nil
+		}
+		key, _ := tok.(string)
+		kind, isTable := table(key)
+		line := d.s.line()
+		if tok, err = d.s.token(); err != nil {
+			return err
+		}
+		delim, _ := tok.(json.Delim)
+		switch {
+		case isTable && delim == '[':
+			err = d.elements(joinPath(path, key), kind)
+		case isTable:
+			d.b.problem(Source{File: d.file, Line: line, Path: joinPath(path, key)}, "", "a table must be an array of rows")
+			fallthrough
+		case delim == '{' || delim == '[':
+			err = skipRest(d.s.token)
+		}
+		if err != nil {
+			return err
+		}
 	}
 }
+
+// elements reads the elements of an array whose '[' was read, one at a
+// time, all of the given kind when it is set.
+func (d *jsonDoc) elements(path string, kind o211.Kind) error {
+	for i := 0; d.s.dec.More(); i++ {
+		raw, line, err := d.s.value()
+		if err != nil {
+			return err
+		}
+		p := indexPath(path, i)
+		d.hold(raw, line, p)
+		if firstByte(raw) != '{' {
+			d.b.problem(d.src(p), "", "not an object")
+			continue
+		}
+		d.record(raw, p, kind)
+	}
+	_, err := d.s.token() // ]
+	return err
+}
+
+// record reads one object: a record, with the records nested in it.
+func (d *jsonDoc) record(raw json.RawMessage, path string, kind o211.Kind) {
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &keys); err != nil {
+		d.b.problem(d.src(path), "", "not an object")
+		return
+	}
+	d.object(raw, keys, path, kind)
+}
+
+func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 func firstByte(raw []byte) byte {
 	for _, c := range raw {
@@ -132,14 +154,15 @@ func firstByte(raw []byte) byte {
 	return 0
 }
 
-func isPage(keys map[string]json.RawMessage) bool {
-	c, ok := keys["contents"]
-	return ok && firstByte(c) == '[' && keys["id"] == nil
+// isPage reports whether an object's keys are those of a page of the HSDS
+// API: its contents an array, and no id.
+func isPage(keys map[string]byte) bool {
+	return keys["contents"] == '[' && keys["id"] == 0
 }
 
 // isTables reports whether every key names a table (or is metadata of the
 // document) and at least one does.
-func isTables(keys map[string]json.RawMessage) bool {
+func isTables(keys map[string]byte) bool {
 	tables := 0
 	for k := range keys {
 		if _, ok := tableKind(k); ok {
@@ -163,45 +186,6 @@ func tableKind(key string) (o211.Kind, bool) {
 	return "", false
 }
 
-// tables reads the table form, tables in name order so that problems come
-// out in a stable order.
-func (d *jsonDoc) tables(keys map[string]json.RawMessage, path string) {
-	names := make([]string, 0, len(keys))
-	for k := range keys {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		kind, ok := tableKind(k)
-		if !ok {
-			continue
-		}
-		if firstByte(keys[k]) != '[' {
-			d.b.problem(d.src(joinPath(path, k)), "", "a table must be an array of rows")
-			continue
-		}
-		d.array(keys[k], joinPath(path, k), kind)
-	}
-}
-
-// array reads an array of objects, all of the given kind when it is set.
-func (d *jsonDoc) array(raw json.RawMessage, path string, kind o211.Kind) {
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
-		d.b.problem(d.src(path), "", "malformed JSON: "+err.Error())
-		return
-	}
-	for i, item := range items {
-		p := indexPath(path, i)
-		var keys map[string]json.RawMessage
-		if firstByte(item) != '{' || json.Unmarshal(item, &keys) != nil {
-			d.b.problem(d.src(p), "", "not an object")
-			continue
-		}
-		d.object(item, keys, p, kind)
-	}
-}
-
 // object decodes one (possibly nested) HSDS object and flattens it.
 func (d *jsonDoc) object(raw json.RawMessage, keys map[string]json.RawMessage, path string, kind o211.Kind) {
 	if kind == "" {
@@ -214,7 +198,7 @@ func (d *jsonDoc) object(raw json.RawMessage, keys map[string]json.RawMessage, p
 	obj := mustLookup(kind).New()
 	if err := decodeLenient(raw, obj); err != nil {
 		field, reason := err.field, err.reason
-		d.b.problem(Source{File: d.file, Line: d.f.line, Path: joinPath(path, field)}, "", reason)
+		d.b.problem(d.src(joinPath(path, field)), "", reason)
 		return
 	}
 	d.f.object(obj, path)

@@ -5,31 +5,48 @@ import (
 	"encoding/json"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 )
 
 // lineIndex finds the line of the object at a JSON path ("services[3].
-// phones[0]") in a document. It walks the document once, on first use, so
-// that only imports with problems pay for it.
+// phones[0]") inside one JSON value that the importer holds whole (a record
+// of a stream: see jsonstream.go). It walks the value once, on first use,
+// and only when the value spans several lines.
 type lineIndex struct {
-	data  []byte
-	multi bool // a stream of values (NDJSON): paths start with "[k]"
-	once  sync.Once
-	paths map[string]int
-	nls   []int // offsets of newlines
+	data   []byte // the value
+	base   int    // the line data starts on
+	prefix string // the value's own path
+	once   sync.Once
+	paths  map[string]int
+	nls    []int // offsets of newlines in data
 }
 
-func newLineIndex(data []byte, multi bool) *lineIndex {
-	return &lineIndex{data: data, multi: multi}
+func newLineIndex(data []byte, base int, prefix string) *lineIndex {
+	return &lineIndex{data: data, base: base, prefix: prefix}
 }
 
-// line returns the line of the object or array at path, or 0.
-func (li *lineIndex) line(path string) int {
+// lineOf returns the line of the object or array at path, or of the
+// nearest one that holds it (the line of "schedules[0].freq" is that of
+// "schedules[0]").
+func (li *lineIndex) lineOf(path string) int {
+	if bytes.IndexByte(li.data, '\n') < 0 {
+		return li.base
+	}
 	li.once.Do(li.build)
-	return li.paths[path]
+	for {
+		if l, ok := li.paths[path]; ok {
+			return l
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i <= 0 || len(path) <= len(li.prefix) {
+			return li.base
+		}
+		path = path[:i]
+	}
 }
 
-// lineAt returns the 1-based line of a byte offset.
+// lineAt returns the line of a byte offset of data.
 func (li *lineIndex) lineAt(off int) int {
 	if li.nls == nil {
 		for i, c := range li.data {
@@ -41,7 +58,7 @@ func (li *lineIndex) lineAt(off int) int {
 			li.nls = []int{}
 		}
 	}
-	return sort.SearchInts(li.nls, off) + 1
+	return li.base + sort.SearchInts(li.nls, off)
 }
 
 type frame struct {
@@ -57,7 +74,6 @@ func (li *lineIndex) build() {
 	li.paths = map[string]int{}
 	dec := json.NewDecoder(bytes.NewReader(li.data))
 	var stack []*frame
-	top := 0
 	for {
 		tok, err := dec.Token()
 		if err != nil {
@@ -78,7 +94,7 @@ func (li *lineIndex) build() {
 			parent.wantKey = false
 			continue
 		}
-		path := li.childPath(parent, &top)
+		path := li.childPath(parent)
 		switch tok {
 		case json.Delim('{'), json.Delim('['):
 			li.paths[path] = li.lineAt(li.start(off - 1))
@@ -102,14 +118,10 @@ func (li *lineIndex) start(off int) int {
 }
 
 // childPath returns the path of the value that starts now.
-func (li *lineIndex) childPath(parent *frame, top *int) string {
+func (li *lineIndex) childPath(parent *frame) string {
 	switch {
-	case parent == nil && li.multi:
-		p := "[" + strconv.Itoa(*top) + "]"
-		*top++
-		return p
 	case parent == nil:
-		return ""
+		return li.prefix
 	case parent.array:
 		return parent.path + "[" + strconv.Itoa(parent.index) + "]"
 	case parent.path == "":

@@ -16,11 +16,11 @@ import (
 type flattener struct {
 	b    *Batch
 	file string
-	line int // line of the top-level value, until the index resolves paths
+	li   *lineIndex // of the record being read: the lines of its objects
 }
 
 func (f *flattener) src(obj o211.Object, path string) Source {
-	return Source{File: f.file, Line: f.line, Path: path, Record: fmt.Sprintf("%s %q", obj.ObjectKind(), obj.ObjectID())}
+	return Source{File: f.file, Line: f.li.lineOf(path), Path: path, Record: fmt.Sprintf("%s %q", obj.ObjectKind(), obj.ObjectID())}
 }
 
 // link sets *fk to parent when it is empty; it reports false (and records a

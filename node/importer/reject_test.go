@@ -152,6 +152,25 @@ var rejectCases = []struct {
 		kept: []string{"service/s1", "service/s2"},
 	},
 	{
+		// The table form and a page are read a row at a time; a problem
+		// still names the line of the object it is in.
+		name: "StreamedTablesAndPage", format: importer.FormatHSDSJSON,
+		files: map[string]string{
+			"tables.json": "{\"hsds_version\": \"3.0\",\n \"services\": [\n  {\"id\": \"s1\", \"name\": \"Food\", \"status\": \"active\"},\n" +
+				"  {\"id\": \"s2\", \"name\": \"Meals\", \"status\": \"active\",\n   \"phones\": [\n    {\"id\": \"p1\"}]}],\n" +
+				" \"phones\": {\"id\": \"p2\"}}",
+			"page.json": "{\"total_items\": 2,\n \"contents\": [\n  {\"id\": \"s3\", \"name\": \"Shelter\", \"status\": \"active\"},\n  42,\n" +
+				"  {\"id\": \"s4\", \"name\": \"\", \"status\": \"active\"}]}",
+		},
+		want: []want{
+			{"page.json", 4, "contents[1]", "not an object"},
+			{"page.json", 5, "contents[2].name", "is required"},
+			{"tables.json", 6, "services[1].phones[0].number", "is required"},
+			{"tables.json", 7, "phones", "a table must be an array of rows"},
+		},
+		kept: []string{"service/s1", "service/s2", "service/s3"},
+	},
+	{
 		name: "Ontario", format: importer.Format211Ontario,
 		files: map[string]string{"export.csv": ontarioHeader + ontarioRow("1", "10", "43.6", "Feb 7 2017") +
 			ontarioRow("2", "20", "abc", "Feb 7 2017") + ontarioRow("3", "30", "43.6", "Feb 30 2017") +
