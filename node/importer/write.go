@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"time"
 
@@ -54,6 +55,9 @@ func (b *Batch) Write(ctx context.Context, w Writer, opts Options) (*Report, err
 	if err != nil {
 		return nil, err
 	}
+	// The checks read records all over the store's file, and so do the
+	// writes: let go of its pages as they go.
+	defer dropWhileWriting(w)()
 	var removals []o211.Change
 	err = w.View(func(tx hsds.Tx) error {
 		if err := b.check(tx, order); err != nil {
@@ -168,7 +172,10 @@ func ownedError(err error, n int, first string) error {
 // references of o211 point to earlier tables), as the store would.
 func (b *Batch) check(tx hsds.Tx, order []int32) error {
 	var buf []byte
-	for _, i := range order {
+	for n, i := range order {
+		if n%yieldRows == 0 {
+			runtime.Gosched()
+		}
 		if b.st.ent(i).bad {
 			continue
 		}
@@ -238,7 +245,6 @@ func (b *Batch) apply(ctx context.Context, w Writer, order []int32, removals []o
 	if _, ok := o211.ActorFrom(ctx); !ok { // an import no person asked for is the system's
 		ctx = o211.WithActor(ctx, o211.System("import"))
 	}
-	defer dropWhileWriting(w)()
 	rep.Changed = map[o211.Kind]int{}
 	total, done := len(order)+len(removals), 0
 	progress := opts.progress(StageWrite)
@@ -262,7 +268,10 @@ func (b *Batch) apply(ctx context.Context, w Writer, order []int32, removals []o
 		return nil
 	}
 	var buf []byte
-	for _, i := range order {
+	for n, i := range order {
+		if n%yieldRows == 0 {
+			runtime.Gosched()
+		}
 		if b.st.ent(i).bad {
 			done++
 			continue
