@@ -38,6 +38,10 @@ type Directory struct {
 	// updated for the import's writes, and indexedSeq stays at bulkFrom.
 	bulk     bool
 	bulkFrom uint64
+	// bulkAllAt is the number of an import's changes from which endBulk
+	// re-derives every service instead of following each change
+	// (fullRebuildAt; tests lower it).
+	bulkAllAt int
 }
 
 // DirectoryConfig configures OpenDirectory.
@@ -69,7 +73,7 @@ func OpenDirectory(ctx context.Context, cfg DirectoryConfig) (*Directory, error)
 	if err != nil {
 		return nil, err
 	}
-	d := &Directory{store: st, indexPath: cfg.Path + ".idx", logger: cfg.Logger, region: st.Region()}
+	d := &Directory{store: st, indexPath: cfg.Path + ".idx", logger: cfg.Logger, region: st.Region(), bulkAllAt: fullRebuildAt}
 	if err := d.loadIndex(ctx); err != nil {
 		st.Close()
 		return nil, err

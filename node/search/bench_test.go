@@ -163,3 +163,39 @@ func BenchmarkReplace_OneService(b *testing.B) {
 		i += 7
 	}
 }
+
+// BenchmarkReplace_Batches is what a node does after a bulk import of as
+// many services again as it holds, which also touches every service it
+// held (a shared taxonomy term): half the docs are indexed, then every
+// service is re-derived in batches of 256 into the live index, one
+// goroutine (Indexer.UpdateServices).
+func BenchmarkReplace_Batches(b *testing.B) {
+	docs := fixtureDocs(b, benchSize)
+	bySvc := map[string][]Doc{}
+	var ids []string
+	for _, d := range docs {
+		if bySvc[d.ServiceID] == nil {
+			ids = append(ids, d.ServiceID)
+		}
+		bySvc[d.ServiceID] = append(bySvc[d.ServiceID], d)
+	}
+	var first []Doc
+	for _, id := range ids[:len(ids)/2] {
+		first = append(first, bySvc[id]...)
+	}
+	for b.Loop() {
+		b.StopTimer()
+		ix := MustBuildIndex(b, first)
+		b.StartTimer()
+		for i := 0; i < len(ids); i += 256 {
+			batch := ids[i:min(i+256, len(ids))]
+			var ds []Doc
+			for _, id := range batch {
+				ds = append(ds, bySvc[id]...)
+			}
+			if err := ix.replace(batch, ds, 1); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

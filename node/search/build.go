@@ -48,6 +48,11 @@ func (ix *Index) Build(docs []Doc) error {
 // EINVALID error, and changes nothing, when a doc has no key or service id
 // or two docs share a key.
 func (ix *Index) Replace(serviceIDs []string, docs []Doc) error {
+	return ix.replace(serviceIDs, docs, ix.opts.Workers)
+}
+
+// replace is Replace analysing the docs on at most workers goroutines.
+func (ix *Index) replace(serviceIDs []string, docs []Doc, workers int) error {
 	if err := checkDocs(docs); err != nil {
 		return err
 	}
@@ -77,7 +82,7 @@ func (ix *Index) Replace(serviceIDs []string, docs []Doc) error {
 	if len(docs) > 0 {
 		batch := newLexBatch(old.lex)
 		ordered := clusterOrder(docs)
-		chunks := analyseDocs(ix.an, ordered, batch, w.words, ix.opts.Workers)
+		chunks := analyseDocs(ix.an, ordered, batch, w.words, workers)
 		s.lex = batch.finish()
 		s.posts = appendPostings(old.posts, s.lex.n, chunks, n0, s.avgdl)
 		w.placeAll(&s, chunks, n0)

@@ -142,6 +142,18 @@ func emptySnapshot() *snapshot {
 	return &snapshot{lex: emptyLexicon(), posts: []*plist{{}}, hours: []*hours{nil}, avgdl: 1, cache: &snapCache{}}
 }
 
+// ServiceIDs returns the ids of the services that have docs in the index,
+// in no particular order.
+func (ix *Index) ServiceIDs() []string {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ids := make([]string, 0, len(ix.w.byService))
+	for id := range ix.w.byService {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
 // Len returns the number of docs in the index (not counting removed ones).
 func (ix *Index) Len() int {
 	s := ix.cur.Load()

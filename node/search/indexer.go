@@ -57,7 +57,7 @@ func (ix *Indexer) Rebuild(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	docs, err := ix.derive(ctx, ids)
+	docs, err := ix.derive(ctx, ids, runtime.GOMAXPROCS(0))
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func (ix *Indexer) Update(ctx context.Context, changed []hsds.Changed) error {
 	if err != nil || len(ids) == 0 {
 		return err
 	}
-	docs, err := ix.derive(ctx, ids)
+	docs, err := ix.derive(ctx, ids, runtime.GOMAXPROCS(0))
 	if err != nil {
 		return err
 	}
@@ -90,10 +90,49 @@ func (ix *Indexer) Update(ctx context.Context, changed []hsds.Changed) error {
 	return nil
 }
 
-// derive assembles the services and returns their docs, using every core.
-// Services that no longer exist give no docs.
-func (ix *Indexer) derive(ctx context.Context, ids []string) ([]Doc, error) {
-	workers := runtime.GOMAXPROCS(0)
+// UpdateServices re-derives the services ids (those no longer in the
+// directory leave the index) in batches of at most batch services, each
+// derived and analysed on one goroutine and applied as its own atomic
+// change, yielding the processor between batches. It is for a large update
+// made while the index serves searches (after a bulk import): searches keep
+// the other cores and are never held up by it, and its memory is that of
+// one batch, not of every doc at once. lock, when not nil, is held around
+// each batch (a directory's write lock, so that the batches and the
+// directory's own writes reach the index in the order of the store).
+// Searches see the batches applied so far.
+func (ix *Indexer) UpdateServices(ctx context.Context, ids []string, batch int, lock sync.Locker) error {
+	batch = max(batch, 1)
+	for len(ids) > 0 {
+		n := min(batch, len(ids))
+		if err := ix.updateBatch(ctx, ids[:n], lock); err != nil {
+			return err
+		}
+		ids = ids[n:]
+		runtime.Gosched()
+	}
+	return nil
+}
+
+func (ix *Indexer) updateBatch(ctx context.Context, ids []string, lock sync.Locker) error {
+	if lock != nil {
+		lock.Lock()
+		defer lock.Unlock()
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	docs, err := ix.derive(ctx, ids, 1)
+	if err != nil {
+		return err
+	}
+	if err := ix.index.replace(ids, docs, 1); err != nil {
+		return fmt.Errorf("search: update index: %w", err)
+	}
+	return nil
+}
+
+// derive assembles the services and returns their docs, on up to workers
+// goroutines. Services that no longer exist give no docs.
+func (ix *Indexer) derive(ctx context.Context, ids []string, workers int) ([]Doc, error) {
 	if len(ids) < 64 {
 		workers = 1
 	}
