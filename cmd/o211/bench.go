@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -56,6 +57,7 @@ type searchBench struct {
 	starts            int
 	duringImport      bool
 	pid               int // the benchmark node's process, when this command started it
+	nodeLog           io.Writer
 	// until, when set, ends the measured load early when it is closed.
 	until            <-chan struct{}
 	duration, warmup time.Duration
@@ -73,6 +75,12 @@ func (b *searchBench) run(ctx context.Context) error {
 	if err := b.prepare(ctx); err != nil {
 		return err
 	}
+	nodeLog, err := os.OpenFile(filepath.Join(b.data, "bench-node.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	defer nodeLog.Close() // after the node has stopped (deferred below)
+	b.nodeLog = nodeLog
 	var readies []time.Duration
 	var proc *exec.Cmd
 	var base string
@@ -107,7 +115,7 @@ func (b *searchBench) run(ctx context.Context) error {
 		return err
 	}
 	rss, hwm = memoryOf(proc.Process.Pid)
-	fmt.Fprintf(b.out, "node resident memory after the import: %.0f MB (peak %.0f MB)\n", rss, hwm)
+	fmt.Fprintf(b.out, "node resident memory after the import and its removal: %.0f MB (peak %.0f MB)\n", rss, hwm)
 	return nil
 }
 
@@ -160,7 +168,11 @@ func (b *searchBench) startNode(ctx context.Context) (*exec.Cmd, string, time.Du
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	start := time.Now()
 	cmd := exec.CommandContext(ctx, exe, "node", "--data", b.data, "--http", addr, "--log", "json")
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	// The node's log, but for its request lines, goes beside its data to
+	// read after the benchmark (how long its index took to build or to
+	// follow an import).
+	log := &logFilter{w: b.nodeLog, drop: []byte(`"msg":"http request"`)}
+	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		return nil, "", 0, err
 	}
@@ -176,6 +188,30 @@ func (b *searchBench) startNode(ctx context.Context) (*exec.Cmd, string, time.Du
 	}
 	stopProcess(cmd)
 	return nil, "", 0, fmt.Errorf("the node at %s was not ready within 60 s", base)
+}
+
+// logFilter writes the lines written to it to w, but for those holding
+// drop.
+type logFilter struct {
+	w    io.Writer
+	drop []byte
+	part []byte // an unfinished line
+}
+
+func (f *logFilter) Write(p []byte) (int, error) {
+	f.part = append(f.part, p...)
+	for {
+		i := bytes.IndexByte(f.part, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		if line := f.part[:i+1]; !bytes.Contains(line, f.drop) {
+			if _, err := f.w.Write(line); err != nil {
+				return len(p), err
+			}
+		}
+		f.part = f.part[i+1:]
+	}
 }
 
 func stopProcess(cmd *exec.Cmd) {
@@ -213,22 +249,29 @@ func cpuOf(pid int) time.Duration {
 }
 
 func memoryOf(pid int) (rss, hwm float64) {
+	m := procStatus(pid, "VmRSS:", "VmHWM:")
+	return m[0], m[1]
+}
+
+// procStatus returns the figures of /proc/PID/status named by fields (in
+// kB there), in MB; 0 for those it cannot read.
+func procStatus(pid int, fields ...string) []float64 {
+	out := make([]float64, len(fields))
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, 0
+		return out
 	}
 	for _, line := range strings.Split(string(b), "\n") {
 		f := strings.Fields(line)
 		if len(f) < 2 {
 			continue
 		}
-		kb, _ := strconv.ParseFloat(f[1], 64)
-		switch f[0] {
-		case "VmRSS:":
-			rss = kb / 1024
-		case "VmHWM:":
-			hwm = kb / 1024
+		for i, name := range fields {
+			if f[0] == name {
+				kb, _ := strconv.ParseFloat(f[1], 64)
+				out[i] = kb / 1024
+			}
 		}
 	}
-	return rss, hwm
+	return out
 }

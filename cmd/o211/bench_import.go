@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -34,9 +35,10 @@ func (b *searchBench) loadDuringImport(ctx context.Context, base string) error {
 	}
 	tok := strings.TrimSpace(string(token))
 	done, ended := make(chan error, 1), make(chan struct{})
+	peak := b.sampleMemory(ended)
 	start := time.Now()
 	go func() {
-		done <- postDatapackage(ctx, base, tok, pkg, "")
+		done <- postDatapackage(ctx, b.out, base, tok, pkg, "")
 		close(ended)
 	}()
 	fmt.Fprintf(b.out, "during an API import of %d generated services (seed 2, source %s), from its upload to its end:\n",
@@ -49,12 +51,50 @@ func (b *searchBench) loadDuringImport(ctx context.Context, base string) error {
 	if err != nil {
 		return err
 	}
+	if b.pid != 0 {
+		rss, hwm := memoryOf(b.pid)
+		p := <-peak
+		fmt.Fprintf(b.out, "node resident memory after the import: %.0f MB (peak %.0f MB); during it, sampled: at most %.0f MB, "+
+			"of which Go heap and other anonymous memory at most %.0f MB, the store's mapped file pages at most %.0f MB\n",
+			rss, hwm, p.rss, p.anon, p.file)
+	}
 	start = time.Now()
-	if err := postDatapackage(ctx, base, tok, "", "organizations.csv"); err != nil {
+	if err := postDatapackage(ctx, b.out, base, tok, "", "organizations.csv"); err != nil {
 		return fmt.Errorf("removing the benchmark's import: %w", err)
 	}
 	fmt.Fprintf(b.out, "removed it again (a sync with an empty table): %s\n", time.Since(start).Round(time.Millisecond))
 	return loadErr
+}
+
+// residentPeak is the most of a process's resident memory seen, in MB:
+// all of it, its anonymous memory (the Go heap) and its mapped file pages
+// (the store's bbolt file).
+type residentPeak struct{ rss, anon, file float64 }
+
+// sampleMemory samples the benchmark node's resident memory every 100 ms
+// until ended is closed, then sends the peaks (nothing when this command
+// did not start the node).
+func (b *searchBench) sampleMemory(ended <-chan struct{}) <-chan residentPeak {
+	out := make(chan residentPeak, 1)
+	if b.pid == 0 {
+		return out
+	}
+	go func() {
+		var p residentPeak
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			m := procStatus(b.pid, "VmRSS:", "RssAnon:", "RssFile:")
+			p.rss, p.anon, p.file = max(p.rss, m[0]), max(p.anon, m[1]), max(p.file, m[2])
+			select {
+			case <-ended:
+				out <- p
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return out
 }
 
 // ended reports whether the load should end before its duration.
@@ -70,7 +110,7 @@ func (b *searchBench) ended() bool {
 // postDatapackage sends the CSV files of dir, or one empty table when dir
 // is "", to the node's import API as multipart parts, under the
 // benchmark's source.
-func postDatapackage(ctx context.Context, base, token, dir, empty string) error {
+func postDatapackage(ctx context.Context, out io.Writer, base, token, dir, empty string) error {
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
 	go func() { pw.CloseWithError(writeParts(mw, dir, empty)) }()
@@ -85,10 +125,19 @@ func postDatapackage(ctx context.Context, base, token, dir, empty string) error 
 		return err
 	}
 	defer res.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
 	if res.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
 		return fmt.Errorf("import: %s: %s", res.Status, body)
 	}
+	var rep struct {
+		Created, Updated, Deleted, Unchanged int
+		Changed                              map[string]int
+	}
+	if err := json.NewDecoder(res.Body).Decode(&rep); err != nil {
+		return fmt.Errorf("import: the report: %w", err)
+	}
+	fmt.Fprintf(out, "  the node's report: %d created, %d updated, %d deleted, %d unchanged; changed by table %v\n",
+		rep.Created, rep.Updated, rep.Deleted, rep.Unchanged, rep.Changed)
 	return nil
 }
 

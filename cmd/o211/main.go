@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -53,6 +54,9 @@ func main() {
 	defer stop()
 	if path := os.Getenv("O211_CPUPROFILE"); path != "" {
 		// For profiling any subcommand: O211_CPUPROFILE=cpu.prof o211 ...
+		// ("{pid}" in the name is the process id: a bench's node writes
+		// its own profile beside the bench's).
+		path = strings.ReplaceAll(path, "{pid}", strconv.Itoa(os.Getpid()))
 		if f, err := os.Create(path); err == nil && pprof.StartCPUProfile(f) == nil {
 			code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 			pprof.StopCPUProfile()
