@@ -54,7 +54,7 @@ func (c *Conflicts) Add(cs ...Conflict) {
 // total over regions).
 func (c *Conflicts) Merge(o Conflicts) {
 	c.Count += o.Count
-	all := append(append([]Conflict(nil), c.Latest...), o.Latest...)
+	all := append(append(make([]Conflict, 0, len(c.Latest)+len(o.Latest)), c.Latest...), o.Latest...)
 	sortNewestFirst(all)
 	c.Latest = all[:min(len(all), LatestConflicts)]
 }

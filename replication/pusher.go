@@ -129,7 +129,7 @@ type PushStatus struct {
 func NewPusher(cfg PusherConfig, conn *nats.Conn) *Pusher {
 	cfg.defaults()
 	return &Pusher{cfg: cfg, conn: conn, log: cfg.Logger, wake: make(chan struct{}, 1),
-		kick: make(chan struct{}, 1), st: PushStatus{State: StateIdle}}
+		kick: make(chan struct{}, 1), st: PushStatus{State: StateIdle, Conflicts: Conflicts{Latest: []Conflict{}}}}
 }
 
 // Wake tells the pusher that the outbox has new entries. It never blocks.
