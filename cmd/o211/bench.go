@@ -24,8 +24,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(args) > 0 && args[0] == "contacts" {
 		return runBenchContacts(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "chat" {
+		return runBenchChat(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "search" {
-		fmt.Fprintln(stderr, "Usage: o211 bench search|hub|contacts [flags]   (run 'o211 bench search --help')")
+		fmt.Fprintln(stderr, "Usage: o211 bench search|hub|contacts|chat [flags]   (run 'o211 bench search --help')")
 		return errUsage
 	}
 	fs := flagSet("bench search", "bench search [--services N] [--clients C] [--duration D] [--during-import] [--data DIR | --url URL]", stderr)

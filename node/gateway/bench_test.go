@@ -102,7 +102,7 @@ func BenchmarkChat_1000Sessions(b *testing.B) {
 	wg.Wait()
 	rss := rssMiB()
 	var mu sync.Mutex
-	var lat []time.Duration
+	var lat, echo, reply []time.Duration
 	tick := time.NewTicker(time.Second / perSecond)
 	defer tick.Stop()
 	b.ResetTimer()
@@ -117,6 +117,8 @@ func BenchmarkChat_1000Sessions(b *testing.B) {
 			locks[i].Unlock()
 			mu.Lock()
 			lat = append(lat, d...)
+			echo = append(echo, d[0])
+			reply = append(reply, d[1:]...)
 			mu.Unlock()
 		}(n)
 	}
@@ -124,6 +126,8 @@ func BenchmarkChat_1000Sessions(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(percentile(lat, 0.5).Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(percentile(lat, 0.99).Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(percentile(echo, 0.99).Microseconds())/1000, "echo-p99-ms")
+	b.ReportMetric(float64(percentile(reply, 0.99).Microseconds())/1000, "reply-p99-ms")
 	b.ReportMetric(rss, "RSS-MiB")
 	b.ReportMetric(float64(e.gw.Sessions()), "sessions")
 }
