@@ -40,7 +40,7 @@ func (a importer) Import(ctx context.Context, format, path string, opts api.Impo
 		SkipInvalid: opts.SkipInvalid, Source: opts.Source, DryRun: opts.DryRun, TempDir: a.tempDir}
 	if a.province != nil {
 		if prov := a.province(); prov != nil {
-			o.Owners = provincialOwners{prov}
+			o.Owners = imp.StoreOwners(prov.store)
 		}
 	}
 	rep, err := imp.Import(ctx, bulkWriter{a.dir}, format, path, o)

@@ -23,7 +23,7 @@ type ownedWriter struct {
 // Errors: ECONFLICT naming the record and its owner, and the directory's.
 func (w ownedWriter) Write(ctx context.Context, changes []o211.Change, opt o211.WriteOptions) (*store.WriteResult, error) {
 	if prov := w.province(); prov != nil {
-		err := provincialOwners{prov}.ViewOwners(func(owner func(o211.Kind, string) (string, error)) error {
+		err := imp.StoreOwners(prov.store).ViewOwners(func(owner func(o211.Kind, string) (string, error)) error {
 			for _, c := range changes {
 				if o211.Shared(c.Kind) {
 					continue
@@ -44,27 +44,6 @@ func (w ownedWriter) Write(ctx context.Context, changes []o211.Change, opt o211.
 		}
 	}
 	return w.dir.Write(ctx, changes, opt)
-}
-
-// provincialOwners reads which region owns a record from the node's copy
-// of the provincial directory (importer.Owners).
-type provincialOwners struct{ d *Directory }
-
-var _ imp.Owners = provincialOwners{}
-
-// ViewOwners calls fn with a lookup of owners in one read of the copy: the
-// region of the record's latest version there, or "" for a record the
-// province does not hold (or holds deleted).
-func (o provincialOwners) ViewOwners(fn func(owner func(o211.Kind, string) (string, error)) error) error {
-	return o.d.store.View(func(tx *store.Tx) error {
-		return fn(func(kind o211.Kind, id string) (string, error) {
-			rec, err := tx.GetAny(kind, id)
-			if err != nil || rec == nil || rec.Deleted {
-				return "", err
-			}
-			return rec.Region, nil
-		})
-	})
 }
 
 // short returns s cut to n bytes, for messages.

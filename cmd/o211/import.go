@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"log/slog"
+	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
@@ -47,6 +50,14 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer dir.Close()
 	opts := importer.Options{Region: dir.Region(), SkipInvalid: *skip, Source: *source, DryRun: *dryRun, TempDir: *data}
+	prov, err := openProvince(*data, logger)
+	if err != nil {
+		return err
+	}
+	if prov != nil {
+		defer prov.Close()
+		opts.Owners = importer.StoreOwners(prov) // another region's records are refused, as by the API
+	}
 	if !*quiet {
 		opts.Progress = progressPrinter(stderr)
 	}
@@ -56,6 +67,20 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	printReport(stdout, rep)
 	return dir.Close()
+}
+
+// openProvince opens the node's copy of the provincial directory in data,
+// or returns nil when the node has none (it runs alone).
+func openProvince(data string, logger *slog.Logger) (*store.Store, error) {
+	path := filepath.Join(data, "province.db")
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	s, err := store.Open(path, store.Options{Replica: true, Timeout: time.Second, Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("the node's provincial copy (who owns which record): %w", err)
+	}
+	return s, nil
 }
 
 // importMemoryLimit is the soft memory limit of an import process.

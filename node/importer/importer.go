@@ -83,6 +83,26 @@ type Owners interface {
 	ViewOwners(fn func(owner func(kind o211.Kind, id string) (string, error)) error) error
 }
 
+// StoreOwners returns the Owners that s says: the region of each record's
+// latest version there, or "" for a record s does not hold or holds
+// deleted. Over a node's copy of the provincial directory, it is who owns
+// what in the province.
+func StoreOwners(s *store.Store) Owners { return storeOwners{s} }
+
+type storeOwners struct{ s *store.Store }
+
+func (o storeOwners) ViewOwners(fn func(owner func(o211.Kind, string) (string, error)) error) error {
+	return o.s.View(func(tx *store.Tx) error {
+		return fn(func(kind o211.Kind, id string) (string, error) {
+			rec, err := tx.GetAny(kind, id)
+			if err != nil || rec == nil || rec.Deleted {
+				return "", err
+			}
+			return rec.Region, nil
+		})
+	})
+}
+
 // sourceReader is a read view that knows the source of each record.
 type sourceReader interface {
 	EachFromSource(source string, fn func(kind o211.Kind, id string) error) error
