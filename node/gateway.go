@@ -41,7 +41,7 @@ func (n *Node) openGateway(ctx context.Context) error {
 	gc := n.cfg.Gateway
 	cfg := gateway.Config{Region: n.cfg.Region, Queue: n.queue, Path: filepath.Join(n.cfg.DataDir, "gateway.db"),
 		Number: gc.Number, PublicURL: gc.PublicURL, Peers: gc.Peers, Router: gateway.Router{Default: gc.DefaultRegion},
-		Retention: n.cfg.ContactRetention, NoSync: n.cfg.NoSync, Logger: n.log, Now: n.cfg.Now,
+		Retention: n.cfg.ContactRetention, NoSync: n.cfg.NoSync, Logger: n.log, Now: n.cfg.Now, Audit: n.dir.Store(),
 		SMTP: gateway.SMTPConfig{Addr: gc.SMTPAddr, Mailbox: gc.SMTPMailbox, Relay: gc.SMTPRelay}}
 	if gc.TwilioAuthToken != "" {
 		cfg.Provider = &gateway.Twilio{AccountSID: gc.TwilioAccountSID, AuthToken: gc.TwilioAuthToken, BaseURL: gc.TwilioAPI}

@@ -65,6 +65,14 @@ func TestNode_Gateway(t *testing.T) {
 	if got := tw.Messages(); got[1].Body != "Hello, this is Ann." || got[1].To != "+16135550100" {
 		t.Fatalf("texts sent: %+v", got)
 	}
+	if code, body := call(t, "GET", base+"/api/v1/conversations/"+conv.ID, ann, ""); code != http.StatusOK || !strings.Contains(body, "Hello, this is Ann.") {
+		t.Fatalf("the transcript: %d %s", code, body)
+	}
+	code, body = call(t, "GET", base+"/api/v1/audit?contact="+conv.ID, "tok-east", "")
+	if code != http.StatusOK || !strings.Contains(body, `"action":"read"`) || !strings.Contains(body, `"action":"reply"`) ||
+		!strings.Contains(body, `"username":"ann"`) {
+		t.Fatalf("the audit log of the transcript: %d %s; want ann's reply and read", code, body)
+	}
 	if code, _ := call(t, "GET", base+"/api/v1/conversations/"+conv.ID, "", ""); code != http.StatusUnauthorized {
 		t.Fatalf("a transcript without a credential: %d, want 401", code)
 	}

@@ -49,6 +49,9 @@ type ChatLimits struct {
 	MaxRunes int
 	// Hello is how long a new connection may take to say hello (10 s).
 	Hello time.Duration
+	// Grace is how long a queued chat may stay without a connection (the
+	// browser closed, the network gone) before it is abandoned (2 min).
+	Grace time.Duration
 }
 
 func (l *ChatLimits) fill() {
@@ -69,6 +72,9 @@ func (l *ChatLimits) fill() {
 	}
 	if l.Hello <= 0 {
 		l.Hello = 10 * time.Second
+	}
+	if l.Grace <= 0 {
+		l.Grace = 2 * time.Minute
 	}
 }
 
@@ -133,14 +139,26 @@ func (h *chatHub) add(id string, c *chatConn) bool {
 	return true
 }
 
-func (h *chatHub) remove(id string, c *chatConn) {
+// remove forgets a connection and reports whether it was the
+// conversation's last.
+func (h *chatHub) remove(id string, c *chatConn) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	delete(h.conns[id], c)
 	if len(h.conns[id]) == 0 {
 		delete(h.conns, id)
 		delete(h.typing, id)
+		return true
 	}
+	return false
+}
+
+// connected reports whether a conversation has a connection, and whether
+// the hub is open.
+func (h *chatHub) connected(id string) (bool, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.conns[id]) > 0, !h.closed
 }
 
 // deliver sends a frame to every connection of a conversation.
@@ -208,7 +226,11 @@ func (g *Gateway) serveChat(ctx context.Context, ws *websocket.Conn, remote stri
 	if !g.chat.add(c.ID, cc) {
 		return
 	}
-	defer g.chat.remove(c.ID, cc)
+	defer func() {
+		if g.chat.remove(c.ID, cc) {
+			time.AfterFunc(g.cfg.Chat.Grace, func() { g.chatGone(c.ID) })
+		}
+	}()
 	wctx, stop := context.WithCancel(ctx)
 	defer stop()
 	done := make(chan struct{})
@@ -217,6 +239,9 @@ func (g *Gateway) serveChat(ctx context.Context, ws *websocket.Conn, remote stri
 	cc.send(frame{Type: "welcome", Session: c.ID, Secret: c.Secret, Seq: c.Seq})
 	if last < c.Seq {
 		cc.send(frame{Type: "msg", Seq: c.Seq, fill: true})
+	}
+	if c.State == "ended" {
+		cc.send(frame{Type: "end"})
 	}
 	g.chatReader(ctx, cc, c, remote)
 	stop()
@@ -429,6 +454,21 @@ func (g *Gateway) leave(ctx context.Context, id, why string) {
 			g.log.Error("gateway: abandoning a conversation in the queue", "item", item, "err", err)
 		}
 	}
+}
+
+// chatGone abandons a chat still waiting in the queue whose browser has
+// not come back within the grace period.
+func (g *Gateway) chatGone(id string) {
+	if conn, open := g.chat.connected(id); conn || !open {
+		return
+	}
+	c, err := g.store.Get(id)
+	if err != nil || c.State != "waiting" {
+		return
+	}
+	g.log.Info("gateway: a queued chat abandoned: no connection within the grace period", "conversation", id,
+		"grace", g.cfg.Chat.Grace)
+	g.leave(context.Background(), id, "left the chat (no connection for "+g.cfg.Chat.Grace.String()+")")
 }
 
 // badFrame is a frame that is not a JSON chat frame.

@@ -169,6 +169,28 @@ func TestChat_LeaveAbandons(t *testing.T) {
 	})
 }
 
+// A queued chat whose browser does not come back within the grace period
+// is abandoned, with a log line; coming back then shows the end.
+func TestChat_GraceAbandons(t *testing.T) {
+	e := MustStartEnv(t, withGateway(func(c *gateway.Config) { c.Chat = gateway.ChatLimits{Grace: 50 * time.Millisecond} }))
+	b := e.dialChat(t)
+	b.send(chatFrame{Type: "hello"})
+	w := b.next("welcome", func(f chatFrame) bool { return f.Type == "welcome" })
+	b.send(chatFrame{Type: "msg", CID: "c1", Body: "K1N 6N5"})
+	_, it := e.waitingItem(o211.ChannelChat, w.Session)
+	b.ws.Close(websocket.StatusGoingAway, "tab closed")
+	testutil.WaitFor(t, 10*time.Second, "the chat abandoned", func() bool {
+		_, waiting := e.q.Waiting(context.Background(), it.ID)
+		return !waiting
+	})
+	if !strings.Contains(e.logs.String(), "no connection within the grace period") {
+		t.Fatal("no log line for the abandoned chat")
+	}
+	b = e.dialChat(t)
+	b.send(chatFrame{Type: "hello", Session: w.Session, Secret: w.Secret, Last: 3})
+	b.next("the end", func(f chatFrame) bool { return f.Type == "end" })
+}
+
 // Bad chat input is refused or contained: no hello, a wrong secret, an
 // oversized frame, malformed frames, a flood.
 func TestChat_BadInput(t *testing.T) {

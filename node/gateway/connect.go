@@ -120,18 +120,30 @@ type ConversationView struct {
 	PersonTyping bool `json:"person_typing"`
 }
 
-func (g *Gateway) conversation(w http.ResponseWriter, r *http.Request) (*Conversation, bool) {
+// conversation returns the conversation of a request's path, recording
+// the navigator's action on its transcript in the audit log.
+func (g *Gateway) conversation(w http.ResponseWriter, r *http.Request, action string) (*Conversation, bool) {
 	c, err := g.store.Get(chi.URLParam(r, "id"))
 	if err != nil {
 		httpx.WriteError(w, r, g.log, err)
 		return nil, false
+	}
+	if g.cfg.Audit != nil && action != "" {
+		a, _ := o211.ActorFrom(r.Context())
+		err := g.cfg.Audit.AppendAudit(r.Context(), o211.AuditEntry{Time: g.cfg.Now().UTC(), Actor: a, Action: action,
+			ContactID: c.ID, Fields: []string{"transcript"}, Path: r.URL.Path})
+		if err != nil {
+			g.log.Error("gateway: recording a transcript's read in the audit log", "conversation", c.ID, "err", err)
+			httpx.WriteError(w, r, g.log, o211.Errorf(o211.EUNAVAILABLE, "The audit log could not be written; try again."))
+			return nil, false
+		}
 	}
 	c.Secret = ""
 	return c, true
 }
 
 func (g *Gateway) handleGetConversation(w http.ResponseWriter, r *http.Request) {
-	c, ok := g.conversation(w, r)
+	c, ok := g.conversation(w, r, "read")
 	if !ok {
 		return
 	}
@@ -154,7 +166,7 @@ func readBody(w http.ResponseWriter, r *http.Request, v any) error {
 }
 
 func (g *Gateway) handleReply(w http.ResponseWriter, r *http.Request) {
-	c, ok := g.conversation(w, r)
+	c, ok := g.conversation(w, r, "reply")
 	if !ok {
 		return
 	}
@@ -200,7 +212,7 @@ func (g *Gateway) reply(ctx context.Context, c *Conversation, body string) (Mess
 }
 
 func (g *Gateway) handleTyping(w http.ResponseWriter, r *http.Request) {
-	c, ok := g.conversation(w, r)
+	c, ok := g.conversation(w, r, "")
 	if !ok {
 		return
 	}
@@ -209,7 +221,7 @@ func (g *Gateway) handleTyping(w http.ResponseWriter, r *http.Request) {
 }
 
 func (g *Gateway) handleRead(w http.ResponseWriter, r *http.Request) {
-	c, ok := g.conversation(w, r)
+	c, ok := g.conversation(w, r, "")
 	if !ok {
 		return
 	}
@@ -232,7 +244,7 @@ func (g *Gateway) handleRead(w http.ResponseWriter, r *http.Request) {
 }
 
 func (g *Gateway) handleEnd(w http.ResponseWriter, r *http.Request) {
-	c, ok := g.conversation(w, r)
+	c, ok := g.conversation(w, r, "")
 	if !ok {
 		return
 	}

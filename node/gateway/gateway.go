@@ -58,10 +58,19 @@ type Config struct {
 	Chat ChatLimits
 	// SMTP configures the e-mail channel; an empty Addr turns it off.
 	SMTP SMTPConfig
+	// Audit, when set, records each read of a transcript and each reply
+	// in the region's audit log (the node's store); a transcript is not
+	// served when its read cannot be recorded.
+	Audit Auditor
 	// NoSync skips fsync: tests and benchmarks only.
 	NoSync bool
 	Logger *slog.Logger
 	Now    func() time.Time
+}
+
+// Auditor is the audit log of reads of personal information.
+type Auditor interface {
+	AppendAudit(ctx context.Context, entries ...o211.AuditEntry) error
 }
 
 // Rate is a token bucket: Per events a minute, bursts of Burst.

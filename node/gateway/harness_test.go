@@ -46,6 +46,8 @@ func (l *logBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l
 // webhooks point at it.
 type env struct {
 	t      testing.TB
+	qcfg   queue.Config
+	gcfg   gateway.Config
 	gw     *gateway.Gateway
 	q      *queue.Queue
 	http   *httpx.Server
@@ -77,7 +79,8 @@ func MustStartEnv(tb testing.TB, opts ...envOption) *env {
 	dir := tb.TempDir()
 	e := &env{t: tb, logs: &logBuffer{}}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	q, err := queue.Open(queue.Config{Path: filepath.Join(dir, "queue.db"), Region: ec.region, NoSync: !ec.sync, Logger: log})
+	e.qcfg = queue.Config{Path: filepath.Join(dir, "queue.db"), Region: ec.region, NoSync: !ec.sync, Logger: log}
+	q, err := queue.Open(e.qcfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -100,6 +103,7 @@ func MustStartEnv(tb testing.TB, opts ...envOption) *env {
 	if ec.gw != nil {
 		ec.gw(&cfg)
 	}
+	e.gcfg = cfg
 	e.gw = gateway.New(cfg)
 	if err := e.gw.Start(context.Background()); err != nil {
 		tb.Fatal(err)
@@ -110,6 +114,33 @@ func MustStartEnv(tb testing.TB, opts ...envOption) *env {
 		q.SetConnector(ch, e.gw)
 	}
 	return e
+}
+
+// restart closes the gateway and the queue and opens them again on their
+// files, as a node restarting does (the HTTP server keeps the routes of
+// the first gateway: tests of a restart go through the queue).
+func (e *env) restart() {
+	e.t.Helper()
+	if err := e.gw.Close(); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.q.Close(); err != nil {
+		e.t.Fatal(err)
+	}
+	q, err := queue.Open(e.qcfg)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { q.Close() })
+	e.q, e.gcfg.Queue = q, q
+	e.gw = gateway.New(e.gcfg)
+	if err := e.gw.Start(context.Background()); err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { e.gw.Close() })
+	for _, ch := range []o211.Channel{o211.ChannelPhone, o211.ChannelText, o211.ChannelChat, o211.ChannelEmail} {
+		q.SetConnector(ch, e.gw)
+	}
 }
 
 // waitingItem waits for the item of the person's open conversation on a

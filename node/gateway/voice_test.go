@@ -124,3 +124,26 @@ func TestVoice_OtherRegion(t *testing.T) {
 		}
 	})
 }
+
+// A call waiting in the queue when the node restarts is still waiting
+// after it, and the navigator who accepts it is connected to the call
+// Twilio still holds.
+func TestVoice_HeldCallReattachedAfterRestart(t *testing.T) {
+	e := MustStartEnv(t)
+	ctx := context.Background()
+	call, err := e.twilio.Call(ctx, "+16135550100", centreNumber)
+	if err != nil {
+		t.Fatal(err)
+	}
+	call.Press(ctx, "1")
+	call.Speak(ctx, "K1N 6N5")
+	_, it := e.waitingItem(o211.ChannelPhone, call.SID)
+	e.restart()
+	if _, ok := e.q.Waiting(ctx, it.ID); !ok {
+		t.Fatal("the call is not waiting after the restart")
+	}
+	e.accept("nav-en", "en", it.ID)
+	if call.Dialed() != "nav-en" || call.Status() != "connected" {
+		t.Fatalf("after the restart and Accept the call is %s to %q, want connected to nav-en", call.Status(), call.Dialed())
+	}
+}

@@ -54,6 +54,11 @@ func (g *Gateway) webhook(h func(http.ResponseWriter, *http.Request, url.Values)
 			http.Error(w, "This request was already received.", http.StatusForbidden)
 			return
 		}
+		if to := form.Get("To"); limited && g.cfg.Number != "" && to != "" && to != g.cfg.Number {
+			g.log.Warn("gateway: webhook refused: for a number that is not the centre's", "path", r.URL.Path, "to", clip(to, 20))
+			http.Error(w, "This number is not served here.", http.StatusForbidden)
+			return
+		}
 		if limited && !g.limits.Allow(form.Get("From")) {
 			g.log.Warn("gateway: webhook refused: too many from one number", "path", r.URL.Path,
 				"from", clip(form.Get("From"), 20))

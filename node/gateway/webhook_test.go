@@ -47,6 +47,8 @@ func TestWebhook_Refused(t *testing.T) {
 		{"ErrReplayed", smsURL, form, http.Header{"I-Twilio-Idempotency-Token": {"tok-2"}}, 403, "a replay of one already answered"},
 		{"ErrSameIdempotencyToken", smsURL, url.Values{"From": {"+16135550127"}, "MessageSid": {"SM0002"}, "Body": {"x"}},
 			http.Header{"I-Twilio-Idempotency-Token": {"tok-1"}}, 403, "a replay of one already answered"},
+		{"ErrUnknownNumber", smsURL, url.Values{"From": {"+16135550131"}, "To": {"+15555550000"}, "MessageSid": {"SM0003"}, "Body": {"x"}},
+			nil, 403, "not the centre's"},
 		{"ErrMalformedStatus", e.http.URL() + "/gateway/twilio/status", url.Values{"CallSid": {"CA1"}}, nil, 400, "malformed status callback"},
 		{"ErrMalformedSMS", smsURL, url.Values{"Body": {"no sender"}}, nil, 400, "malformed SMS webhook"},
 		{"ErrUnknownStep", e.http.URL() + "/gateway/twilio/voice?step=nope", url.Values{"CallSid": {"CA2"}}, nil, 400, "unknown step"},
