@@ -19,6 +19,9 @@ func (n *Node) newConsole() (*console.Console, error) {
 	if r, ok := geo.RegionByID(n.cfg.Region); ok {
 		cfg.RegionName = r.Name
 	}
+	reach := console.DefaultReach
+	reach.ChatURL, reach.Email = "/gateway/chat", n.cfg.Gateway.SMTPMailbox // the node's channel gateway
+	cfg.Reach = &reach
 	if n.province != nil {
 		cfg.Province = provinceSearcher{apiDirectory{n.dir, n}}
 	}

@@ -76,6 +76,9 @@ func TestNode_Gateway(t *testing.T) {
 	if code, _ := call(t, "GET", base+"/api/v1/conversations/"+conv.ID, "", ""); code != http.StatusUnauthorized {
 		t.Fatalf("a transcript without a credential: %d, want 401", code)
 	}
+	if code, body := call(t, "GET", base+"/", "", ""); code != http.StatusOK || !strings.Contains(body, `href="/gateway/chat"`) {
+		t.Fatalf("the portal does not link to the chat: %d", code)
+	}
 	resp, err := http.Get(base + "/gateway/chat")
 	if err != nil {
 		t.Fatal(err)
