@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -394,6 +395,12 @@ func (g *Gateway) chatMessage(ctx context.Context, cc *chatConn, id string, f fr
 		cc.send(frame{Type: "error", Error: "Your message could not be saved; it will be sent again.", CID: f.CID})
 		return
 	}
+	if c.State == "connected" {
+		if err := g.requeue(ctx, c); err != nil {
+			g.log.Error("gateway: queueing a chat again", "conversation", id, "err", err)
+		}
+		return
+	}
 	if c.State != "postal" {
 		return
 	}
@@ -442,18 +449,60 @@ func (g *Gateway) queueConversation(ctx context.Context, c *Conversation, postal
 	return true, nil
 }
 
-// leave ends a conversation the person left; a waiting item is abandoned.
+// leave ends a conversation the person left; its item is abandoned if it
+// still waits.
 func (g *Gateway) leave(ctx context.Context, id, why string) {
 	var item string
 	if _, err := g.store.Update(id, func(c *Conversation) error { item, c.State = c.ItemID, "ended"; return nil }); err != nil {
 		g.log.Error("gateway: ending a conversation", "conversation", id, "err", err)
 		return
 	}
-	if _, waiting := g.cfg.Queue.Waiting(ctx, item); item != "" && waiting {
-		if err := g.cfg.Queue.Abandon(ctx, item, why); err != nil {
-			g.log.Error("gateway: abandoning a conversation in the queue", "item", item, "err", err)
+	if item == "" {
+		return
+	}
+	if err := g.cfg.Queue.AbandonIfWaiting(ctx, item, why); err != nil && o211.ErrorCode(err) != o211.ECONFLICT {
+		g.log.Error("gateway: abandoning a conversation in the queue", "item", item, "err", err)
+	}
+}
+
+// itemLive reports whether an item still waits or a navigator has it.
+func (g *Gateway) itemLive(ctx context.Context, id string) bool {
+	if _, ok := g.cfg.Queue.Waiting(ctx, id); ok {
+		return true
+	}
+	for _, n := range g.cfg.Queue.Snapshot().Navigators {
+		for _, it := range g.cfg.Queue.Mine(n.ID) {
+			if it.ID == id {
+				return true
+			}
 		}
 	}
+	return false
+}
+
+// requeue puts a conversation whose navigator has finished with it back
+// in the queue when the person writes again (a text or an e-mail days
+// later), as a new item with the same route.
+func (g *Gateway) requeue(ctx context.Context, c *Conversation) error {
+	if c.State != "connected" || g.itemLive(ctx, c.ItemID) {
+		return nil
+	}
+	c, err := g.store.Update(c.ID, func(c *Conversation) error {
+		if c.State != "connected" {
+			return errNotAsking
+		}
+		c.State, c.Navigator, c.ItemID = "waiting", "", c.ID+"-"+strconv.FormatUint(c.Seq, 10)
+		return nil
+	})
+	if errors.Is(err, errNotAsking) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	g.log.Info("gateway: a conversation written to again after its navigator finished is queued again", "conversation", c.ID)
+	_, err = g.enqueue(ctx, c, queue.Item{Region: c.Region, Channel: c.Channel, Language: c.Language,
+		From: c.Key, RoutedBy: c.RoutedBy, Postal: c.Postal, Ref: c.ID})
+	return err
 }
 
 // chatGone abandons a chat still waiting in the queue whose browser has

@@ -283,8 +283,10 @@ func (g *Gateway) receiveEmail(ctx context.Context, m *Email) error {
 	key := strings.ToLower(m.From)
 	c, err := g.store.Open(o211.ChannelEmail, key)
 	if err == nil {
-		_, err = g.store.Append(c.ID, Message{From: "person", Body: text, CID: m.MessageID})
-		return err
+		if _, err = g.store.Append(c.ID, Message{From: "person", Body: text, CID: m.MessageID}); err != nil {
+			return err
+		}
+		return g.requeue(ctx, c)
 	} else if !errors.Is(err, ErrNotFound) {
 		return err
 	}

@@ -19,7 +19,11 @@ import (
 type Queue interface {
 	Enqueue(ctx context.Context, it queue.Item) (queue.Item, error)
 	Abandon(ctx context.Context, id, reason string) error
+	AbandonIfWaiting(ctx context.Context, id, reason string) error
 	Waiting(ctx context.Context, id string) (queue.Item, bool)
+	// Snapshot and Mine tell whether a navigator still has an item.
+	Snapshot() queue.Snapshot
+	Mine(nav string) []queue.Item
 }
 
 var _ Queue = (*queue.Queue)(nil)

@@ -70,7 +70,7 @@ func (g *Gateway) text(ctx context.Context, from, body string) (string, error) {
 		return "", err
 	}
 	if c.State != "postal" {
-		return "", nil
+		return "", g.requeue(ctx, c)
 	}
 	if strings.EqualFold(strings.TrimSpace(body), "fr") {
 		g.store.Update(c.ID, func(c *Conversation) error { c.Language = "fr"; return nil })

@@ -54,6 +54,18 @@ func TestSMS_Conversation(t *testing.T) {
 			t.Fatalf("transcript %q lacks %q", lines, want)
 		}
 	}
+	// The navigator finishes; days later the person writes again: the
+	// conversation waits in the queue again, with its route.
+	if err := e.q.Done(ctx, "nav-fr", it.ID, "referred"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.twilio.Text(ctx, "+16135550123", centreNumber, "Encore moi"); err != nil {
+		t.Fatal(err)
+	}
+	again, it2 := e.waitingItem(o211.ChannelText, "+16135550123")
+	if again.ID != c.ID || it2.ID == it.ID || it2.RoutedBy != "postal code K1N 6N5" || it2.Language != "fr" {
+		t.Fatalf("written to again: conversation %s item %+v; want %s queued again as a new item", again.ID, it2, c.ID)
+	}
 }
 
 // A text that answers SKIP is routed by its area code; a number of

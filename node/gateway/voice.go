@@ -169,7 +169,8 @@ func (g *Gateway) handleStatus(w http.ResponseWriter, r *http.Request, form url.
 		return
 	}
 	if _, waiting := g.cfg.Queue.Waiting(r.Context(), item); item != "" && waiting {
-		if err := g.cfg.Queue.Abandon(r.Context(), item, "caller hung up (CallStatus "+st+")"); err != nil {
+		err := g.cfg.Queue.AbandonIfWaiting(r.Context(), item, "caller hung up (CallStatus "+st+")")
+		if err != nil && o211.ErrorCode(err) != o211.ECONFLICT {
 			g.log.Error("gateway: abandoning a call in the queue", "item", item, "err", err)
 			http.Error(w, "The status could not be recorded.", http.StatusInternalServerError)
 			return
