@@ -68,6 +68,7 @@ func (c *Console) routesConsole(r chi.Router) {
 		r.Post("/console/users", c.addUser)
 		r.Post("/console/users/{username}/disable", c.disableUser)
 		c.routesContacts(r)
+		c.routesQueue(r)
 	})
 }
 

@@ -104,6 +104,8 @@ type Config struct {
 	Contacts Contacts
 	// Taxonomy names a contact's needs and serves their type-ahead.
 	Taxonomy Taxonomy
+	// Queue, when set, serves the live queue page (/console/queue).
+	Queue Queue
 	// Alerts, when set, returns the emergency messages to show.
 	Alerts func(ctx context.Context) []Alert
 	// PerPage is the number of results on a page (default 10).

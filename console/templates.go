@@ -16,7 +16,7 @@ var templateFS embed.FS
 // pageNames lists every page template; parseTemplates fails when one is
 // missing, so a typo fails at start rather than on a request.
 var pageNames = []string{"home", "search", "service", "console_home", "error", "login", "account", "users",
-	"contact", "followups", "contacts", "region", "audit"}
+	"contact", "followups", "contacts", "region", "audit", "queue"}
 
 // templates holds one parsed template set per page: the layout and the
 // partials, plus the page's own file.
@@ -60,8 +60,9 @@ func parseTemplates() (*templates, error) {
 // templateFuncs are the functions every template may call. Words come from
 // the page's T method, never from here.
 var templateFuncs = template.FuncMap{
-	"tel": telURL,
-	"add": func(a, b int) int { return a + b },
+	"tel":  telURL,
+	"add":  func(a, b int) int { return a + b },
+	"list": func(s ...string) []string { return s },
 	"hoursArgs": func(p *page, days []dayView, caption string) hoursArgs {
 		return hoursArgs{P: p, Days: days, Caption: caption}
 	},

@@ -15,7 +15,8 @@ import (
 // directory: its region, and the provincial copy when linked to the hub.
 func (n *Node) newConsole() (*console.Console, error) {
 	cfg := console.Config{Region: n.cfg.Region, Searcher: n.dir, Services: nodeServices{n}, Hours: nodeServices{n},
-		Locator: geo.Locator{}, Accounts: n.accounts, Contacts: n.contacts, Taxonomy: consoleTaxonomy{}, Logger: n.log, Now: n.cfg.Now}
+		Locator: geo.Locator{}, Accounts: n.accounts, Contacts: n.contacts, Taxonomy: consoleTaxonomy{}, Queue: consoleQueue{n.queue},
+		Logger: n.log, Now: n.cfg.Now}
 	if r, ok := geo.RegionByID(n.cfg.Region); ok {
 		cfg.RegionName = r.Name
 	}

@@ -155,12 +155,22 @@ func (q *Queue) dispatch(now time.Time) {
 	if len(free) == 0 || len(q.order) == 0 {
 		return
 	}
+	// Contacts of one class (channel, language, skills, target) fit the
+	// same navigators: once one finds nobody, the later ones of its class
+	// are not looked at (the free navigators only get fewer), so a
+	// decision costs classes x navigators, not contacts x navigators.
+	blocked := map[class]bool{}
 	for _, r := range q.order {
 		if q.offers[r.Item.ID] != nil {
 			continue
 		}
+		k := classOf(r)
+		if blocked[k] {
+			continue
+		}
 		i := q.pick(r, free)
 		if i < 0 {
+			blocked[k] = true
 			continue
 		}
 		nv := free[i]
@@ -174,6 +184,24 @@ func (q *Queue) dispatch(now time.Time) {
 	if q.cfg.OnRoute != nil {
 		q.cfg.OnRoute(time.Since(start))
 	}
+}
+
+// class is what decides which navigators may take a contact.
+type class struct {
+	channel                 o211.Channel
+	language, skills        string
+	target, exceptNavigator string
+}
+
+func classOf(r *record) class {
+	k := class{channel: r.Item.Channel, language: r.Item.Language, target: r.Target}
+	if len(r.Item.Skills) > 0 {
+		k.skills = strings.Join(r.Item.Skills, ",")
+	}
+	if r.State == StateActive {
+		k.exceptNavigator = r.Navigator
+	}
+	return k
 }
 
 // pick returns the index in free of the navigator to offer r to: one who
