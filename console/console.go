@@ -152,7 +152,7 @@ func New(cfg Config) (*Console, error) {
 	if c.assets, err = loadAssets(); err != nil {
 		return nil, err
 	}
-	if c.tpl, err = parseTemplates(); err != nil {
+	if c.tpl, err = parseTemplates(c.msg); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -6,6 +6,8 @@ import (
 	"html/template"
 	"io/fs"
 	"math"
+	"path"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -19,25 +21,77 @@ var pageNames = []string{"home", "search", "service", "console_home", "error", "
 	"contact", "followups", "contacts", "region", "audit", "queue"}
 
 // templates holds one parsed template set per page: the layout and the
-// partials, plus the page's own file.
+// partials, plus the page's own file. byLang holds the same sets once per
+// language, with every plain `{{$.T "id"}}` replaced by its text, escaped:
+// a page's fixed words then cost nothing when it is rendered (text/template
+// calls a method through reflection at every action, and the escaper after
+// it), which is most of a results page's template time.
 type templates struct {
-	pages map[string]*template.Template
+	pages  map[string]*template.Template
+	byLang map[string]map[string]*template.Template
+}
+
+// page returns page name's template set for lang.
+func (t *templates) page(lang, name string) *template.Template {
+	if p := t.byLang[lang][name]; p != nil {
+		return p
+	}
+	return t.pages[name]
 }
 
 // parseTemplates parses templates/_*.html (layout and partials) once, then
-// each page file on a clone of them.
-func parseTemplates() (*templates, error) {
-	base, err := template.New("").Funcs(templateFuncs).ParseFS(templateFS, "templates/_*.html")
-	if err != nil {
-		return nil, fmt.Errorf("console: templates: %w", err)
+// each page file on a clone of them; then the same again for each language
+// of msg, with its plain words in place.
+func parseTemplates(msg *catalog) (*templates, error) {
+	t := &templates{byLang: map[string]map[string]*template.Template{}}
+	var err error
+	if t.pages, err = parseSet(func(s string) string { return s }); err != nil {
+		return nil, err
 	}
-	t := &templates{pages: map[string]*template.Template{}}
+	for _, name := range pageNames {
+		if t.pages[name] == nil {
+			return nil, fmt.Errorf("console: template templates/%s.html is missing", name)
+		}
+	}
+	if msg == nil {
+		return t, nil
+	}
+	for _, lang := range []string{English, French} {
+		if t.byLang[lang], err = parseSet(func(s string) string { return fixWords(s, msg.plain[lang]) }); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+// parseSet parses every page's template set, each file's text through
+// edit first.
+func parseSet(edit func(string) string) (map[string]*template.Template, error) {
 	files, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
+	parse := func(t *template.Template, f string) error {
+		b, err := templateFS.ReadFile(f)
+		if err == nil {
+			_, err = t.New(path.Base(f)).Parse(edit(string(b)))
+		}
+		if err != nil {
+			return fmt.Errorf("console: template %s: %w", f, err)
+		}
+		return nil
+	}
+	base := template.New("").Funcs(templateFuncs)
 	for _, f := range files {
-		name := strings.TrimSuffix(strings.TrimPrefix(f, "templates/"), ".html")
+		if strings.HasPrefix(path.Base(f), "_") {
+			if err := parse(base, f); err != nil {
+				return nil, err
+			}
+		}
+	}
+	pages := map[string]*template.Template{}
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".html")
 		if strings.HasPrefix(name, "_") {
 			continue
 		}
@@ -45,16 +99,30 @@ func parseTemplates() (*templates, error) {
 		if err != nil {
 			return nil, err
 		}
-		if t.pages[name], err = clone.ParseFS(templateFS, f); err != nil {
-			return nil, fmt.Errorf("console: template %s: %w", f, err)
+		if err := parse(clone, f); err != nil {
+			return nil, err
 		}
+		pages[name] = clone
 	}
-	for _, name := range pageNames {
-		if t.pages[name] == nil {
-			return nil, fmt.Errorf("console: template templates/%s.html is missing", name)
+	return pages, nil
+}
+
+// plainT matches a page's plain message call, `{{$.T "id"}}`.
+var plainT = regexp.MustCompile(`\{\{\$\.T "([A-Za-z0-9_.\-]+)"\}\}`)
+
+// fixWords replaces each plain message call of a template's text with the
+// message of words, HTML-escaped (safe in text and in quoted attributes,
+// the only places such calls stand). A call whose message is not in words,
+// or holds braces, stays a call.
+func fixWords(text string, words map[string]string) string {
+	return plainT.ReplaceAllStringFunc(text, func(call string) string {
+		id := plainT.FindStringSubmatch(call)[1]
+		w, ok := words[id]
+		if !ok || strings.ContainsAny(w, "{}") {
+			return call
 		}
-	}
-	return t, nil
+		return template.HTMLEscapeString(w)
+	})
 }
 
 // templateFuncs are the functions every template may call. Words come from

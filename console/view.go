@@ -100,14 +100,14 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bufPool.Put(buf)
-	t := c.tpl.pages[name]
+	t := c.tpl.page(p.Lang, name)
 	if err := t.ExecuteTemplate(buf, "layout", p); err != nil {
 		c.log.Error("console: rendering a page", "page", name, "path", r.URL.Path, "err", err)
 		buf.Reset()
 		status = http.StatusInternalServerError
 		p = c.view(r, "error.internal.title")
 		p.Body = errorBody{Message: "error.internal.body"}
-		if err := c.tpl.pages["error"].ExecuteTemplate(buf, "layout", p); err != nil {
+		if err := c.tpl.page(p.Lang, "error").ExecuteTemplate(buf, "layout", p); err != nil {
 			http.Error(w, c.msg.MustT(p.Lang, "error.internal.body"), status)
 			return
 		}
