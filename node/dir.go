@@ -38,6 +38,9 @@ type Directory struct {
 	// updated for the import's writes, and indexedSeq stays at bulkFrom.
 	bulk     bool
 	bulkFrom uint64
+	// lastSearch is when the last search began (Unix nanoseconds): an
+	// import rests while searches are served (pauseForSearches).
+	lastSearch atomic.Int64
 	// bulkAllAt is the number of an import's changes from which endBulk
 	// re-derives every service instead of following each change
 	// (fullRebuildAt; tests lower it).

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"time"
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/node/hsds"
@@ -53,6 +54,7 @@ func (d *Directory) Apply(ctx context.Context, recs []*o211.Record, aux ...store
 
 // Search runs a query against the index.
 func (d *Directory) Search(ctx context.Context, q o211.Query) (*o211.Results, error) {
+	d.lastSearch.Store(time.Now().UnixNano())
 	return d.indexer.Search(ctx, q)
 }
 

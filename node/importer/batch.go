@@ -86,6 +86,8 @@ type Batch struct {
 	firstWins bool
 	// err is the first failure to stage a record (a write to the file).
 	err error
+	// pause is Options.Pause (see yield).
+	pause func()
 	// moreProblems and moreWarnings count those not listed.
 	moreProblems, moreWarnings int
 }

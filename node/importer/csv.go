@@ -339,9 +339,7 @@ func (b *Batch) readTable(name string, kind o211.Kind, r io.Reader, progress fun
 		if n%8192 == 0 {
 			progress()
 		}
-		if n%yieldRows == 0 {
-			runtime.Gosched()
-		}
+		b.yield(n)
 	}
 }
 

@@ -36,6 +36,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -56,11 +57,24 @@ const (
 func Formats() []string { return []string{FormatHSDSJSON, FormatHSDSCSV, Format211Ontario} }
 
 // yieldRows is how many rows or records an import handles between giving
-// up its processor (runtime.Gosched): a millisecond or so of work. An
-// import through a node's API runs beside its searches, and a search that
-// comes in should wait for no more than that, not for the Go scheduler's
-// 10 ms time slice.
+// up its processor (runtime.Gosched, or Options.Pause): a millisecond or
+// so of work. An import through a node's API runs beside its searches,
+// and a search that comes in should wait for no more than that, not for
+// the Go scheduler's 10 ms time slice.
 const yieldRows = 64
+
+// yield gives up the processor after every yieldRows-th row (n counts
+// them).
+func (b *Batch) yield(n int) {
+	if n%yieldRows != 0 {
+		return
+	}
+	if b.pause != nil {
+		b.pause()
+		return
+	}
+	runtime.Gosched()
+}
 
 // Progress stages.
 const (
@@ -151,6 +165,15 @@ type Options struct {
 	// Readers bounds how many tables of a datapackage are read at once
 	// (default: up to 4, one per core).
 	Readers int
+	// Pause, when set, is called every yieldRows rows or records read,
+	// checked and written, and between writes, in place of
+	// runtime.Gosched: a node rests there while it serves searches. It is
+	// called from as many goroutines as Readers.
+	Pause func()
+	// ChunkRecords bounds the records of one write (default 16,384; the
+	// bytes of one write are bounded at 1 KiB a record): smaller writes
+	// hold the store's write lock and a processor for less time at once.
+	ChunkRecords int
 }
 
 func (o *Options) source(format string) string {
@@ -265,6 +288,7 @@ func Parse(format, path string, opts Options) (*Batch, error) {
 	if err != nil {
 		return nil, err
 	}
+	b.pause = opts.Pause
 	if err := b.parsePath(path, info, opts); err != nil {
 		b.Close()
 		return nil, err
@@ -305,6 +329,7 @@ func ParseReader(format, name string, r io.Reader, opts Options) (*Batch, error)
 	if err != nil {
 		return nil, err
 	}
+	b.pause = opts.Pause
 	if err := b.parse(name, r, -1, opts); err != nil {
 		b.Close()
 		return nil, err

@@ -90,7 +90,7 @@ func writeJSONFile(t *testing.T, n, size int) string {
 // An hsds-json file is read a record at a time: reading a file of 23 MiB
 // holds only a few of its records in memory at once (it was read whole,
 // and held twice over, before). The records then go to the store in
-// chunks of a bounded size (chunkRecords, chunkBytes).
+// chunks of a bounded size (Options.ChunkRecords).
 func TestImportJSON_StreamsBoundedMemory(t *testing.T) {
 	const records, size = 400, 60 << 10
 	path := writeJSONFile(t, records, size)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"runtime"
 	"sort"
 	"time"
 
@@ -24,7 +23,7 @@ import (
 // is any problem, nothing is written and Write returns the report with an
 // EINVALID *o211.Error whose Problems list every problem and whose Message
 // names the first as "file:line: field: reason". Then it writes the records
-// in table and id order, in writes of at most chunkRecords records (so that
+// in table and id order, in writes of at most opts.ChunkRecords records (so that
 // no transaction holds the whole import), and removes the source's records
 // the batch no longer holds, children first; a record still used by records
 // from elsewhere is kept, with a warning. With SkipInvalid the valid
@@ -40,6 +39,9 @@ func (b *Batch) Write(ctx context.Context, w Writer, opts Options) (*Report, err
 	if b.err != nil {
 		return nil, b.err
 	}
+	if opts.Pause != nil {
+		b.pause = opts.Pause
+	}
 	if err := b.st.flush(); err != nil {
 		return nil, err
 	}
@@ -51,13 +53,13 @@ func (b *Batch) Write(ctx context.Context, w Writer, opts Options) (*Report, err
 	for _, i := range order {
 		rep.Kinds[allKinds[b.st.ent(i).kind].Kind]++
 	}
+	// The checks read records all over the store's file, and so do the
+	// writes: let go of its pages as they go.
+	defer dropWhileWriting(w)()
 	foreign, first, err := b.checkOwners(opts, order)
 	if err != nil {
 		return nil, err
 	}
-	// The checks read records all over the store's file, and so do the
-	// writes: let go of its pages as they go.
-	defer dropWhileWriting(w)()
 	var removals []o211.Change
 	err = w.View(func(tx hsds.Tx) error {
 		if err := b.check(tx, order); err != nil {
@@ -115,7 +117,8 @@ func (b *Batch) checkOwners(opts Options, order []int32) (n int, first string, e
 		return 0, "", nil
 	}
 	err = opts.Owners.ViewOwners(func(owner func(o211.Kind, string) (string, error)) error {
-		for _, i := range order {
+		for k, i := range order {
+			b.yield(k)
 			e := b.st.ent(i)
 			kind := allKinds[e.kind].Kind
 			if e.bad || o211.Shared(kind) {
@@ -173,9 +176,7 @@ func ownedError(err error, n int, first string) error {
 func (b *Batch) check(tx hsds.Tx, order []int32) error {
 	var buf []byte
 	for n, i := range order {
-		if n%yieldRows == 0 {
-			runtime.Gosched()
-		}
+		b.yield(n)
 		if b.st.ent(i).bad {
 			continue
 		}
@@ -234,11 +235,20 @@ func (b *Batch) removals(tx hsds.Tx, source string) ([]o211.Change, error) {
 	return out, err
 }
 
-// chunkRecords and chunkBytes bound one write of an import.
+// chunkRecords bounds one write of an import by default (Options.
+// ChunkRecords), and chunkRecordBytes its bytes, a record's worth.
 const (
-	chunkRecords = 16384
-	chunkBytes   = 16 << 20
+	chunkRecords     = 16384
+	chunkRecordBytes = 1 << 10
 )
+
+func (o *Options) chunk() (records, bytes int) {
+	records = chunkRecords
+	if o.ChunkRecords > 0 {
+		records = o.ChunkRecords
+	}
+	return records, records * chunkRecordBytes
+}
 
 // apply writes the valid records in chunks, then the removals.
 func (b *Batch) apply(ctx context.Context, w Writer, order []int32, removals []o211.Change, rep *Report, opts Options) error {
@@ -251,10 +261,12 @@ func (b *Batch) apply(ctx context.Context, w Writer, order []int32, removals []o
 	var changes []o211.Change
 	var index []int32
 	size := 0
+	maxRecords, maxBytes := opts.chunk()
 	write := func() error {
 		if len(changes) == 0 {
 			return nil
 		}
+		b.yield(0)
 		res, err := w.Write(ctx, changes, o211.WriteOptions{SkipInvalid: opts.SkipInvalid, Source: rep.Source})
 		if err != nil {
 			return b.writeError(rep, res, err, index)
@@ -269,9 +281,7 @@ func (b *Batch) apply(ctx context.Context, w Writer, order []int32, removals []o
 	}
 	var buf []byte
 	for n, i := range order {
-		if n%yieldRows == 0 {
-			runtime.Gosched()
-		}
+		b.yield(n)
 		if b.st.ent(i).bad {
 			done++
 			continue
@@ -286,7 +296,7 @@ func (b *Batch) apply(ctx context.Context, w Writer, order []int32, removals []o
 			return fmt.Errorf("importer: staged %s: %w", st.kind, err)
 		}
 		changes, index = append(changes, o211.Upsert(obj)), append(index, i)
-		if size += len(st.data); len(changes) >= chunkRecords || size >= chunkBytes {
+		if size += len(st.data); len(changes) >= maxRecords || size >= maxBytes {
 			if err := write(); err != nil {
 				return err
 			}
@@ -295,7 +305,7 @@ func (b *Batch) apply(ctx context.Context, w Writer, order []int32, removals []o
 	if err := write(); err != nil {
 		return err
 	}
-	return b.remove(ctx, w, removals, rep, func(n int) {
+	return b.remove(ctx, w, removals, rep, maxRecords, func(n int) {
 		if done += n; progress != nil {
 			progress(done, total)
 		}
@@ -366,9 +376,10 @@ func (b *Batch) rejections(rs []store.Rejection, index []int32) []o211.InputProb
 // remove deletes the source's vanished records in chunks. A record still
 // used by records from elsewhere is kept with a warning; one already gone
 // (removed with its parent) is passed over.
-func (b *Batch) remove(ctx context.Context, w Writer, removals []o211.Change, rep *Report, progress func(int)) error {
+func (b *Batch) remove(ctx context.Context, w Writer, removals []o211.Change, rep *Report, chunk int, progress func(int)) error {
 	for len(removals) > 0 {
-		n := min(len(removals), chunkRecords)
+		b.yield(0)
+		n := min(len(removals), chunk)
 		res, err := w.Write(ctx, removals[:n], o211.WriteOptions{SkipInvalid: true})
 		if err != nil {
 			return err

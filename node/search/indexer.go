@@ -98,17 +98,21 @@ func (ix *Indexer) Update(ctx context.Context, changed []hsds.Changed) error {
 // the other cores and are never held up by it, and its memory is that of
 // one batch, not of every doc at once. lock, when not nil, is held around
 // each batch (a directory's write lock, so that the batches and the
-// directory's own writes reach the index in the order of the store).
-// Searches see the batches applied so far.
-func (ix *Indexer) UpdateServices(ctx context.Context, ids []string, batch int, lock sync.Locker) error {
+// directory's own writes reach the index in the order of the store);
+// pause, when not nil, is called between batches in place of
+// runtime.Gosched. Searches see the batches applied so far.
+func (ix *Indexer) UpdateServices(ctx context.Context, ids []string, batch int, lock sync.Locker, pause func()) error {
 	batch = max(batch, 1)
+	if pause == nil {
+		pause = runtime.Gosched
+	}
 	for len(ids) > 0 {
 		n := min(batch, len(ids))
 		if err := ix.updateBatch(ctx, ids[:n], lock); err != nil {
 			return err
 		}
 		ids = ids[n:]
-		runtime.Gosched()
+		pause()
 	}
 	return nil
 }
