@@ -39,7 +39,7 @@ type Directory struct {
 	bulk     bool
 	bulkFrom uint64
 	// lastSearch is when the last search began (Unix nanoseconds): an
-	// import rests while searches are served (pauseForSearches).
+	// import rests while searches are served (pacer).
 	lastSearch atomic.Int64
 	// bulkAllAt is the number of an import's changes from which endBulk
 	// re-derives every service instead of following each change

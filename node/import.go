@@ -18,7 +18,7 @@ import (
 // directory, one import at a time, and brings the search index up to date
 // when the import ends (searches see the directory as it was until then,
 // and then the services re-derived so far). While the node serves
-// searches, the import rests as much as it works (pauseForSearches).
+// searches, the import rests as much as it works (pacer).
 type importer struct {
 	dir     *Directory
 	tempDir string
@@ -37,14 +37,14 @@ func (a importer) Import(ctx context.Context, format, path string, opts api.Impo
 	if a.province != nil {
 		prov = a.province()
 	}
-	pause := func() { pauseForSearches(a.dir, prov) }
+	pause := newPacer(a.dir, prov).pause
 	if !opts.DryRun {
 		a.dir.beginBulk()
 		defer a.dir.endBulk(context.WithoutCancel(ctx), pause)
 	}
 	// One reader of the input's tables at a time, resting while searches
 	// are served, in writes of a few thousand records: searches keep a
-	// core (see pauseForSearches).
+	// core (see pacer).
 	o := imp.Options{Region: a.dir.Region(), Readers: 1, Pause: pause, ChunkRecords: importChunk,
 		SkipInvalid: opts.SkipInvalid, Source: opts.Source, DryRun: opts.DryRun, TempDir: a.tempDir}
 	if prov != nil {
@@ -101,30 +101,55 @@ const bulkBatch = 128
 // node: about 50 ms of work, and a few megabytes of heap.
 const importChunk = 2048
 
-// searchRest is how long an import (or the index update after it) rests,
-// every millisecond or so of its work, while the node serves searches.
-const searchRest = time.Millisecond
+// maxRest bounds one rest of an import that yields to searches.
+const maxRest = 50 * time.Millisecond
 
 // searchActive is how recent a search must be for an import to rest.
 const searchActive = 100 * time.Millisecond
 
-// pauseForSearches is an import's yield (importer.Options.Pause, and
-// between the batches of its index update): while the node serves
-// searches (of its region or of its copy of the province) it sleeps for searchRest, about as long as it worked since the
-// last call, so that it takes at most about half a core and a search
-// never waits behind it; otherwise it only gives up the processor. The
-// import so takes up to twice as long on a busy node, and its searches
-// stay fast: on two cores an import that kept one core busy with its
-// parsing, writes and garbage made searches' p99 three to five times
-// what it is idle.
-func pauseForSearches(dirs ...*Directory) {
-	for _, d := range dirs {
-		if d != nil && time.Since(time.Unix(0, d.lastSearch.Load())) < searchActive {
-			time.Sleep(searchRest)
-			return
+// pacer is an import's yield (importer.Options.Pause, and between the
+// batches of its index update): while the node serves searches (of its
+// region or of its copy of the province) it sleeps for as long as the
+// import worked since its last rest, so that the import takes at most
+// about half a core and a search never waits long behind it; otherwise it
+// only gives up the processor. The import so takes up to twice as long on
+// a busy node, and its searches stay fast: on two cores an import that
+// kept one core busy with its parsing, writes and garbage made searches'
+// p99 three to five times what it is idle. It is safe for concurrent use.
+type pacer struct {
+	dirs  []*Directory
+	now   func() time.Time
+	sleep func(time.Duration)
+	mu    sync.Mutex
+	last  time.Time // the end of the last rest
+}
+
+func newPacer(dirs ...*Directory) *pacer {
+	return &pacer{dirs: dirs, now: time.Now, sleep: time.Sleep, last: time.Now()}
+}
+
+func (p *pacer) pause() {
+	p.mu.Lock()
+	work := p.now().Sub(p.last)
+	p.mu.Unlock()
+	if p.searching() {
+		p.sleep(min(work, maxRest))
+	} else {
+		runtime.Gosched()
+	}
+	p.mu.Lock()
+	p.last = p.now()
+	p.mu.Unlock()
+}
+
+// searching reports whether a search came in within searchActive.
+func (p *pacer) searching() bool {
+	for _, d := range p.dirs {
+		if d != nil && p.now().Sub(time.Unix(0, d.lastSearch.Load())) < searchActive {
+			return true
 		}
 	}
-	runtime.Gosched()
+	return false
 }
 
 // endBulk brings the search index up to date with an import's writes and

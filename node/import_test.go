@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/node/api"
@@ -88,5 +90,27 @@ func TestDirectory_ImportUpdatesIndex(t *testing.T) {
 				t.Errorf("index at seq %d (bulk %v); the store is at %d", d.indexedSeq.Load(), d.bulk, seq)
 			}
 		})
+	}
+}
+
+// The pacer rests an import as long as it worked, at most maxRest, while
+// searches come in, and not at all otherwise.
+func TestPacer(t *testing.T) {
+	d := mustOpenDirectory(t, filepath.Join(t.TempDir(), "node.db"))
+	defer d.Close()
+	now := time.Date(2026, 12, 7, 23, 0, 0, 0, time.UTC)
+	var slept []time.Duration
+	p := newPacer(nil, d)
+	p.now = func() time.Time { return now }
+	p.sleep = func(d time.Duration) { slept = append(slept, d) }
+	p.last = now
+	work := func(d time.Duration) { now = now.Add(d); p.pause() }
+	work(3 * time.Millisecond) // no search yet
+	d.lastSearch.Store(now.UnixNano())
+	work(2 * time.Millisecond)
+	work(80 * time.Millisecond)
+	work(searchActive) // the last search is now too old
+	if want := []time.Duration{2 * time.Millisecond, maxRest}; !slices.Equal(slept, want) {
+		t.Fatalf("rested %v, want %v", slept, want)
 	}
 }
