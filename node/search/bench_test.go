@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -86,7 +87,39 @@ func BenchmarkSearch_TextTaxonomyNearOpenCached(b *testing.B) {
 }
 
 func BenchmarkSearch_Queries(b *testing.B) {
-	ix := benchmarkIndex(b)
+	benchQueries(b, benchmarkIndex(b))
+}
+
+// BenchmarkSearch_QueriesAfterBatches is BenchmarkSearch_Queries over an
+// index filled by batches of 128 services in id order (as a node's index
+// after a large import through its API), not built at once in cluster
+// order.
+func BenchmarkSearch_QueriesAfterBatches(b *testing.B) {
+	docs := fixtureDocs(b, benchSize)
+	bySvc := map[string][]Doc{}
+	var ids []string
+	for _, d := range docs {
+		if bySvc[d.ServiceID] == nil {
+			ids = append(ids, d.ServiceID)
+		}
+		bySvc[d.ServiceID] = append(bySvc[d.ServiceID], d)
+	}
+	slices.Sort(ids)
+	ix := New(Options{Now: func() time.Time { return fixtureNow }, NoCache: true})
+	for i := 0; i < len(ids); i += 128 {
+		batch := ids[i:min(i+128, len(ids))]
+		var ds []Doc
+		for _, id := range batch {
+			ds = append(ds, bySvc[id]...)
+		}
+		if err := ix.replace(batch, ds, 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+	benchQueries(b, ix)
+}
+
+func benchQueries(b *testing.B, ix *Index) {
 	near := benchQuery(b)
 	for _, tc := range []struct {
 		name string
