@@ -44,7 +44,7 @@ func (b *searchBench) loadDuringImport(ctx context.Context, base string) error {
 	fmt.Fprintf(b.out, "during an API import of %d generated services (seed 2, source %s), from its upload to its end:\n",
 		b.services, benchImportSource)
 	// The whole import is measured: no warm-up, and the load ends with it.
-	b.warmup, b.duration, b.until = 0, 10*time.Minute, ended
+	b.warmup, b.duration, b.until = 0, time.Hour, ended
 	loadErr := b.load(ctx, base)
 	err = <-done
 	fmt.Fprintf(b.out, "API import: %s\n", time.Since(start).Round(time.Millisecond))
