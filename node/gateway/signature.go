@@ -91,6 +91,14 @@ func (s *ReplayGuard) Add(key string, now time.Time) bool {
 	return true
 }
 
+// Forget drops a key: the request it stood for failed and may be sent
+// again.
+func (s *ReplayGuard) Forget(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.keys, key)
+}
+
 // expire drops the expired keys, and the oldest ones beyond max.
 func (s *ReplayGuard) expire(now time.Time) {
 	n := 0

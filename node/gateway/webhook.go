@@ -48,7 +48,8 @@ func (g *Gateway) webhook(h func(http.ResponseWriter, *http.Request, url.Values)
 			http.Error(w, "The request's signature is missing or wrong.", http.StatusForbidden)
 			return
 		}
-		if !g.fresh(r, form) {
+		keys, fresh := g.fresh(r, form)
+		if !fresh {
 			g.log.Warn("gateway: webhook refused: a replay of one already answered", "path", r.URL.Path,
 				"sid", clip(form.Get("CallSid")+form.Get("MessageSid"), 40), "remote", r.RemoteAddr)
 			http.Error(w, "This request was already received.", http.StatusForbidden)
@@ -65,8 +66,25 @@ func (g *Gateway) webhook(h func(http.ResponseWriter, *http.Request, url.Values)
 			http.Error(w, "Too many requests from this number.", http.StatusTooManyRequests)
 			return
 		}
-		h(w, r, form)
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		h(sw, r, form)
+		if sw.status >= 500 {
+			for _, k := range keys {
+				g.replay.Forget(k) // Twilio's retry of a failed webhook is not a replay
+			}
+		}
 	}
+}
+
+// statusWriter remembers the status of an answer.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
 }
 
 // readForm reads a webhook's form-encoded body, answering 400 or 413 itself.
@@ -91,17 +109,22 @@ func (g *Gateway) readForm(w http.ResponseWriter, r *http.Request) (url.Values, 
 
 // fresh records a signed webhook and reports whether it is new: neither
 // its signature with its call or message SID, nor its idempotency token,
-// was seen within the replay window.
-func (g *Gateway) fresh(r *http.Request, form url.Values) bool {
+// was seen within the replay window. It returns the keys it recorded.
+func (g *Gateway) fresh(r *http.Request, form url.Values) ([]string, bool) {
 	now := g.cfg.Now()
 	sig := "sig\x00" + r.Header.Get(SignatureHeader) + "\x00" + form.Get("CallSid") + form.Get("MessageSid")
 	if !g.replay.Add(sig, now) {
-		return false
+		return nil, false
 	}
-	if tok := r.Header.Get(IdempotencyHeader); tok != "" && !g.replay.Add("idem\x00"+tok, now) {
-		return false
+	keys := []string{sig}
+	if tok := r.Header.Get(IdempotencyHeader); tok != "" {
+		if !g.replay.Add("idem\x00"+tok, now) {
+			g.replay.Forget(sig)
+			return nil, false
+		}
+		keys = append(keys, "idem\x00"+tok)
 	}
-	return true
+	return keys, true
 }
 
 // writeTwiML answers a TwiML document.
