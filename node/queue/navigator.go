@@ -161,20 +161,17 @@ func (q *Queue) dispatch(now time.Time) {
 	// decision costs classes x navigators, not contacts x navigators.
 	blocked := map[class]bool{}
 	for _, r := range q.order {
-		if q.offers[r.Item.ID] != nil {
-			continue
-		}
-		k := classOf(r)
-		if blocked[k] {
+		if r.offered || blocked[r.cls] {
 			continue
 		}
 		i := q.pick(r, free)
 		if i < 0 {
-			blocked[k] = true
+			blocked[r.cls] = true
 			continue
 		}
 		nv := free[i]
 		q.offers[r.Item.ID] = &offer{item: r.Item.ID, nav: nv.ID, at: now, until: now.Add(q.cfg.OfferTimeout)}
+		r.offered = true
 		nv.offer = r.Item.ID
 		free = append(free[:i], free[i+1:]...)
 		if len(free) == 0 {
@@ -255,6 +252,9 @@ func (q *Queue) withdraw(id string) {
 		return
 	}
 	delete(q.offers, id)
+	if r := q.live[id]; r != nil {
+		r.offered = false
+	}
 	if nv := q.navs[o.nav]; nv != nil && nv.offer == id {
 		nv.offer = ""
 	}
@@ -422,6 +422,7 @@ func (q *Queue) unoffer(o *offer, now time.Time) {
 	r := q.live[o.item]
 	if r != nil && r.Target == o.nav {
 		r.Target, r.Warm = "", false
+		r.cls = classOf(r)
 		if r.State == StateActive {
 			q.dropOrder(r)
 		}

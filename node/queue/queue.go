@@ -358,6 +358,7 @@ func (q *Queue) ended(id string) bool {
 
 // needOffer puts r in the routing order.
 func (q *Queue) needOffer(r *record) {
+	r.cls = classOf(r)
 	i := sort.Search(len(q.order), func(i int) bool { return before(r, q.order[i]) })
 	q.order = append(q.order, nil)
 	copy(q.order[i+1:], q.order[i:])

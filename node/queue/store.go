@@ -75,6 +75,11 @@ type record struct {
 	Transfers int       `json:"transfers,omitempty"`
 	Ended     time.Time `json:"ended,omitzero"`
 	Outcome   string    `json:"outcome,omitempty"`
+
+	// In memory only: an offer stands for it; its routing class (set
+	// when it enters the routing order or its target changes).
+	offered bool
+	cls     class
 }
 
 // openDB opens the file, with a timeout on its lock, and makes the
