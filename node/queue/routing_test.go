@@ -266,7 +266,9 @@ func TestQueue_ConcurrentNeverTwice(t *testing.T) {
 					if len(ids) > 0 {
 						id := ids[r.IntN(len(ids))]
 						mu.Unlock()
-						if _, err := q.Accept(ctx, n.ID, id); err == nil {
+						// Someone who holds no offer (a thief: never
+						// present) cannot take any contact.
+						if _, err := q.Accept(ctx, "thief-"+n.ID, id); err == nil {
 							stolen.Add(1)
 						}
 					} else {
