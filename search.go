@@ -99,6 +99,12 @@ type Result struct {
 	// them, for the portal's "today" without another read of the store;
 	// nil when the searcher does not give them. Not sent by the JSON API.
 	Hours Opening `json:"-"`
+	// Status is the service's HSDS status when it is not active
+	// ("temporarily closed"); "" for an active service.
+	Status string `json:"status,omitempty"`
+	// Closure says until when and why a temporarily closed service is
+	// closed, while the closure holds.
+	Closure *Closure `json:"closure,omitempty"`
 }
 
 // Opening is a result's opening hours, as a search index compiled them.

@@ -69,6 +69,7 @@ func (c *Console) routesConsole(r chi.Router) {
 		r.Post("/console/users/{username}/disable", c.disableUser)
 		c.routesContacts(r)
 		c.routesQueue(r)
+		c.routesDirectory(r)
 	})
 }
 

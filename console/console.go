@@ -106,6 +106,12 @@ type Config struct {
 	Taxonomy Taxonomy
 	// Queue, when set, serves the live queue page (/console/queue).
 	Queue Queue
+	// Records, when set with Accounts, serves the resource specialist's
+	// pages under /console/directory over the region's directory.
+	Records Records
+	// VerifyMonths is how long a service's verification holds before it
+	// enters the verification queue (default 12).
+	VerifyMonths int
 	// Alerts, when set, returns the emergency messages to show.
 	Alerts func(ctx context.Context) []Alert
 	// PerPage is the number of results on a page (default 10).
@@ -134,6 +140,9 @@ func New(cfg Config) (*Console, error) {
 	if cfg.Reach == nil {
 		r := DefaultReach
 		cfg.Reach = &r
+	}
+	if cfg.VerifyMonths <= 0 {
+		cfg.VerifyMonths = 12
 	}
 	if cfg.PerPage <= 0 {
 		cfg.PerPage = 10

@@ -18,7 +18,8 @@ var templateFS embed.FS
 // pageNames lists every page template; parseTemplates fails when one is
 // missing, so a typo fails at start rather than on a request.
 var pageNames = []string{"home", "search", "service", "console_home", "error", "login", "account", "users",
-	"contact", "followups", "contacts", "region", "audit", "queue"}
+	"contact", "followups", "contacts", "region", "audit", "queue",
+	"directory", "directory_record", "directory_queue", "directory_history", "directory_closure"}
 
 // templates holds one parsed template set per page: the layout and the
 // partials, plus the page's own file. byLang holds the same sets once per

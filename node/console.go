@@ -16,7 +16,9 @@ import (
 func (n *Node) newConsole() (*console.Console, error) {
 	cfg := console.Config{Region: n.cfg.Region, Searcher: n.dir, Services: nodeServices{n}, Hours: nodeServices{n},
 		Locator: geo.Locator{}, Accounts: n.accounts, Contacts: n.contacts, Taxonomy: consoleTaxonomy{}, Queue: consoleQueue{n.queue},
-		Logger: n.log, Now: n.cfg.Now}
+		Logger: n.log, Now: n.cfg.Now,
+		Records:      consoleRecords{n: n, w: ownedWriter{region: n.cfg.Region, dir: n.dir, province: n.Province}, queue: &verifyCache{}},
+		VerifyMonths: n.cfg.VerifyMonths}
 	if r, ok := geo.RegionByID(n.cfg.Region); ok {
 		cfg.RegionName = r.Name
 	}

@@ -49,8 +49,12 @@ type Config struct {
 	// kept after it ended (default contacts.DefaultRetention, two years);
 	// a negative value disables the purge.
 	ContactRetention time.Duration
-	Logger           *slog.Logger
-	Now              func() time.Time
+	// VerifyMonths is how long a service's verification (its HSDS
+	// assured_date) holds before the service enters the console's
+	// verification queue (default 12 months).
+	VerifyMonths int
+	Logger       *slog.Logger
+	Now          func() time.Time
 	// Hasher hashes the region's users' passwords (default
 	// auth.DefaultParams, two at once); tests use cheaper costs.
 	Hasher *auth.Hasher

@@ -255,6 +255,9 @@ func (s *snapshot) result(p *ranked, e entry, now clock) o211.Result {
 		Score: math.Round(e.score*1e4) / 1e4, Language: r.lang, Phone: r.phone,
 		Taxonomy: slices.Clone(r.taxonomy),
 	}
+	if r.status != "" && r.status != o211.StatusActive {
+		res.Status = r.status
+	}
 	if p.near && h.flags&flagGeo != 0 {
 		km := math.Round(geo.DistanceKm(p.lat, p.lon, m.lat, m.lon)*10) / 10
 		res.DistanceKm = &km

@@ -306,6 +306,9 @@ func (g *groupTx) writeContact(old, c *o211.Contact) error {
 	if err := g.tx.Bucket(bucketContacts).Put([]byte(c.ID), append([]byte{codecV1}, data...)); err != nil {
 		return err
 	}
+	if err := countReferrals(g.tx, old, c); err != nil {
+		return err
+	}
 	oldKeys, newKeys := contactIndexKeys(old), contactIndexKeys(c)
 	for i, b := range contactIndexes {
 		if bytes.Equal(oldKeys[i], newKeys[i]) {

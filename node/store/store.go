@@ -240,6 +240,9 @@ func (s *Store) init(tx *bolt.Tx) error {
 			return fmt.Errorf("store: %w", err)
 		}
 	}
+	if s.region != replicaMark {
+		return initReferrals(tx) // referrals.go
+	}
 	return nil
 }
 
