@@ -161,3 +161,38 @@ func TestDirectory_VerificationQueue(t *testing.T) {
 	}
 	s.get("/console/directory/service/"+tenantLegalID+"/history").mustContain(t, "<code>assured_date</code>", "By rita")
 }
+
+func TestDirectory_TemporaryClosure(t *testing.T) {
+	n := MustStartPortal(t)
+	s := mustSignInAs(t, n, "rita", o211.RoleResourceSpecialist)
+	path := banqueServePath + "/closure"
+	s.get(path).mustStatus(t, http.StatusOK).mustContain(t, `name="until"`, `name="message_fr"`).mustNotContain(t, `id="reopen"`)
+	t.Run("ErrPastDay", func(t *testing.T) {
+		s.post(path, "until", "2026-12-06", "message_en", "Renovations").mustStatus(t, http.StatusBadRequest).
+			mustContain(t, `href="#closure-until"`, "must be today or later", "Renovations")
+	})
+	t.Run("ErrNotADate", func(t *testing.T) {
+		s.post(path, "until", "15/01/2027", "message_en", "Renovations").mustStatus(t, http.StatusBadRequest).
+			mustContain(t, `href="#closure-until"`, "Enter a date as YYYY-MM-DD")
+	})
+	t.Run("ErrNoMessage", func(t *testing.T) {
+		s.post(path, "until", "2027-01-15").mustStatus(t, http.StatusBadRequest).mustContain(t, `href="#closure-message_en"`)
+	})
+	s.post(path, "until", "2027-01-15", "message_en", "Closed for renovations.", "message_fr", "Fermé pour rénovations.").
+		mustRedirect(t, banqueServePath+"?done=saved")
+	s.get(banqueServePath).mustContain(t, "Closed until January 15, 2027")
+
+	get(t, nil, n.URL()+"/fr/services/"+banqueID).mustStatus(t, http.StatusOK).
+		mustContain(t, "Fermé temporairement jusqu’au 15 janvier 2027", "Fermé pour rénovations.").mustNotContain(t, "Closed for renovations")
+	get(t, nil, n.URL()+"/services/"+banqueID).mustContain(t, "Temporarily closed until January 15, 2027", "Closed for renovations.").
+		mustNotContain(t, "This service is not running")
+	get(t, nil, n.URL()+"/fr/search?q=banque+alimentaire").
+		mustContain(t, `o211-result__closure`, "Fermé temporairement jusqu’au 15 janvier 2027", "Fermé pour rénovations.")
+	api := get(t, nil, n.URL()+"/api/v1/search?q=banque", "Authorization", "Bearer tok").mustStatus(t, http.StatusOK)
+	api.mustContain(t, `"status":"temporarily closed"`, `"closure":{"until":"2027-01-15","message_en":"Closed for renovations.","message_fr":"Fermé pour rénovations."}`)
+
+	s.get(path).mustContain(t, `id="reopen"`, `value="2027-01-15"`)
+	s.post(path, "reopen", "1").mustRedirect(t, banqueServePath+"?done=saved")
+	get(t, nil, n.URL()+"/services/"+banqueID).mustNotContain(t, "Temporarily closed")
+	get(t, nil, n.URL()+"/api/v1/search?q=banque", "Authorization", "Bearer tok").mustNotContain(t, `"closure"`, "temporarily closed")
+}

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"html/template"
@@ -35,6 +36,7 @@ type resultView struct {
 	Open                           int    // 0 unknown, 1 open now, 2 closed now
 	Today                          string // today's hours
 	Lang                           string // the record's language when it is not the page's
+	Closure                        *closureView
 }
 
 // resultLabels are the words of every result, looked up once a page.
@@ -205,7 +207,9 @@ func (c *Console) resultViews(ctx context.Context, lang string, results []o211.R
 		if res.DistanceKm != nil {
 			v.Distance = c.msg.MustT(lang, "result.km", "Km", formatKm(lang, *res.DistanceKm))
 		}
-		if res.OpenNow != nil {
+		if v.Closure = c.closureOfResult(lang, &res); v.Closure != nil {
+			v.Open = 2 // closed, whatever its hours say
+		} else if res.OpenNow != nil {
 			v.Open = 2
 			if *res.OpenNow {
 				v.Open = 1
@@ -248,7 +252,15 @@ func resultsHTML(items []resultView, l resultLabels, lang string) template.HTML 
 			b.WriteString(` lang="` + v.Lang + `"`)
 		}
 		b.WriteString(`><h3 class="govuk-heading-m o211-result__title"><a class="govuk-link" href="` + e(v.URL) + `">` + e(v.Name) +
-			`</a></h3><p class="govuk-body o211-result__org">` + e(v.Org) + `</p><dl class="o211-result__facts"`)
+			`</a></h3><p class="govuk-body o211-result__org">` + e(v.Org) + `</p>`)
+		if cl := v.Closure; cl != nil {
+			b.WriteString(`<p class="govuk-body o211-result__closure"><strong class="govuk-tag govuk-tag--orange">` + e(cl.Title) + `</strong>`)
+			if cl.Msg != "" {
+				b.WriteString(` <span lang="` + e(cmp.Or(cl.Lang, lang)) + `">` + e(cl.Msg) + `</span>`)
+			}
+			b.WriteString(`</p>`)
+		}
+		b.WriteString(`<dl class="o211-result__facts"`)
 		if v.Lang != "" {
 			b.WriteString(` lang="` + lang + `"`)
 		}

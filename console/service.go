@@ -50,6 +50,10 @@ type serviceBody struct {
 	Reviewed   string
 	Inactive   bool
 	SearchURL  string
+	// Closure is the service's temporary closure while it holds; the
+	// alert that holds an o211 closure is not shown as it stands.
+	Closure   *closureView
+	HideAlert bool
 }
 
 // service answers GET /services/{id}: everything a caller needs about one
@@ -75,6 +79,9 @@ func (c *Console) service(w http.ResponseWriter, r *http.Request) {
 		Inactive: svc.Status != "" && svc.Status != "active"}
 	if svc.Organization != nil {
 		b.OrgName = svc.Organization.Name
+	}
+	if cl, known := c.closureOfService(p.Lang, svc); known {
+		b.Closure, b.Inactive, b.HideAlert = cl, false, true
 	}
 	wk := weeklyHours(svc.Schedules, now)
 	b.Hours, b.HoursNotes = c.weekView(p.Lang, wk, now), wk.notes

@@ -29,6 +29,7 @@ type Directory struct {
 	indexPath string
 	logger    *slog.Logger
 	region    string
+	now       func() time.Time
 
 	mu         sync.Mutex                   // serialises Write with re-indexing and saving
 	indexedSeq atomic.Uint64                // store sequence number the index reflects
@@ -76,7 +77,11 @@ func OpenDirectory(ctx context.Context, cfg DirectoryConfig) (*Directory, error)
 	if err != nil {
 		return nil, err
 	}
-	d := &Directory{store: st, indexPath: cfg.Path + ".idx", logger: cfg.Logger, region: st.Region(), bulkAllAt: fullRebuildAt}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	d := &Directory{store: st, indexPath: cfg.Path + ".idx", logger: cfg.Logger, region: st.Region(), bulkAllAt: fullRebuildAt,
+		now: cfg.Now}
 	if err := d.loadIndex(ctx); err != nil {
 		st.Close()
 		return nil, err

@@ -52,10 +52,16 @@ func (d *Directory) Apply(ctx context.Context, recs []*o211.Record, aux ...store
 	return res, nil
 }
 
-// Search runs a query against the index.
+// Search runs a query against the index. A temporarily closed service's
+// result says until when and why (o211.Closure, read from the stored
+// service; closures.go).
 func (d *Directory) Search(ctx context.Context, q o211.Query) (*o211.Results, error) {
 	d.lastSearch.Store(time.Now().UnixNano())
-	return d.indexer.Search(ctx, q)
+	res, err := d.indexer.Search(ctx, q)
+	if err == nil {
+		err = d.closures(res.Results)
+	}
+	return res, err
 }
 
 // View runs fn with a consistent read view of the store.

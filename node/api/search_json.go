@@ -110,6 +110,14 @@ func appendResult(b []byte, r *o211.Result) []byte {
 		b = append(b, `,"open":`...)
 		b = strconv.AppendBool(b, *r.OpenNow)
 	}
+	b = appendOpt(b, "status", r.Status)
+	if c := r.Closure; c != nil {
+		b = append(b, `,"closure":{"until":`...)
+		b = appendString(b, c.Until)
+		b = appendOpt(b, "message_en", c.En)
+		b = appendOpt(b, "message_fr", c.Fr)
+		b = append(b, '}')
+	}
 	return append(b, '}')
 }
 

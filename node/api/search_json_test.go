@@ -18,6 +18,8 @@ func TestAppendResults_MatchesEncodingJSON(t *testing.T) {
 				LocationID: "l1", DistanceKm: &d, Region: "east", Score: 0.8849, Language: "fr",
 				Taxonomy: []string{"BD-1800", "YS-5000"}, Phone: "613", OpenNow: &open},
 			{ServiceID: "s2", ServiceName: "bad \xff utf8 \x01", Region: "north", Score: 3, DistanceKm: &tiny},
+			{ServiceID: "s3", Status: o211.StatusTemporarilyClosed, Closure: &o211.Closure{Until: "2027-01-15", Fr: "Fermé « travaux »"}},
+			{ServiceID: "s4", Status: o211.StatusTemporarilyClosed, Closure: &o211.Closure{Until: "2027-01-15", En: "Closed", Fr: "Fermé"}},
 		}, Facets: o211.Facets{Taxonomy: []o211.FacetCount{{Code: "B", Name: "Basic Needs", NameF: "Besoins", Count: 2}, {Code: "Y", Name: "Y"}}}},
 	} {
 		want, err := json.Marshal(res)
