@@ -70,28 +70,47 @@ func (c *Console) spec(w http.ResponseWriter, r *http.Request) (string, *kindSpe
 	return name, s, ok
 }
 
-// editRecord answers GET /console/directory/{kind}/{id}: the record's form.
-func (c *Console) editRecord(w http.ResponseWriter, r *http.Request) {
+// openedRecord is the record a directory page of {kind}/{id} is about.
+type openedRecord struct {
+	actor    o211.Actor
+	kind, id string // the URL's
+	spec     *kindSpec
+	row      row
+}
+
+// openRecord reads the request's {kind}/{id} for a directory page, or
+// answers (sign in, refused, not found, another region's) and returns
+// false.
+func (c *Console) openRecord(w http.ResponseWriter, r *http.Request) (*openedRecord, bool) {
 	a, ok := c.directoryStaff(w, r)
 	if !ok {
-		return
+		return nil, false
 	}
 	name, s, ok := c.spec(w, r)
 	if !ok {
-		return
+		return nil, false
 	}
-	id := chi.URLParam(r, "id")
-	rec, err := c.cfg.Records.Record(r.Context(), s.Kind, id)
+	o := &openedRecord{actor: a, kind: name, id: chi.URLParam(r, "id"), spec: s}
+	rec, err := c.cfg.Records.Record(r.Context(), s.Kind, o.id)
 	if err != nil {
 		c.recordError(w, r, err)
-		return
+		return nil, false
 	}
-	m, err := decodeRow(rec.Data)
-	if err != nil {
+	if o.row, err = decodeRow(rec.Data); err != nil {
 		c.fail(w, r, err)
+		return nil, false
+	}
+	return o, true
+}
+
+// editRecord answers GET /console/directory/{kind}/{id}: the record's form.
+func (c *Console) editRecord(w http.ResponseWriter, r *http.Request) {
+	o, ok := c.openRecord(w, r)
+	if !ok {
 		return
 	}
-	b := &recordBody{Kind: name, ID: id}
+	a, s, m := o.actor, o.spec, o.row
+	b := &recordBody{Kind: o.kind, ID: o.id}
 	if r.URL.Query().Get("done") == "saved" {
 		b.Notice = "dir.saved"
 	}
@@ -176,16 +195,20 @@ func (c *Console) writeRecord(w http.ResponseWriter, r *http.Request, create boo
 			return
 		}
 	}
-	if !errs.Any() {
-		err := c.writeRow(r, s, b, m)
-		if err == nil {
-			c.redirect(w, r, savedURL(s, b.ID, m))
+	obj, err := rowObject(s, b.ID, m)
+	switch {
+	case err != nil:
+	case errs.Any():
+		err = obj.Validate() // the directory's problem too, beside the console's
+	default:
+		if err = c.cfg.Records.Write(r.Context(), []o211.Change{o211.Upsert(obj)}); err == nil {
+			c.redirect(w, r, savedURL(s, obj.ObjectID(), m))
 			return
 		}
-		if !writeProblems(errs, s, err) {
-			c.recordError(w, r, err)
-			return
-		}
+	}
+	if err != nil && !writeProblems(errs, s, err) {
+		c.recordError(w, r, err)
+		return
 	}
 	c.renderRecord(w, r, a, http.StatusBadRequest, b, s, m, vals, errs)
 }
@@ -238,22 +261,22 @@ func bindForm(s *kindSpec, m row, form url.Values) (map[string]string, *FormErro
 	return vals, errs
 }
 
-// writeRow writes m as a record of s's kind (a new one when b.ID is "").
-func (c *Console) writeRow(r *http.Request, s *kindSpec, b *recordBody, m row) error {
-	if b.ID == "" {
-		b.ID = uuid.NewString()
+// rowObject makes m a record of s's kind with id (a new id when "").
+func rowObject(s *kindSpec, id string, m row) (o211.Object, error) {
+	if id == "" {
+		id = uuid.NewString()
 	}
-	m.set(fieldSpec{Name: "id"}, b.ID)
+	m.set(fieldSpec{Name: "id"}, id)
 	ki, _ := o211.LookupKind(s.Kind)
 	obj := ki.New()
 	data, err := json.Marshal(m)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := json.Unmarshal(data, obj); err != nil {
-		return o211.Errorf(o211.EINVALID, "the form does not make a %s record", s.Kind)
+		return nil, o211.Errorf(o211.EINVALID, "the form does not make a %s record", s.Kind)
 	}
-	return c.cfg.Records.Write(r.Context(), []o211.Change{o211.Upsert(obj)})
+	return obj, nil
 }
 
 // savedURL is where a saved record's form goes: its parent's page for a
@@ -432,14 +455,32 @@ func (c *Console) children(r *http.Request, p *page, b *recordBody, s *kindSpec)
 				return err
 			}
 			text := summary(ch.Kind, m)
-			if ch.Kind == o211.KindServiceAtLocation {
+			switch ch.Kind {
+			case o211.KindServiceAtLocation:
 				text = c.locationName(r, m.str("location_id"))
+			case o211.KindSchedule:
+				text = scheduleText(p, m)
 			}
 			v.Items = append(v.Items, linkView{Text: text, URL: "/console/directory/" + kind + "/" + url.PathEscape(rec.ID)})
 		}
 		b.Children = append(b.Children, v)
 	}
 	return nil
+}
+
+// scheduleText names a schedule by its days in the page's language and
+// its hours ("Monday, Friday 09:00–16:30").
+func scheduleText(p *page, m row) string {
+	var days []string
+	for _, d := range strings.Split(m.str("byday"), ",") {
+		if d = strings.TrimSpace(d); slices.Contains(weekDays, d) {
+			days = append(days, p.mustT("day."+d))
+		} else if d != "" {
+			days = append(days, d)
+		}
+	}
+	hours := strings.Trim(m.str("opens_at")+"–"+m.str("closes_at"), "–")
+	return strings.Join(nonEmpty(strings.Join(days, ", "), hours, m.str("description")), " ")
 }
 
 // locationName names a location by its id (the id when it cannot be read).

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/o211/o211"
 )
 
@@ -34,20 +32,11 @@ type historyBody struct {
 // changed the record, when, and each field's old and new value, the
 // newest change first.
 func (c *Console) recordHistory(w http.ResponseWriter, r *http.Request) {
-	a, ok := c.directoryStaff(w, r)
+	o, ok := c.openRecord(w, r)
 	if !ok {
 		return
 	}
-	name, s, ok := c.spec(w, r)
-	if !ok {
-		return
-	}
-	id := chi.URLParam(r, "id")
-	rec, err := c.cfg.Records.Record(r.Context(), s.Kind, id)
-	if err != nil {
-		c.recordError(w, r, err)
-		return
-	}
+	a, name, s, id, m := o.actor, o.kind, o.spec, o.id, o.row
 	cursor := r.URL.Query().Get("cursor")
 	hp, err := c.cfg.Records.History(r.Context(), o211.HistoryQuery{Kind: s.Kind, ID: id, Cursor: firstN(cursor, 200), Limit: 50})
 	if o211.ErrorCode(err) == o211.EINVALID {
@@ -57,7 +46,6 @@ func (c *Console) recordHistory(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, err)
 		return
 	}
-	m, _ := decodeRow(rec.Data)
 	p := c.staffView(w, r, a, "dir.history.title", "Name", firstN(summary(s.Kind, m), 80))
 	b := &historyBody{Kind: name, Name: summary(s.Kind, m), RecordURL: "/console/directory/" + name + "/" + url.PathEscape(id)}
 	if hp.Next != "" {

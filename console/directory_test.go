@@ -59,7 +59,7 @@ func TestDirectory_EditServiceValidation(t *testing.T) {
 	form := []string{"name", "Banque alimentaire", "status", "active", "email", "not an address", "minimum_age", "douze"}
 	t.Run("ErrNumber", func(t *testing.T) {
 		s.post(banqueServePath, form...).mustStatus(t, http.StatusBadRequest).
-			mustContain(t, `href="#f-minimum_age"`, `id="f-minimum_age-error"`, "Enter a number", `value="douze"`)
+			mustContain(t, `href="#f-minimum_age"`, `id="f-minimum_age-error"`, "Enter a number", `value="douze"`, `href="#f-email"`)
 	})
 	t.Run("ErrHSDSEmail", func(t *testing.T) {
 		form[7] = "12"

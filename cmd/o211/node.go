@@ -22,6 +22,7 @@ func runNode(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	sec := addSecurityFlags(fs)
 	retention := fs.Duration("contact-retention", contacts.DefaultRetention,
 		"how long contacts' personal fields are kept after the contact ended (then erased; reports stay); 0 keeps them")
+	verifyMonths := fs.Int("verify-months", 12, "months a service's verification (its assured_date) holds before it enters the console's verification queue")
 	logFormat := fs.String("log", "text", "log format: text or json")
 	gwFlags := addGatewayFlags(fs)
 	if err := parse(fs, args); err != nil {
@@ -48,8 +49,11 @@ func runNode(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	} else if *retention == 0 {
 		*retention = -1 // node.Config: negative disables the purge
 	}
+	if *verifyMonths < 1 || *verifyMonths > 120 {
+		return fmt.Errorf("--verify-months %d: use a number of months from 1 to 120", *verifyMonths)
+	}
 	n := node.New(node.Config{Region: *region, DataDir: *data, HTTPAddr: *httpAddr, Token: *token, Logger: logger,
-		Replication: link, ContactRetention: *retention, Gateway: gw})
+		Replication: link, ContactRetention: *retention, Gateway: gw, VerifyMonths: *verifyMonths})
 	if err := n.Start(ctx); err != nil {
 		n.Close()
 		return err
