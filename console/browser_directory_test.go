@@ -86,6 +86,11 @@ func TestBrowser_DirectoryPagesAccessible(t *testing.T) {
 	mustAddUser(t, n, "rita", o211.RoleResourceSpecialist)
 	ctx := b.tab(t, false) // axe-core is a script
 	signInBrowser(t, ctx, n.URL(), "rita", "rita-password")
+	s := newStaff(t, n) // a change for the history page to show
+	s.signIn("rita")
+	s.get("/console/directory/service/" + banqueID)
+	s.post("/console/directory/service/"+banqueID, "name", "Banque alimentaire", "status", "active", "minimum_age", "16").
+		mustRedirect(t, "/console/directory/service/"+banqueID+"?done=saved")
 	pages := []struct{ name, path string }{
 		{"directory", "/console/directory?q=food"},
 		{"directory-service", "/console/directory/service/" + banqueID},
