@@ -68,6 +68,10 @@ func TestReplication_OwnerConflicts(t *testing.T) {
 			}
 			return fmt.Errorf("hub %s: no region west in %+v", s.id, st.Regions)
 		})
+		metrics, status := getText(t, "http://"+s.r.HTTPAddr()+"/metrics")
+		if status != http.StatusOK || !strings.Contains(metrics, `o211_hub_region_conflicts_total{region="west"} 1`) {
+			t.Errorf("hub %s /metrics (%d) lacks o211_hub_region_conflicts_total{region=\"west\"} 1", s.id, status)
+		}
 	}
 	testutil.CheckFor(t, 30*time.Second, func() error {
 		var st o211node.Status

@@ -331,6 +331,8 @@ var (
 		"Age of the oldest change of the region that the hub does not hold yet (as of the node's last report).", []string{"region"}, nil)
 	descRegionReportAge = prometheus.NewDesc("o211_hub_region_report_age_seconds",
 		"Seconds since this replica last heard from the region's node.", []string{"region"}, nil)
+	descRegionConflicts = prometheus.NewDesc("o211_hub_region_conflicts_total",
+		"The region's records the hub skipped because another region owns them (from the replicated state).", []string{"region"}, nil)
 	descNATSRoutes  = prometheus.NewDesc("o211_hub_nats_routes", "NATS routes to the other hub replicas.", nil, nil)
 	descNATSLeafs   = prometheus.NewDesc("o211_hub_nats_leafs", "Region nodes linked to this replica's NATS server.", nil, nil)
 	descIngest      = prometheus.NewDesc("o211_hub_ingest_batches_total", "Region batches answered by this replica, by outcome.", []string{"outcome"}, nil)
@@ -341,7 +343,7 @@ var (
 
 func (c *replicationCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descRegionMark, descRegionLagRecords, descRegionLagSeconds, descRegionReportAge,
-		descNATSRoutes, descNATSLeafs, descIngest, descIngestRecs, descSyncPages, descIngestLeads} {
+		descRegionConflicts, descNATSRoutes, descNATSLeafs, descIngest, descIngestRecs, descSyncPages, descIngestLeads} {
 		ch <- d
 	}
 }
@@ -355,6 +357,7 @@ func (c *replicationCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descRegionMark, prometheus.GaugeValue, float64(r.Mark), r.Region)
 		ch <- prometheus.MustNewConstMetric(descRegionLagRecords, prometheus.GaugeValue, float64(r.Lag.Records), r.Region)
 		ch <- prometheus.MustNewConstMetric(descRegionLagSeconds, prometheus.GaugeValue, r.Lag.Seconds, r.Region)
+		ch <- prometheus.MustNewConstMetric(descRegionConflicts, prometheus.CounterValue, float64(r.Conflicts.Count), r.Region)
 		if r.Reported != nil {
 			ch <- prometheus.MustNewConstMetric(descRegionReportAge, prometheus.GaugeValue, st.Now.Sub(*r.Reported).Seconds(), r.Region)
 		}
