@@ -232,7 +232,7 @@ var errNotYet = errors.New("hub: announce: no leader yet")
 // announce records this replica's addresses if the state does not hold
 // them, through the leader.
 func (r *Replica) announce(ctx context.Context) error {
-	want := fsm.Member{ID: r.cfg.ID, Raft: r.RaftAddr(), HTTP: r.HTTPAddr()}
+	want := fsm.Member{ID: r.cfg.ID, Raft: r.RaftAddr(), HTTP: r.HTTPAddr(), Reads: r.reads()}
 	var have *fsm.Member
 	if err := r.fsm.View(func(s *fsm.State) (err error) {
 		have, err = s.Member(r.cfg.ID)
@@ -240,7 +240,7 @@ func (r *Replica) announce(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	if have != nil && have.Raft == want.Raft && have.HTTP == want.HTTP {
+	if have != nil && have.Raft == want.Raft && have.HTTP == want.HTTP && have.Reads == want.Reads {
 		return nil
 	}
 	if _, err := r.serverAddr(r.cfg.ID); err != nil {
@@ -255,5 +255,48 @@ func (r *Replica) announce(ctx context.Context) error {
 		return r.updateMember(ctx, &want)
 	}
 	c := &Client{BaseURL: "http://" + r.HTTPAddr(), Token: r.cfg.Token}
-	return c.UpdateMember(ctx, want)
+	err := c.UpdateMember(ctx, want)
+	if o211.ErrorCode(err) == o211.EINVALID && want.Reads != 0 {
+		// A leader of a release before versions were announced decodes
+		// members strictly: announce the addresses alone to it (again
+		// at each round, until the leader reads the version).
+		want.Reads = 0
+		return c.UpdateMember(ctx, want)
+	}
+	return err
+}
+
+// reads is the newest command version this replica reads.
+func (r *Replica) reads() int {
+	if r.cfg.MaxCommandVersion > 0 {
+		return r.cfg.MaxCommandVersion
+	}
+	return fsm.CommandVersion
+}
+
+// commandVersion is the version at which this replica, leading, writes
+// commands: the oldest version that every voter of the configuration
+// announced it reads (1 for a voter that announced none: a release before
+// versions were announced). It never exceeds its own.
+func (r *Replica) commandVersion() int {
+	v := r.reads()
+	f := r.raft.GetConfiguration()
+	if f.Error() != nil {
+		return 1
+	}
+	_ = r.fsm.View(func(s *fsm.State) error {
+		for _, sv := range f.Configuration().Servers {
+			if sv.Suffrage != raft.Voter || string(sv.ID) == r.cfg.ID {
+				continue
+			}
+			m, err := s.Member(string(sv.ID))
+			if err != nil || m == nil || m.Reads == 0 {
+				v = 1
+			} else {
+				v = min(v, m.Reads)
+			}
+		}
+		return nil
+	})
+	return v
 }

@@ -114,6 +114,10 @@ type Config struct {
 	// OnApply, when set, is called after each committed change of the
 	// state (see fsm.Event), on the goroutine that applies the log.
 	OnApply func(fsm.Event)
+	// MaxCommandVersion is the newest log command version this replica
+	// reads and announces (default fsm.CommandVersion). Lower it only to
+	// play an older release in tests of a rolling upgrade.
+	MaxCommandVersion int
 	// PeerAddr, when set and returning non-empty, overrides the address
 	// dialled to reach replica id. Tests route each link through a proxy
 	// they can cut; leave it nil otherwise.

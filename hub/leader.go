@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -131,10 +132,14 @@ func (r *Replica) propose(ctx context.Context, typ fsm.CommandType, payload any)
 	}
 	var b []byte
 	var err error
-	if raw, ok := payload.(encoded); ok {
-		b, err = fsm.EncodeCommandJSON(typ, r.cfg.Now(), raw)
-	} else {
-		b, err = fsm.EncodeCommand(typ, r.cfg.Now(), payload)
+	raw, ok := payload.(encoded)
+	if !ok {
+		raw, err = json.Marshal(payload)
+	}
+	if err == nil {
+		// The oldest version every voter reads: a hub of mixed releases
+		// (a rolling upgrade) applies the same entries everywhere.
+		b, err = fsm.EncodeCommandVersion(r.commandVersion(), typ, r.cfg.Now(), raw)
 	}
 	if err != nil {
 		return nil, 0, err

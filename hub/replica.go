@@ -113,7 +113,7 @@ func (r *Replica) Start(ctx context.Context) (err error) {
 		return fmt.Errorf("hub: start: %w", err)
 	}
 	r.fsm, err = fsm.Open(fsm.Options{Path: filepath.Join(r.cfg.DataDir, "state.db"), Logger: r.logger,
-		NoSync: r.cfg.NoSync, OnApply: r.cfg.OnApply})
+		NoSync: r.cfg.NoSync, OnApply: r.cfg.OnApply, MaxCommandVersion: r.cfg.MaxCommandVersion})
 	if err != nil {
 		return fmt.Errorf("hub: start: %w", err)
 	}

@@ -3,7 +3,9 @@ package fsm
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"hash/crc32"
 	"time"
 
 	"github.com/o211/o211"
@@ -28,17 +30,26 @@ const (
 	CmdDeleteMember CommandType = "delete_member"
 )
 
-// commandVersion is the version of the envelope written by this package.
-const commandVersion = 1
+// CommandVersion is the newest version of the log entry envelope this
+// package reads and writes. A replica announces it in its member entry
+// (Member.Reads); a leader writes entries at the oldest version that every
+// voter reads, so that a hub of mixed releases keeps applying the same
+// entries during a rolling upgrade. A replica that meets an entry of a
+// version it does not read stops applying (see FSM.ApplyBatch) rather than
+// skip it and diverge.
+//
+//	version 1: version (1 byte) | len(type) (1 byte) | type | At, Unix ns (8 bytes BE) | payload JSON
+//	version 2: as version 1, then the CRC-32C of the payload (4 bytes BE) before it: a
+//	           log entry damaged on one replica's disk stops that replica
+//	           instead of being applied there differently
+const CommandVersion = 2
 
 // Command is the typed envelope of every entry of the Raft log: a type, the
 // time the leader stamped on it, and the payload of that type as JSON.
 // Apply never reads a clock: every time in the state comes from At.
 //
-// On the log a command is a small binary header followed by the payload,
-// so that a large batch is parsed once:
-//
-//	version (1 byte) | len(type) (1 byte) | type | At, Unix ns (8 bytes BE) | payload JSON
+// On the log a command is a small binary header followed by the payload
+// (see CommandVersion), so that a large batch is parsed once.
 type Command struct {
 	V       int
 	Type    CommandType
@@ -47,7 +58,8 @@ type Command struct {
 }
 
 // EncodeCommand returns the log entry for a command of type typ carrying
-// payload, stamped at (which the leader takes from its clock).
+// payload, stamped at (which the leader takes from its clock), at
+// CommandVersion.
 func EncodeCommand(typ CommandType, at time.Time, payload any) ([]byte, error) {
 	if len(typ) == 0 || len(typ) > 255 {
 		return nil, fmt.Errorf("fsm: encode: bad command type %q", typ)
@@ -62,37 +74,72 @@ func EncodeCommand(typ CommandType, at time.Time, payload any) ([]byte, error) {
 // EncodeCommandJSON is EncodeCommand for a payload already encoded as JSON
 // (a batch as a region sent it), which it does not check.
 func EncodeCommandJSON(typ CommandType, at time.Time, p []byte) ([]byte, error) {
+	return EncodeCommandVersion(CommandVersion, typ, at, p)
+}
+
+// EncodeCommandVersion is EncodeCommandJSON at envelope version v (1 or 2).
+func EncodeCommandVersion(v int, typ CommandType, at time.Time, p []byte) ([]byte, error) {
 	if len(typ) == 0 || len(typ) > 255 {
 		return nil, fmt.Errorf("fsm: encode: bad command type %q", typ)
 	}
-	b := make([]byte, 0, 2+len(typ)+8+len(p))
-	b = append(b, commandVersion, byte(len(typ)))
+	if v < 1 || v > CommandVersion {
+		return nil, fmt.Errorf("fsm: encode: command version %d; this o211 writes 1 to %d", v, CommandVersion)
+	}
+	b := make([]byte, 0, 2+len(typ)+8+4+len(p))
+	b = append(b, byte(v), byte(len(typ)))
 	b = append(b, typ...)
 	b = binary.BigEndian.AppendUint64(b, uint64(at.UnixNano()))
+	if v >= 2 {
+		b = binary.BigEndian.AppendUint32(b, crc32.Checksum(p, castagnoli))
+	}
 	return append(b, p...), nil
 }
 
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// CommandVersionOf returns the envelope version of a log entry (0 for an
+// empty one).
+func CommandVersionOf(b []byte) int {
+	if len(b) == 0 {
+		return 0
+	}
+	return int(b[0])
+}
+
+// ErrCorruptCommand is returned by DecodeCommand for an entry whose
+// checksum does not match its payload.
+var ErrCorruptCommand = errors.New("fsm: the log entry's payload does not match its checksum")
+
 // DecodeCommand decodes a log entry. It returns an EINVALID error for an
-// entry that is not a command of a version this package reads. The payload
+// entry that is not a command of a version this package reads, and
+// ErrCorruptCommand for one damaged since it was written. The payload
 // shares b's memory.
 func DecodeCommand(b []byte) (*Command, error) {
-	if len(b) < 2 || b[0] != commandVersion {
-		v := -1
-		if len(b) > 0 {
-			v = int(b[0])
+	v := CommandVersionOf(b)
+	if len(b) < 2 || v < 1 || v > CommandVersion {
+		if len(b) == 0 {
+			v = -1
 		}
-		return nil, o211.Errorf(o211.EINVALID, "command version %d; this o211 reads version %d", v, commandVersion)
+		return nil, o211.Errorf(o211.EINVALID, "command version %d; this o211 reads versions 1 to %d", v, CommandVersion)
 	}
 	n := int(b[1])
-	if len(b) < 2+n+8 {
+	head := 2 + n + 8
+	if v >= 2 {
+		head += 4
+	}
+	if len(b) < head {
 		return nil, o211.Errorf(o211.EINVALID, "truncated command")
 	}
-	return &Command{
-		V:       commandVersion,
+	c := &Command{
+		V:       v,
 		Type:    CommandType(b[2 : 2+n]),
 		At:      time.Unix(0, int64(binary.BigEndian.Uint64(b[2+n:]))).UTC(),
-		Payload: b[2+n+8:],
-	}, nil
+		Payload: b[head:],
+	}
+	if v >= 2 && binary.BigEndian.Uint32(b[2+n+8:]) != crc32.Checksum(c.Payload, castagnoli) {
+		return nil, ErrCorruptCommand
+	}
+	return c, nil
 }
 
 // decodePayload decodes the command's payload into v.
@@ -128,6 +175,10 @@ type Member struct {
 	Raft    string    `json:"raft"`
 	HTTP    string    `json:"http"`
 	Updated time.Time `json:"updated,omitempty"`
+	// Reads is the newest command version the replica's o211 reads (0:
+	// announced by a release before versions were announced, which reads
+	// version 1).
+	Reads int `json:"reads,omitempty"`
 }
 
 // DeleteMember is the payload of CmdDeleteMember.

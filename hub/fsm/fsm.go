@@ -44,6 +44,10 @@ type Options struct {
 	// OnApply, when set, is called after each committed state change, on
 	// the goroutine that applies the log: it must return quickly.
 	OnApply func(Event)
+	// MaxCommandVersion is the newest command version this state machine
+	// applies (default CommandVersion). Lower only to play an older
+	// release in tests of mixed-release hubs.
+	MaxCommandVersion int
 }
 
 // Event describes a committed change of the state.
@@ -146,7 +150,10 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []any {
 	}
 	p, last, err := f.plan(logs, out)
 	if err != nil {
-		panic(fmt.Sprintf("fsm: read state at log index %d: %v", logs[0].Index, err))
+		// A replica that skipped the entry would diverge: it stops here
+		// and, restarted (upgraded, repaired), replays the log from it.
+		f.opts.Logger.Error("HUB STATE STOPPED: "+err.Error(), "index", logs[0].Index)
+		panic(fmt.Sprintf("fsm: cannot apply the log from index %d: %v", logs[0].Index, err))
 	}
 	if p == nil {
 		return out // a replay of entries already applied
@@ -190,6 +197,9 @@ func (f *FSM) plan(logs []*raft.Log, out []any) (*plan, uint64, error) {
 		p = newPlan(tx)
 		for i, l := range logs {
 			if l.Type == raft.LogCommand && l.Index > applied {
+				if err := f.readable(l); err != nil {
+					return err
+				}
 				out[i] = p.command(l.Data)
 			}
 		}
@@ -197,6 +207,30 @@ func (f *FSM) plan(logs []*raft.Log, out []any) (*plan, uint64, error) {
 		return nil
 	})
 	return p, last, err
+}
+
+// maxEnvelope bounds the command versions that may yet come.
+const maxEnvelope = 31
+
+// readable checks that a command entry is of a version this state machine
+// applies and undamaged: an error means the replica must stop, not answer.
+func (f *FSM) readable(l *raft.Log) error {
+	max := f.opts.MaxCommandVersion
+	if max == 0 {
+		max = CommandVersion
+	}
+	// A first byte past maxEnvelope is no envelope at all: the entry is
+	// refused as a business error, the same on every replica.
+	if v := CommandVersionOf(l.Data); v > max && v <= maxEnvelope {
+		return fmt.Errorf("log entry %d is a command of version %d, written by a newer o211 (this one reads up to %d): "+
+			"upgrade this replica; it stops rather than skip the entry", l.Index, v, max)
+	} else if v < 2 {
+		return nil
+	}
+	if _, err := DecodeCommand(l.Data); errors.Is(err, ErrCorruptCommand) {
+		return fmt.Errorf("log entry %d: %w (this replica's raft.db is damaged: replace the replica)", l.Index, err)
+	}
+	return nil
 }
 
 // isBusiness reports whether err is a domain error (a rule of the data),

@@ -278,10 +278,10 @@ func (p *plan) setMember(c *Command) *Response {
 		return &Response{Err: err}
 	}
 	m.Updated = c.At
-	if old != nil && old.Raft == m.Raft && old.HTTP == m.HTTP {
+	if old != nil && old.Raft == m.Raft && old.HTTP == m.HTTP && old.Reads == m.Reads {
 		m.Updated = old.Updated
 	}
-	p.put(tableMembers, []byte(m.ID), encodeEntry(&memberEntry{V: entryVersion, Raft: m.Raft, HTTP: m.HTTP, Updated: m.Updated}))
+	p.put(tableMembers, []byte(m.ID), encodeEntry(&memberEntry{V: entryVersion, Raft: m.Raft, HTTP: m.HTTP, Updated: m.Updated, Reads: m.Reads}))
 	return &Response{Value: &m}
 }
 

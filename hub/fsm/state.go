@@ -89,6 +89,7 @@ type memberEntry struct {
 	Raft    string    `json:"raft"`
 	HTTP    string    `json:"http"`
 	Updated time.Time `json:"updated"`
+	Reads   int       `json:"reads,omitempty"`
 }
 
 // encodeEntry and decodeEntry are the codec pair of every side-table entry:
@@ -160,7 +161,7 @@ func findMember(get getter, id string) (*Member, error) {
 	if err := decodeEntry(b, e); err != nil {
 		return nil, err
 	}
-	return &Member{ID: id, Raft: e.Raft, HTTP: e.HTTP, Updated: e.Updated}, nil
+	return &Member{ID: id, Raft: e.Raft, HTTP: e.HTTP, Updated: e.Updated, Reads: e.Reads}, nil
 }
 
 func findApplied(get getter) uint64 {

@@ -84,7 +84,12 @@ func (s *Store) Restore(r io.Reader) error {
 		s.closed = true
 		return fmt.Errorf("store: restore: reopen: %w", err)
 	}
-	s.db = db
+	s.db, s.sessionDB = db, sessionDB{db}
+	// A snapshot of an older release (a hub of mixed releases) is
+	// upgraded; it is its own copy, so none is kept.
+	if err := s.upgrade(false); err != nil {
+		return fmt.Errorf("store: restore: %w", err)
+	}
 	return db.Update(s.init)
 }
 
@@ -101,8 +106,8 @@ func checkFile(path string, opts Options) error {
 		if meta == nil {
 			return fmt.Errorf("not an o211 store")
 		}
-		if v := string(meta.Get(keyVersion)); v != fmt.Sprint(SchemaVersion) {
-			return fmt.Errorf("schema version %q, want %d", v, SchemaVersion)
+		if _, err := fileVersion(path, tx); err != nil {
+			return err
 		}
 		r := string(meta.Get(keyRegion))
 		if (r == replicaMark) != probe.opts.Replica {

@@ -81,7 +81,16 @@ import (
 )
 
 // SchemaVersion is the version of the bucket layout this package writes.
-const SchemaVersion = 1
+// Open upgrades a file of an older version in place, after keeping a copy
+// of it beside it (<file>.v<old>-<time>.bak), and refuses a file of a newer
+// version (written by a newer o211) with ErrNewerSchema.
+//
+//	1: the first layout. The buckets added since (history/, the contacts',
+//	   users', sessions' and source_of/) were created in place when such a
+//	   file was opened.
+//	2: every bucket of the layout exists from the file's creation; meta/
+//	   upgrades lists the upgrades the file went through (upgrade.go).
+const SchemaVersion = 2
 
 var (
 	bucketMeta    = []byte("meta")
@@ -174,6 +183,10 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	s.db, s.sessionDB = db, sessionDB{db}
+	if err := s.upgrade(true); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := db.Update(s.init); err != nil {
 		db.Close()
 		return nil, err
@@ -201,8 +214,8 @@ func (s *Store) init(tx *bolt.Tx) error {
 		if err := meta.Put(keyVersion, []byte(strconv.Itoa(SchemaVersion))); err != nil {
 			return err
 		}
-	case string(v) != strconv.Itoa(SchemaVersion):
-		return fmt.Errorf("store: %s has schema version %s; this o211 reads version %d", s.path, v, SchemaVersion)
+	case string(v) != strconv.Itoa(SchemaVersion): // upgrade ran before init
+		return fmt.Errorf("store: %s has schema version %.10q; this o211 reads version %d", s.path, v, SchemaVersion)
 	}
 	want := s.opts.Region
 	if s.opts.Replica {
@@ -228,15 +241,12 @@ func (s *Store) init(tx *bolt.Tx) error {
 	default:
 		s.region = string(r)
 	}
-	// history/ is added in place to files made before it: version 1 still.
-	names := [][]byte{bucketRec, bucketRef, bucketChanges, bucketOutbox, bucketCounts, bucketHistory}
-	if s.region != replicaMark { // added in place to files made before contacts: version 1 still
-		names = append(names, bucketContacts, bucketContactStart, bucketContactNav, bucketContactDue,
-			bucketContactKeep, bucketAudit, bucketAuditContact,
-			bucketUsers, bucketUserNames, bucketTokens, bucketTokensUser, bucketSessions, bucketSignIns, bucketSourceOf)
-	}
-	for _, name := range names {
-		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+	// A new file gets every bucket; an upgraded one got them in upgrade.
+	for _, name := range layoutBuckets(s.region) {
+		if tx.Bucket(name) != nil {
+			continue
+		}
+		if _, err := tx.CreateBucket(name); err != nil {
 			return fmt.Errorf("store: %w", err)
 		}
 	}
@@ -244,6 +254,18 @@ func (s *Store) init(tx *bolt.Tx) error {
 		return initReferrals(tx) // referrals.go
 	}
 	return nil
+}
+
+// layoutBuckets names the top-level buckets of a store of region (replicaMark
+// for a replica store) besides meta/.
+func layoutBuckets(region string) [][]byte {
+	names := [][]byte{bucketRec, bucketRef, bucketChanges, bucketOutbox, bucketCounts, bucketHistory}
+	if region != replicaMark {
+		names = append(names, bucketContacts, bucketContactStart, bucketContactNav, bucketContactDue,
+			bucketContactKeep, bucketAudit, bucketAuditContact,
+			bucketUsers, bucketUserNames, bucketTokens, bucketTokensUser, bucketSessions, bucketSignIns, bucketSourceOf)
+	}
+	return names
 }
 
 // Close closes the file. It is safe to call more than once.
