@@ -83,6 +83,10 @@ func TestReplication_OwnerConflicts(t *testing.T) {
 		}
 		return want(st.Replication.Push.Conflicts, "west's node")
 	})
+	if metrics, status := getText(t, west.URL()+"/metrics"); status != http.StatusOK ||
+		!strings.Contains(metrics, `o211_replication_conflicts_total{region="west"} 1`) {
+		t.Errorf("west's /metrics (%d) lacks o211_replication_conflicts_total{region=\"west\"} 1", status)
+	}
 
 	t.Run("ImportRefused", func(t *testing.T) {
 		testutil.CheckFor(t, 30*time.Second, func() error {

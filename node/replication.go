@@ -299,6 +299,7 @@ var replicationMetrics = []struct{ name, help string }{
 	{"replication_push_batches_total", "Batches the hub acknowledged."},
 	{"replication_push_retries_total", "Batches sent again because no answer came (no leader, link down, time-out)."},
 	{"replication_outbox_repairs_total", "Gaps between the hub's mark and the outbox repaired from the change feed."},
+	{"replication_conflicts_total", "Records of this node the hub skipped because another region owns them (since the node started)."},
 }
 
 func newReplicationCollector(n *Node) *replicationCollector {
@@ -336,6 +337,7 @@ func (c *replicationCollector) Collect(ch chan<- prometheus.Metric) {
 		"replication_push_batches_total":   float64(st.Push.Batches),
 		"replication_push_retries_total":   float64(st.Push.Retries),
 		"replication_outbox_repairs_total": float64(st.Push.Repairs),
+		"replication_conflicts_total":      float64(st.Push.Conflicts.Count),
 	}
 	for _, m := range replicationMetrics {
 		t := prometheus.GaugeValue
