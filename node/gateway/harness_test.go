@@ -63,6 +63,9 @@ type envConfig struct {
 	sync   bool // fsync as in production (benchmarks)
 	twilio *twiliotest.Server
 	gw     func(*gateway.Config)
+	// queue, when set, stands between the gateway and the queue (fault
+	// injection).
+	queue func(*queue.Queue) gateway.Queue
 }
 
 // envOption changes an env's configuration before it starts.
@@ -97,7 +100,11 @@ func MustStartEnv(tb testing.TB, opts ...envOption) *env {
 		e.twilio = MustTwilio(tb, twiliotest.Config{Numbers: []string{centreNumber}})
 	}
 	e.twilio.SetWebhooks(base+"voice", base+"sms", base+"status")
-	cfg := gateway.Config{Region: ec.region, Queue: q, Path: filepath.Join(dir, "gateway.db"), NoSync: !ec.sync,
+	var gq gateway.Queue = q
+	if ec.queue != nil {
+		gq = ec.queue(q)
+	}
+	cfg := gateway.Config{Region: ec.region, Queue: gq, Path: filepath.Join(dir, "gateway.db"), NoSync: !ec.sync,
 		Provider: &gateway.Twilio{AccountSID: e.twilio.AccountSID(), AuthToken: e.twilio.AuthToken(), BaseURL: e.twilio.URL()},
 		Number:   centreNumber, Logger: log}
 	if ec.gw != nil {

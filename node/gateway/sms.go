@@ -33,7 +33,7 @@ func (g *Gateway) handleSMS(w http.ResponseWriter, r *http.Request, form url.Val
 	if utf8.RuneCountInString(body) > maxTextRunes {
 		body = string([]rune(body)[:maxTextRunes])
 	}
-	reply, err := g.text(r.Context(), from, body)
+	reply, err := g.text(r.Context(), from, body, form.Get("MessageSid"))
 	if err != nil {
 		g.log.Error("gateway: an inbound text could not be recorded", "from", clip(from, 20), "err", err)
 		http.Error(w, "The message could not be recorded.", http.StatusInternalServerError)
@@ -46,9 +46,9 @@ func (g *Gateway) handleSMS(w http.ResponseWriter, r *http.Request, form url.Val
 	g.writeTwiML(w, TextReply{Body: reply})
 }
 
-// text records an inbound text from a number and returns the reply, if
-// any.
-func (g *Gateway) text(ctx context.Context, from, body string) (string, error) {
+// text records an inbound text from a number (once per MessageSid: a
+// retried webhook adds nothing) and returns the reply, if any.
+func (g *Gateway) text(ctx context.Context, from, body, sid string) (string, error) {
 	c, err := g.store.Open(o211.ChannelText, from)
 	if errors.Is(err, ErrNotFound) {
 		c = &Conversation{Channel: o211.ChannelText, Key: from, Region: g.cfg.Region, State: "postal",
@@ -56,7 +56,7 @@ func (g *Gateway) text(ctx context.Context, from, body string) (string, error) {
 		if err := g.store.Create(c); err != nil {
 			return "", err
 		}
-		if _, err := g.store.Append(c.ID, Message{From: "person", Body: body}); err != nil {
+		if _, err := g.store.Append(c.ID, Message{From: "person", Body: body, CID: clip(sid, 64)}); err != nil {
 			return "", err
 		}
 		if _, ok := routePostal(body); !ok {
@@ -66,7 +66,7 @@ func (g *Gateway) text(ctx context.Context, from, body string) (string, error) {
 	} else if err != nil {
 		return "", err
 	}
-	if _, err := g.store.Append(c.ID, Message{From: "person", Body: body}); err != nil {
+	if _, err := g.store.Append(c.ID, Message{From: "person", Body: body, CID: clip(sid, 64)}); err != nil {
 		return "", err
 	}
 	if c.State != "postal" {

@@ -5,11 +5,13 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/node/gateway"
 	"github.com/o211/o211/node/gateway/twiliotest"
+	"github.com/o211/o211/node/queue"
 )
 
 // Every webhook that Twilio did not sign as it was received, or that was
@@ -116,5 +118,51 @@ func TestWebhook_Flood(t *testing.T) {
 	}
 	if _, err := e.twilio.Text(ctx, "+16135550130", centreNumber, "help"); err != nil {
 		t.Fatalf("another number during the flood: %v", err)
+	}
+}
+
+// failingQueue is the region's queue, refusing enqueues while fail is set
+// (a disk error, a queue closing).
+type failingQueue struct {
+	*queue.Queue
+	fail atomic.Bool
+}
+
+func (f *failingQueue) Enqueue(ctx context.Context, it queue.Item) (queue.Item, error) {
+	if f.fail.Load() {
+		return queue.Item{}, o211.Errorf(o211.EUNAVAILABLE, "the queue is closed")
+	}
+	return f.Queue.Enqueue(ctx, it)
+}
+
+// A text whose contact could not be queued is answered 500, and Twilio's
+// retry of the very same request (same signature, same idempotency token)
+// is taken, not refused as a replay: the contact is queued.
+func TestWebhook_RetryAfterServerError(t *testing.T) {
+	var fq *failingQueue
+	e := MustStartEnv(t, func(c *envConfig) {
+		c.queue = func(q *queue.Queue) gateway.Queue { fq = &failingQueue{Queue: q}; return fq }
+	})
+	ctx := context.Background()
+	e.twilio.Text(ctx, "+16135550140", centreNumber, "hello")
+	form := url.Values{"From": {"+16135550140"}, "To": {centreNumber}, "Body": {"K1N 6N5"}, "MessageSid": {"SMretry"}}
+	h := http.Header{"I-Twilio-Idempotency-Token": {"retry-1"}}
+	fq.fail.Store(true)
+	if status, _, err := e.twilio.Webhook(ctx, e.http.URL()+"/gateway/twilio/sms", form, h); err != nil || status != 500 {
+		t.Fatalf("with the queue failing: %d, %v; want 500", status, err)
+	}
+	fq.fail.Store(false)
+	if status, _, err := e.twilio.Webhook(ctx, e.http.URL()+"/gateway/twilio/sms", form, h); err != nil || status != 200 {
+		t.Fatalf("Twilio's retry: %d, %v; want 200", status, err)
+	}
+	c, it := e.waitingItem(o211.ChannelText, "+16135550140")
+	if it.RoutedBy != "postal code K1N 6N5" {
+		t.Fatalf("queued item %+v", it)
+	}
+	if lines := e.transcript(c.ID); len(lines) != 2 {
+		t.Fatalf("transcript %q: the retried text is in it twice", lines)
+	}
+	if status, _, _ := e.twilio.Webhook(ctx, e.http.URL()+"/gateway/twilio/sms", form, h); status != 403 {
+		t.Fatalf("a replay of the answered retry: %d, want 403", status)
 	}
 }
