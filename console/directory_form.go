@@ -234,11 +234,17 @@ func (c *Console) checkParents(r *http.Request, s *kindSpec, m row, errs *FormEr
 
 // bindForm sets m's fields from the posted form and returns the values to
 // show again, with the problems the console finds itself (a number that is
-// not one).
+// not one). A field the form does not send at all keeps its stored value
+// (an empty input is sent, and clears it); unticked days are not sent, so
+// the days are always the ones ticked.
 func bindForm(s *kindSpec, m row, form url.Values) (map[string]string, *FormErrors) {
 	vals, errs := map[string]string{}, &FormErrors{}
 	for _, f := range s.Fields {
 		var v string
+		if _, posted := form[f.Name]; !posted && f.Type != "days" {
+			vals[f.Name] = m.str(f.Name) // a field the form did not send keeps its value
+			continue
+		}
 		switch f.Type {
 		case "days":
 			var days []string
@@ -345,7 +351,11 @@ func reasonMessage(reason string) (string, []any) {
 func (c *Console) renderRecord(w http.ResponseWriter, r *http.Request, a o211.Actor, status int, b *recordBody, s *kindSpec, m row, vals map[string]string, errs *FormErrors) {
 	p := c.staffView(w, r, a, "dir.new."+b.Kind)
 	if b.ID != "" {
-		p = c.staffView(w, r, a, "dir.edit."+b.Kind, "Name", firstN(summary(s.Kind, m), 80))
+		name := summary(s.Kind, m)
+		if s.Kind == o211.KindSchedule {
+			name = scheduleText(p, m)
+		}
+		p.Title = p.mustT("dir.edit."+b.Kind, "Name", firstN(name, 80))
 	}
 	b.Action = "/console/directory/" + b.Kind + "/new"
 	if b.ID != "" {

@@ -16,8 +16,9 @@ type historyEntryView struct {
 	Changes           []changeView
 }
 
-// changeView is one field a change changed.
-type changeView struct{ Field, Old, New string }
+// changeView is one field a change changed: its label in the page's
+// language (its HSDS name when the forms have no label for it).
+type changeView struct{ Field, Label, Old, New string }
 
 // historyBody is the body of a record's change history page.
 type historyBody struct {
@@ -69,7 +70,11 @@ func (c *Console) historyEntry(p *page, e o211.HistoryEntry) historyEntryView {
 	}
 	v.Who = who + " (" + c.roleName(p.Lang, e.Actor.Role) + ")"
 	for _, ch := range e.Changes {
-		v.Changes = append(v.Changes, changeView{Field: ch.Field, Old: jsonText(ch.Old), New: jsonText(ch.New)})
+		label, err := p.T("dir.f." + ch.Field)
+		if err != nil {
+			label = ch.Field
+		}
+		v.Changes = append(v.Changes, changeView{Field: ch.Field, Label: label, Old: jsonText(ch.Old), New: jsonText(ch.New)})
 	}
 	return v
 }

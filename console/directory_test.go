@@ -78,12 +78,13 @@ func TestDirectory_EditServiceValidation(t *testing.T) {
 		t.Fatal(err)
 	}
 	if svc.Name != "Banque alimentaire" || svc.Email != "info@banque.example" || svc.MinimumAge == nil || *svc.MinimumAge != 12 ||
-		len(svc.Schedules) != 2 || svc.AssuredDate != "2026-10-15" {
-		t.Errorf("stored %q %q %v, %d schedules, assured %q", svc.Name, svc.Email, svc.MinimumAge, len(svc.Schedules), svc.AssuredDate)
+		len(svc.Schedules) != 2 || svc.AssuredDate != "2026-10-15" || !strings.HasPrefix(svc.Description, "Paniers") {
+		t.Errorf("stored %q %q %v, %d schedules, assured %q, description %q (a field not posted is kept)",
+			svc.Name, svc.Email, svc.MinimumAge, len(svc.Schedules), svc.AssuredDate, svc.Description)
 	}
 	t.Run("History", func(t *testing.T) {
 		s.get(banqueServePath+"/history").mustStatus(t, http.StatusOK).
-			mustContain(t, "By rita (Resource specialist)", "<code>name</code>", "Banque alimentaire de la Côte-de-Sable", "info@banque.example",
+			mustContain(t, "By rita (Resource specialist)", `>Name</h3>`, "Banque alimentaire de la Côte-de-Sable", "info@banque.example",
 				"Created")
 	})
 	t.Run("ErrHSDSRequiredInFrench", func(t *testing.T) {
@@ -159,7 +160,7 @@ func TestDirectory_VerificationQueue(t *testing.T) {
 	if err != nil || svc.AssuredDate != "2026-12-07" {
 		t.Errorf("assured_date %q, %v", svc.AssuredDate, err)
 	}
-	s.get("/console/directory/service/"+tenantLegalID+"/history").mustContain(t, "<code>assured_date</code>", "By rita")
+	s.get("/console/directory/service/"+tenantLegalID+"/history").mustContain(t, `>Last verified</h3>`, "By rita")
 }
 
 func TestDirectory_TemporaryClosure(t *testing.T) {
