@@ -25,6 +25,10 @@ import (
 type proc struct {
 	t    *testing.T
 	args []string
+	// wrap, when set, runs the binary through it (e.g. ip netns exec NS).
+	wrap []string
+	// bin, when set, is the binary to run instead of the one built.
+	bin  string
 	cmd  *exec.Cmd
 	logs *bytes.Buffer
 	done chan struct{}
@@ -40,7 +44,14 @@ func startProc(t *testing.T, args ...string) *proc {
 
 func (p *proc) start() {
 	p.t.Helper()
-	p.cmd = exec.Command(o211Bin, p.args...)
+	bin := o211Bin
+	if p.bin != "" {
+		bin = p.bin
+	}
+	p.cmd = exec.Command(bin, p.args...)
+	if len(p.wrap) > 0 {
+		p.cmd = exec.Command(p.wrap[0], append(append(p.wrap[1:len(p.wrap):len(p.wrap)], bin), p.args...)...)
+	}
 	p.logs = new(bytes.Buffer)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	if err := p.cmd.Start(); err != nil {
