@@ -55,8 +55,8 @@ func (b *searchBench) loadDuringImport(ctx context.Context, base string) error {
 		rss, hwm := memoryOf(b.pid)
 		p := <-peak
 		fmt.Fprintf(b.out, "node resident memory after the import: %.0f MB (peak %.0f MB); during it, sampled: at most %.0f MB, "+
-			"of which Go heap and other anonymous memory at most %.0f MB, the store's mapped file pages at most %.0f MB\n",
-			rss, hwm, p.rss, p.anon, p.file)
+			"of which Go heap and other anonymous memory at most %.0f MB (at %s), the store's mapped file pages at most %.0f MB (at %s)\n",
+			rss, hwm, p.rss, p.anon, p.anonAt.Round(time.Second), p.file, p.fileAt.Round(time.Second))
 	}
 	start = time.Now()
 	if err := postDatapackage(ctx, b.out, base, tok, "", "organizations.csv"); err != nil {
@@ -69,7 +69,12 @@ func (b *searchBench) loadDuringImport(ctx context.Context, base string) error {
 // residentPeak is the most of a process's resident memory seen, in MB:
 // all of it, its anonymous memory (the Go heap) and its mapped file pages
 // (the store's bbolt file).
-type residentPeak struct{ rss, anon, file float64 }
+type residentPeak struct {
+	rss, anon, file float64
+	// anonAt and fileAt are when the anonymous and the file peaks were
+	// seen, since the sampling began.
+	anonAt, fileAt time.Duration
+}
 
 // sampleMemory samples the benchmark node's resident memory every 100 ms
 // until ended is closed, then sends the peaks (nothing when this command
@@ -81,11 +86,18 @@ func (b *searchBench) sampleMemory(ended <-chan struct{}) <-chan residentPeak {
 	}
 	go func() {
 		var p residentPeak
+		start := time.Now()
 		t := time.NewTicker(100 * time.Millisecond)
 		defer t.Stop()
 		for {
 			m := procStatus(b.pid, "VmRSS:", "RssAnon:", "RssFile:")
-			p.rss, p.anon, p.file = max(p.rss, m[0]), max(p.anon, m[1]), max(p.file, m[2])
+			p.rss = max(p.rss, m[0])
+			if m[1] > p.anon {
+				p.anon, p.anonAt = m[1], time.Since(start)
+			}
+			if m[2] > p.file {
+				p.file, p.fileAt = m[2], time.Since(start)
+			}
 			select {
 			case <-ended:
 				out <- p
