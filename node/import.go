@@ -66,6 +66,10 @@ func (w bulkWriter) Write(ctx context.Context, changes []o211.Change, opt o211.W
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	res, err := d.store.Write(ctx, changes, opt)
+	// The write's checks mapped store pages all over the file; on a busy
+	// machine the periodic drop (DropCacheEvery) comes late, so let go of
+	// them after each write too (a few hundred times an import).
+	d.store.DropCache()
 	if err != nil || len(res.Changed) == 0 {
 		return res, err
 	}
@@ -165,7 +169,13 @@ func (d *Directory) endBulk(ctx context.Context, pause func()) {
 	stop := d.store.DropCacheEvery(250 * time.Millisecond)
 	ids, err := d.bulkAffected()
 	if err == nil {
-		err = d.indexer.UpdateServices(ctx, ids, bulkBatch, &d.mu, pause)
+		batches := 0
+		err = d.indexer.UpdateServices(ctx, ids, bulkBatch, &d.mu, func() {
+			if batches++; batches%8 == 0 {
+				d.store.DropCache() // as after each write of the import
+			}
+			pause()
+		})
 	}
 	stop()
 	d.mu.Lock()
