@@ -55,6 +55,29 @@ func TestConsole_Queue(t *testing.T) {
 	}
 	s.get("/console/queue").mustContain(t, "Your contacts", "Open in the contact workspace", `href="`+strings.ReplaceAll(want, "&", "&amp;")+`"`)
 	s.post("/console/queue/"+it.ID+"/accept").mustStatus(t, http.StatusConflict).mustContain(t, "There is a problem", "no longer offered to you")
+	// A transfer to a program named by its directory service finds its
+	// number (the food bank's), then meets telephony that cannot
+	// transfer yet; an unknown service is not found.
+	tok, _, err := n.Accounts().CreateToken(context.Background(), nadiaActor(t, n), "t", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		service string
+		want    int
+	}{{banqueID, http.StatusNotImplemented}, {"no-such-service", http.StatusNotFound}} {
+		req, _ := http.NewRequest("POST", n.URL()+"/api/v1/queue/items/"+it.ID+"/transfer",
+			strings.NewReader(`{"to":"number","service":"`+tc.service+`"}`))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("transfer to service %s: %d; want %d", tc.service, resp.StatusCode, tc.want)
+		}
+	}
 	s.post("/console/queue/"+it.ID+"/done").mustRedirect(t, "/console/queue?done=finished")
 	s.get("/fr/console/queue").mustStatus(t, http.StatusOK).mustContain(t, "File d’attente en direct", "Post-appel", "Répondus en 90 s")
 }
@@ -94,6 +117,22 @@ func TestConsole_QueueEvents(t *testing.T) {
 	if ev := readEvent(t, r); !strings.Contains(ev, "Waiting (1)") || !strings.Contains(ev, "Chat") {
 		t.Fatalf("first event after reconnecting:\n%.500s\nwant the chat waiting", ev)
 	}
+}
+
+// nadiaActor returns the actor of user nadia.
+func nadiaActor(tb testing.TB, n *node.Node) o211.Actor {
+	tb.Helper()
+	us, err := n.Accounts().Users(context.Background(), o211.System("test"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, u := range us {
+		if u.Username == "nadia" {
+			return u.Actor()
+		}
+	}
+	tb.Fatal("no user nadia")
+	return o211.Actor{}
 }
 
 // readEvent reads one server-sent event and returns its data.

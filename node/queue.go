@@ -1,11 +1,13 @@
 package node
 
 import (
+	"context"
 	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/o211/o211"
 	"github.com/o211/o211/node/queue"
 )
 
@@ -17,12 +19,37 @@ func (n *Node) openQueue() error {
 		Buckets:     []float64{1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 5e-3, 1e-2, 5e-2}})
 	q, err := queue.Open(queue.Config{Path: filepath.Join(n.cfg.DataDir, "queue.db"), Region: n.cfg.Region,
 		NoSync: n.cfg.NoSync, OfferTimeout: n.cfg.QueueOfferTimeout, Logger: n.log, Now: n.cfg.Now,
-		OnRoute: func(d time.Duration) { n.routeTime.Observe(d.Seconds()) }})
+		OnRoute: func(d time.Duration) { n.routeTime.Observe(d.Seconds()) }, PhoneOf: n.servicePhone})
 	if err != nil {
 		return err
 	}
 	n.queue = q
 	return nil
+}
+
+// servicePhone returns the phone number of a service of the region (or
+// of the provincial copy): the service's own first, else that of its
+// first location, else its organization's. ENOTFOUND without one.
+func (n *Node) servicePhone(ctx context.Context, id string) (string, error) {
+	svc, err := nodeServices{n}.Service(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	phones := svc.Phones
+	for _, sal := range svc.ServiceAtLocations {
+		if sal.Location != nil {
+			phones = append(phones, sal.Location.Phones...)
+		}
+	}
+	if svc.Organization != nil {
+		phones = append(phones, svc.Organization.Phones...)
+	}
+	for _, p := range phones {
+		if p.Number != "" {
+			return p.Number, nil
+		}
+	}
+	return "", o211.Errorf(o211.ENOTFOUND, "service %q has no phone number in the directory", id)
 }
 
 // Queue returns the region's contact queue (nil before Start): the

@@ -34,6 +34,8 @@ func TestBinary_QueueSurvivesSIGKILLs(t *testing.T) {
 	cfg := sim.Config{Targets: []sim.Target{{Region: "east", URL: base}}, Token: "tok-east", Navigators: 4, FrenchEvery: 2,
 		FrenchShare: 0.2, PerHour: 90, Flat: true, Handle: 3 * time.Minute, Patience: 2 * time.Minute,
 		Duration: time.Hour, Scale: 40, Seed: 11, Retry: 2 * time.Minute}
+	started := make(chan struct{})
+	cfg.OnStart = func(string) { close(started) }
 	type outcome struct {
 		res []*sim.Result
 		err error
@@ -43,10 +45,16 @@ func TestBinary_QueueSurvivesSIGKILLs(t *testing.T) {
 		res, err := sim.Run(context.Background(), cfg)
 		done <- outcome{res, err}
 	}()
-	// The first kill comes once the navigators have signed in and calls
-	// arrive (sign-in is not retried), then one every six seconds.
+	// The first kill comes once the navigators have signed in (sign-in
+	// is not retried) and calls arrive, then one every six seconds.
 	kills := 0
-	next := time.After(20 * time.Second)
+	var next <-chan time.Time
+	select {
+	case <-started:
+		next = time.After(3 * time.Second)
+	case out := <-done:
+		t.Fatalf("the simulation ended before it started: %v", out.err)
+	}
 	var out outcome
 wait:
 	for {

@@ -25,7 +25,7 @@ import (
 //	POST /api/v1/queue/items/{id}/accept       -> {"item", "workspace"}: the contact workspace to open
 //	POST /api/v1/queue/items/{id}/decline
 //	POST /api/v1/queue/items/{id}/done         {"outcome", "ready"}: finished; wrap-up follows unless ready
-//	POST /api/v1/queue/items/{id}/transfer     {"to": "queue" | "navigator" | "number", "navigator", "warm", "number"}
+//	POST /api/v1/queue/items/{id}/transfer     {"to": "queue" | "navigator" | "number", "navigator", "warm", "number" or "service"}
 //	POST /api/v1/queue/items                   enqueue an Item (admin: the gateway enqueues in process; tests and `o211 sim`)
 //	POST /api/v1/queue/items/{id}/abandon      {"reason", "if_waiting"} (admin, as above)
 //
@@ -240,6 +240,9 @@ type TransferRequest struct {
 	Navigator string `json:"navigator,omitempty"`
 	Warm      bool   `json:"warm,omitempty"`
 	Number    string `json:"number,omitempty"`
+	// Service, for "number" without one, is the directory service whose
+	// phone number to call.
+	Service string `json:"service,omitempty"`
 }
 
 func (a *API) postTransfer(w http.ResponseWriter, r *http.Request) {
@@ -262,6 +265,16 @@ func (q *Queue) Transfer(ctx context.Context, nav, id string, tr TransferRequest
 	case "navigator":
 		return q.TransferToNavigator(ctx, nav, id, tr.Navigator, tr.Warm)
 	case "number":
+		if tr.Number == "" && tr.Service != "" {
+			if q.cfg.PhoneOf == nil {
+				return o211.Errorf(o211.ENOTIMPLEMENTED, "this queue cannot look up a service's phone number")
+			}
+			n, err := q.cfg.PhoneOf(ctx, tr.Service)
+			if err != nil {
+				return err
+			}
+			tr.Number = n
+		}
 		return q.TransferToNumber(ctx, nav, id, tr.Number)
 	}
 	return o211.FieldErrorf("to", "%q is not one of queue, navigator, number", httpx.Prefix(tr.To))

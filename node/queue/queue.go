@@ -77,6 +77,10 @@ type Config struct {
 	Tick time.Duration
 	// NoSync skips fsync: benchmarks only.
 	NoSync bool
+	// PhoneOf, when set, returns the phone number of a directory
+	// service, for a transfer to a program's number named by its service
+	// (TransferRequest.Service).
+	PhoneOf func(ctx context.Context, serviceID string) (string, error)
 	// OnRoute, when set, receives the duration of each routing decision.
 	OnRoute func(time.Duration)
 	Logger  *slog.Logger

@@ -122,7 +122,9 @@ func TestQueue_CapacityPerChannel(t *testing.T) {
 }
 
 func TestQueue_DeclineAndTimeout(t *testing.T) {
-	q := MustOpenQueue(t, queue.Config{OfferTimeout: 150 * time.Millisecond, Tick: 10 * time.Millisecond})
+	// Long enough that the steps before the time-out are done on a loaded
+	// machine, short enough for a test.
+	q := MustOpenQueue(t, queue.Config{OfferTimeout: 2 * time.Second, Tick: 10 * time.Millisecond})
 	mustPresence(t, q, nav("ann", "en"), queue.Available)
 	it := mustEnqueue(t, q, queue.Item{Channel: o211.ChannelText})
 	mustPresence(t, q, nav("bob", "en"), queue.Available)
@@ -158,7 +160,12 @@ func TestQueue_DeclineAndTimeout(t *testing.T) {
 }
 
 func TestQueue_Transfers(t *testing.T) {
-	q := MustOpenQueue(t, queue.Config{})
+	q := MustOpenQueue(t, queue.Config{PhoneOf: func(_ context.Context, id string) (string, error) {
+		if id == "food-bank" {
+			return "613-555-0142", nil
+		}
+		return "", o211.Errorf(o211.ENOTFOUND, "service %q not found", id)
+	}})
 	mustPresence(t, q, nav("ann", "en"), queue.Available)
 	it := mustEnqueue(t, q, queue.Item{Channel: o211.ChannelPhone})
 	if _, err := q.Accept(ctx, "ann", it.ID); err != nil {
@@ -204,6 +211,12 @@ func TestQueue_Transfers(t *testing.T) {
 			t.Fatalf("transfer without a connector that transfers: %v; want not_implemented", err)
 		}
 	})
+	t.Run("ToUnknownService", func(t *testing.T) {
+		err := q.Transfer(ctx, "ann", it.ID, queue.TransferRequest{To: "number", Service: "nope"})
+		if o211.ErrorCode(err) != o211.ENOTFOUND {
+			t.Fatalf("transfer to an unknown service: %v; want not_found", err)
+		}
+	})
 	t.Run("ToNumber", func(t *testing.T) {
 		c := &dialer{}
 		q.SetConnector(o211.ChannelPhone, c)
@@ -212,6 +225,22 @@ func TestQueue_Transfers(t *testing.T) {
 		}
 		if c.number != "+16135550100" || c.navigator != "ann" || c.item != it.ID {
 			t.Fatalf("the connector was asked %+v; want ann's call to +16135550100", c)
+		}
+		if len(q.Mine("ann")) != 0 {
+			t.Fatal("the transferred call is still ann's")
+		}
+		// A second call, transferred to a program named by its
+		// directory service: the queue asks PhoneOf for its number.
+		two := mustEnqueue(t, q, queue.Item{Channel: o211.ChannelPhone})
+		mustPresence(t, q, nav("ann", "en"), queue.Available)
+		if _, err := q.Accept(ctx, "ann", two.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := q.Transfer(ctx, "ann", two.ID, queue.TransferRequest{To: "number", Service: "food-bank"}); err != nil {
+			t.Fatal(err)
+		}
+		if c.number != "+16135550142" || c.item != two.ID {
+			t.Fatalf("the connector was asked %+v; want the food bank's number +16135550142", c)
 		}
 		if len(q.Mine("ann")) != 0 {
 			t.Fatal("the transferred call is still ann's")

@@ -118,7 +118,8 @@ func (q *Queue) TransferToNumber(ctx context.Context, nav, id, number string) er
 }
 
 // phoneNumber checks a phone number (digits, with + ( ) - . and spaces)
-// and returns it without the punctuation, keeping a leading +.
+// and returns it without the punctuation, keeping a leading +, and a
+// North American number of 10 or 11 digits in E.164 (+1...).
 func phoneNumber(s string) (string, error) {
 	var b strings.Builder
 	for i, c := range strings.TrimSpace(s) {
@@ -132,9 +133,18 @@ func phoneNumber(s string) (string, error) {
 			return "", o211.FieldErrorf("number", "%q is not a phone number", truncate(s, 30))
 		}
 	}
-	n := strings.TrimPrefix(b.String(), "+")
+	out := b.String()
+	n := strings.TrimPrefix(out, "+")
 	if len(n) < 3 || len(n) > 15 {
 		return "", o211.FieldErrorf("number", "%q is not a phone number of 3 to 15 digits", truncate(s, 30))
 	}
-	return b.String(), nil
+	// North American numbers as the directory writes them ("613-555-0142")
+	// become E.164, which the telephony provider dials.
+	switch {
+	case out[0] != '+' && len(n) == 10:
+		out = "+1" + n
+	case out[0] != '+' && len(n) == 11 && n[0] == '1':
+		out = "+" + n
+	}
+	return out, nil
 }

@@ -71,6 +71,9 @@ type Config struct {
 	// Retry is how long a request is retried while a node cannot be
 	// reached (0: not at all).
 	Retry time.Duration
+	// OnStart, when set, is called with the region once its navigators
+	// have signed in, as its calls begin.
+	OnStart func(region string)
 	// Password of the simulated navigators' accounts.
 	Password string
 	HTTP     *http.Client
@@ -169,6 +172,9 @@ func runRegion(ctx context.Context, cfg Config, t Target, seed uint64) (*Result,
 			defer nwg.Done()
 			nv.run(nctx, r, rand.New(rand.NewPCG(seed, uint64(1000+i))))
 		}()
+	}
+	if cfg.OnStart != nil {
+		cfg.OnStart(t.Region)
 	}
 	r.start = time.Now()
 	var cwg sync.WaitGroup
