@@ -105,13 +105,13 @@ func (c *Console) applyAction(st *workspace, f url.Values, lang string, errs *Fo
 	switch {
 	case f.Has("add_need"):
 		c.addNeed(st, f.Get("add_need"), lang, errs)
-		act.anchor = "needs"
+		act.anchor = "need_q"
 	case f.Has("remove_need"):
 		i, _ := strconv.Atoi(f.Get("remove_need"))
 		if i >= 0 && i < len(st.C.Needs) {
 			st.C.Needs = append(st.C.Needs[:i], st.C.Needs[i+1:]...)
 		}
-		act.anchor = "needs"
+		act.anchor = "need_q"
 	case f.Has("add_referral"):
 		if ref, ok := parseReferral(f.Get("add_referral")); ok && !hasReferral(st.C, ref) {
 			st.C.Referrals = append(st.C.Referrals, ref)
@@ -136,16 +136,16 @@ func (c *Console) applyAction(st *workspace, f url.Values, lang string, errs *Fo
 		act.saved = true
 	case "add_need":
 		c.addNeed(st, f.Get("need_code"), lang, errs)
-		act.anchor = "needs"
+		act.anchor = "need_q"
 	case "search":
-		act.anchor = "results"
+		act.anchor = "result-0"
 	case "default":
 		switch {
 		case st.NeedQ != "" || f.Get("need_code") != "":
 			c.addNeed(st, f.Get("need_code"), lang, errs)
-			act.anchor = "needs"
+			act.anchor = "need_q"
 		case !st.Search.empty():
-			act.anchor = "results"
+			act.anchor = "result-0"
 		default:
 			act.saved = true
 		}

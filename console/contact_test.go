@@ -64,7 +64,7 @@ func TestContact_Workspace(t *testing.T) {
 		form.Set("need_q", "food banks")
 		form.Set("action", "add_need")
 		pg := s.postForm(contactPath, form)
-		if pg.status != http.StatusSeeOther || !strings.HasPrefix(locationOf(pg), contactPath) || !strings.HasSuffix(locationOf(pg), "#needs") {
+		if pg.status != http.StatusSeeOther || !strings.HasPrefix(locationOf(pg), contactPath) || !strings.HasSuffix(locationOf(pg), "#need_q") {
 			t.Fatalf("adding a need: %d to %q; %s", pg.status, locationOf(pg), summary(pg.body))
 		}
 		c := mustContact(t, n, id)

@@ -242,3 +242,13 @@ type auditArgs struct {
 func (p *page) AuditTable(entries []auditView, caption string) auditArgs {
 	return auditArgs{P: p, Entries: entries, Caption: caption}
 }
+
+// Day writes a YYYY-MM-DD date in the page's language, or returns it as
+// it is when it is not one.
+func (p *page) Day(s string) string {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return s
+	}
+	return p.c.date(p.Lang, t)
+}

@@ -84,13 +84,17 @@ func (c *Console) followUpCount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if n == "" {
+		n = "0"
+	}
 	_, _ = w.Write([]byte(n))
 }
 
 // maxCounted bounds the follow-ups counted for the navigation ("99+").
 const maxCounted = 99
 
-// countDue counts the actor's follow-ups due, as the navigation shows it.
+// countDue counts the actor's follow-ups due, as the navigation shows it
+// ("" for none).
 func (c *Console) countDue(ctx context.Context, a o211.Actor) (string, error) {
 	due, err := c.dueContacts(ctx, a.Username, maxCounted+1)
 	if err != nil {
@@ -98,6 +102,9 @@ func (c *Console) countDue(ctx context.Context, a o211.Actor) (string, error) {
 	}
 	if len(due) > maxCounted {
 		return strconv.Itoa(maxCounted) + "+", nil
+	}
+	if len(due) == 0 {
+		return "", nil
 	}
 	return strconv.Itoa(len(due)), nil
 }

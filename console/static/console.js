@@ -1,7 +1,9 @@
 // console.js adds to the staff console's pages, which work without it:
 // the type-ahead under the need and search fields (an ARIA combobox whose
 // choice posts the form with the chosen code or service), the live count
-// of follow-ups due, and the focus after a save lands where work goes on.
+// of follow-ups due, and Alt+letter shortcuts in every browser. (After a
+// save, the page's address ends in the id of the field where work goes on:
+// the browser puts the focus there, script or not.)
 (function () {
   "use strict";
 
@@ -109,21 +111,23 @@
     }, 60000);
   }
 
-  // focusWork puts the focus where the last save sends the navigator:
-  // back in the need field after adding a need, on the first "add as
-  // referral" after a search.
-  function focusWork() {
-    var id = location.hash.slice(1);
-    if (document.querySelector(".govuk-error-summary")) { return; }
-    var target = null;
-    if (id === "needs") { target = document.getElementById("need_q"); }
-    else if (id === "results") { target = document.querySelector(".o211-add-referral") || document.getElementById("results"); }
-    else if (id) { target = document.getElementById(id); }
-    if (target) { target.focus(); }
+  // shortcuts makes Alt+letter (and Alt+Shift+letter) press the element
+  // whose accesskey is that letter in every browser: a field gets the
+  // focus, a link or a button is pressed. Without the script the
+  // browser's own accesskey handling does the same where it can.
+  function shortcuts() {
+    document.addEventListener("keydown", function (e) {
+      if (!e.altKey || e.ctrlKey || e.metaKey || !/^Key[A-Z]$/.test(e.code)) { return; }
+      var el = document.querySelector('[accesskey="' + e.code.slice(3).toLowerCase() + '"]');
+      if (!el) { return; }
+      e.preventDefault();
+      if (/^(INPUT|SELECT|TEXTAREA)$/.test(el.tagName) && el.type !== "submit") { el.focus(); } else { el.click(); }
+    });
   }
 
   var wraps = document.querySelectorAll("[data-suggest]");
   for (var i = 0; i < wraps.length; i++) { combobox(wraps[i], i); }
   refreshCount();
-  focusWork();
+  shortcuts();
+  document.body.classList.add("o211-js"); // the page is enhanced
 })();
