@@ -3,6 +3,7 @@ package console_test
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -314,13 +315,15 @@ func contactPagesAccessible(t *testing.T, lang string) {
 	staffPage(t, ctx, pre+"/console/audit", "audit-"+lang)
 }
 
-// press clicks a button (so that the form sends it) and waits for the
-// page that answers.
+// press presses a button through the DOM (so that the form sends it,
+// wherever the button is laid out at that moment) and waits for the page
+// that answers.
 func press(tb testing.TB, ctx context.Context, sel string) {
 	tb.Helper()
 	cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	if _, err := chromedp.RunResponse(cctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
+	js := "document.querySelector(" + strconv.Quote(sel) + ").click()"
+	if _, err := chromedp.RunResponse(cctx, chromedp.WaitReady(chromedp.CSS(sel)), chromedp.Evaluate[chromedp.Void](js)); err != nil {
 		tb.Fatalf("pressing %s: %v", sel, err)
 	}
 }
