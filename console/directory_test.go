@@ -161,6 +161,12 @@ func TestDirectory_VerificationQueue(t *testing.T) {
 		t.Errorf("assured_date %q, %v", svc.AssuredDate, err)
 	}
 	s.get("/console/directory/service/"+tenantLegalID+"/history").mustContain(t, `>Last verified</h3>`, "By rita")
+	// The queue follows the change feed: an organization renamed shows its new name.
+	org := "/console/directory/organization/a37c31bb-8449-582b-8dbe-ce4c6a2571e7"
+	s.get(org)
+	s.post(org, "name", "Sandy Hill Health").mustRedirect(t, org+"?done=saved")
+	s.get("/console/directory/verify").mustContain(t, "Sandy Hill Health", "Distress and Crisis Line").
+		mustNotContain(t, "Sandy Hill Community Health Centre")
 }
 
 func TestDirectory_TemporaryClosure(t *testing.T) {

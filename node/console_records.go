@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"sort"
 	"sync"
 
 	"github.com/o211/o211"
@@ -71,9 +72,11 @@ func (r consoleRecords) History(ctx context.Context, q o211.HistoryQuery) (*o211
 }
 
 // Unverified returns the services due for verification, the most referred
-// first, then the longest unverified, then by name.
+// first, then the longest unverified, then by name. The cached list is
+// sorted by assured_date, so the services due are a prefix of it; only the
+// referred ones (few) are looked up by id.
 func (r consoleRecords) Unverified(ctx context.Context, before string, limit int) ([]console.Unverified, int, error) {
-	all, err := r.queue.services(r.n.dir.Store())
+	all, pos, err := r.queue.services(r.n.dir.Store())
 	if err != nil {
 		return nil, 0, err
 	}
@@ -81,82 +84,161 @@ func (r consoleRecords) Unverified(ctx context.Context, before string, limit int
 	if err != nil {
 		return nil, 0, err
 	}
-	total := 0
-	var referred []console.Unverified
-	for _, s := range all {
-		if s.AssuredDate >= before {
-			continue
-		}
-		total++
-		if n := counts[s.ID]; n > 0 {
-			s.Referrals = n
-			referred = append(referred, s)
+	total := sort.Search(len(all), func(i int) bool { return all[i].AssuredDate >= before })
+	var referred []int
+	for id := range counts {
+		if i, ok := pos[id]; ok && i < total {
+			referred = append(referred, i)
 		}
 	}
-	slices.SortStableFunc(referred, func(a, b console.Unverified) int { return cmp.Compare(b.Referrals, a.Referrals) })
-	out := referred[:min(limit, len(referred))]
-	for _, s := range all {
-		if len(out) >= limit {
-			break
-		}
-		if s.AssuredDate < before && counts[s.ID] == 0 {
-			out = append(out, s)
+	slices.SortFunc(referred, func(a, b int) int {
+		return cmp.Or(cmp.Compare(counts[all[b].ID], counts[all[a].ID]), cmp.Compare(a, b))
+	})
+	out := make([]console.Unverified, 0, min(limit, total))
+	for _, i := range referred[:min(limit, len(referred))] {
+		u := all[i]
+		u.Referrals = counts[u.ID]
+		out = append(out, u)
+	}
+	for i := 0; i < total && len(out) < limit; i++ {
+		if counts[all[i].ID] == 0 {
+			out = append(out, all[i])
 		}
 	}
 	return out, total, nil
 }
 
 // verifyCache keeps the region's services with their last verification,
-// the longest unverified first, read again only after the directory
-// changed (its change sequence number moved): the queue's page does not
-// read 60,000 services on every view.
+// sorted by it (missing first), then by name. It follows the store's
+// change feed: after a write only the services and organizations changed
+// since are read again (the whole directory when it has not been read, or
+// when more than fullRescanAt records changed).
 type verifyCache struct {
 	mu   sync.Mutex
 	seq  uint64
 	read bool
+	byID map[string]*queueEntry
 	list []console.Unverified
+	pos  map[string]int // service id -> index in list
 }
 
-// services returns every live service of the region, by assured_date
-// (missing first), then name.
-func (v *verifyCache) services(st *store.Store) ([]console.Unverified, error) {
+// queueEntry is a service of the cache with its organization's id.
+type queueEntry struct {
+	console.Unverified
+	orgID string
+}
+
+// fullRescanAt is the number of changes from which reading every service
+// again is simpler than following them.
+const fullRescanAt = 5000
+
+// services returns the sorted services and each one's index.
+func (v *verifyCache) services(st *store.Store) ([]console.Unverified, map[string]int, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	seq, err := st.Seq()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if v.read && seq == v.seq {
-		return v.list, nil
+		return v.list, v.pos, nil
 	}
-	var list []console.Unverified
 	err = st.View(func(tx *store.Tx) error {
-		list = list[:0]
-		seq = tx.Seq()
-		orgs := map[string]string{}
-		return tx.Scan(o211.KindService, "", func(rec *o211.Record) error {
-			var s struct {
-				Name           string `json:"name"`
-				OrganizationID string `json:"organization_id"`
-				AssuredDate    string `json:"assured_date"`
-			}
-			if err := json.Unmarshal(rec.Data, &s); err != nil {
-				return err
-			}
-			u := console.Unverified{ID: rec.ID, Name: s.Name, AssuredDate: s.AssuredDate}
-			u.OrganizationName = orgName(tx, orgs, s.OrganizationID)
-			list = append(list, u)
+		if v.read && v.follow(tx) == nil {
 			return nil
-		})
+		}
+		return v.scan(tx)
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	slices.SortStableFunc(list, func(a, b console.Unverified) int {
-		return cmp.Or(cmp.Compare(a.AssuredDate, b.AssuredDate), cmp.Compare(a.Name, b.Name))
+	v.sort()
+	return v.list, v.pos, nil
+}
+
+// errRescan says the change feed is too long to follow.
+var errRescan = errors.New("node: too many changes; read every service")
+
+// follow applies the changes made since the cache was read.
+func (v *verifyCache) follow(tx *store.Tx) error {
+	var refs []store.ChangeRef
+	err := tx.ChangesSince(v.seq, func(c store.ChangeRef) error {
+		if len(refs) == fullRescanAt {
+			return errRescan
+		}
+		if c.Kind == o211.KindService || c.Kind == o211.KindOrganization {
+			refs = append(refs, c)
+		}
+		return nil
 	})
-	v.seq, v.read, v.list = seq, true, list
-	return list, nil
+	if err != nil {
+		return err
+	}
+	orgs := map[string]string{}
+	for _, c := range refs {
+		if c.Kind == o211.KindOrganization {
+			name := orgName(tx, orgs, c.ID)
+			for _, e := range v.byID {
+				if e.orgID == c.ID {
+					e.OrganizationName = name
+				}
+			}
+			continue
+		}
+		rec, err := tx.Get(o211.KindService, c.ID)
+		if o211.ErrorCode(err) == o211.ENOTFOUND {
+			delete(v.byID, c.ID)
+			continue
+		} else if err != nil {
+			return err
+		}
+		if err := v.put(tx, orgs, rec); err != nil {
+			return err
+		}
+	}
+	v.seq = tx.Seq()
+	return nil
+}
+
+// scan reads every live service of the region.
+func (v *verifyCache) scan(tx *store.Tx) error {
+	v.byID = map[string]*queueEntry{}
+	orgs := map[string]string{}
+	if err := tx.Scan(o211.KindService, "", func(rec *o211.Record) error { return v.put(tx, orgs, rec) }); err != nil {
+		return err
+	}
+	v.seq, v.read = tx.Seq(), true
+	return nil
+}
+
+// put enters a service record in the cache.
+func (v *verifyCache) put(tx *store.Tx, orgs map[string]string, rec *o211.Record) error {
+	var s struct {
+		Name           string `json:"name"`
+		OrganizationID string `json:"organization_id"`
+		AssuredDate    string `json:"assured_date"`
+	}
+	if err := json.Unmarshal(rec.Data, &s); err != nil {
+		return err
+	}
+	v.byID[rec.ID] = &queueEntry{Unverified: console.Unverified{ID: rec.ID, Name: s.Name, AssuredDate: s.AssuredDate,
+		OrganizationName: orgName(tx, orgs, s.OrganizationID)}, orgID: s.OrganizationID}
+	return nil
+}
+
+// sort lays the cache out by assured_date (missing first), then name.
+func (v *verifyCache) sort() {
+	v.list = make([]console.Unverified, 0, len(v.byID)) // callers may still read the old one
+	for _, e := range v.byID {
+		v.list = append(v.list, e.Unverified)
+	}
+	slices.SortFunc(v.list, func(a, b console.Unverified) int {
+		return cmp.Or(cmp.Compare(a.AssuredDate, b.AssuredDate), cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+	})
+	v.pos = make(map[string]int, len(v.list))
+	for i, u := range v.list {
+		v.pos[u.ID] = i
+	}
 }
 
 // orgName returns the name of organization id, read once per scan.
