@@ -16,6 +16,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -162,6 +163,9 @@ func (r *Replica) openRaft() error {
 	if cache, err := raft.NewLogCache(512, r.logs); err == nil {
 		logs = cache
 	}
+	if err := r.recoverPeers(logs); err != nil {
+		return err
+	}
 	existing, err := raft.HasExistingState(logs, r.logs, r.snaps)
 	if err != nil {
 		return fmt.Errorf("hub: start: read raft state: %w", err)
@@ -183,6 +187,44 @@ func (r *Replica) openRaft() error {
 	} else if existing && len(r.cfg.Peers) > 0 {
 		r.logger.Info("hub: the cluster configuration is read from disk; peers are used on a first start only")
 	}
+	return nil
+}
+
+// PeersFile is the name, in a replica's data folder, of the configuration
+// an operator writes to recover a hub that lost its quorum (hashicorp/raft's
+// peers.json, version 3: [{"id": ..., "address": ..., "non_voter": false}]).
+const PeersFile = "peers.json"
+
+// recoverPeers, when the data folder holds PeersFile, replaces the cluster's
+// configuration with it (raft.RecoverCluster: the state is kept, the log's
+// configuration entries are overridden) and renames the file so that it
+// is applied once. Every surviving replica gets the same file, then they
+// are started.
+func (r *Replica) recoverPeers(logs raft.LogStore) error {
+	path := filepath.Join(r.cfg.DataDir, PeersFile)
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	conf, err := raft.ReadConfigJSON(path)
+	if err != nil {
+		return fmt.Errorf("hub: start: %s: %w", path, err)
+	}
+	r.fsm.Quiet(true) // nothing listens yet
+	err = raft.RecoverCluster(r.raftConfig(), r.fsm, logs, r.logs, r.snaps, r.trans, conf)
+	r.fsm.Quiet(false)
+	if err != nil {
+		return fmt.Errorf("hub: start: recover the cluster from %s: %w", path, err)
+	}
+	done := fmt.Sprintf("%s.applied-%s", path, time.Now().UTC().Format("20060102T150405Z"))
+	if err := os.Rename(path, done); err != nil {
+		return fmt.Errorf("hub: start: %w", err)
+	}
+	var ids []string
+	for _, s := range conf.Servers {
+		ids = append(ids, string(s.ID)+"="+string(s.Address))
+	}
+	r.logger.Warn("hub: the cluster's configuration was replaced from "+PeersFile+" (recovery after a lost quorum)",
+		"servers", strings.Join(ids, ","), "file", done)
 	return nil
 }
 

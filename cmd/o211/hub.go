@@ -15,7 +15,10 @@ func runHub(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if len(args) > 0 && args[0] == "members" {
 		return runHubMembers(ctx, args[1:], stdout, stderr)
 	}
-	fs := flagSet("hub", "hub --id ID --data DIR --raft ADDR --http ADDR --peers h1=addr,h2=addr,h3=addr [flags]\n       o211 hub members list|add|remove [flags]", stderr)
+	if len(args) > 0 && args[0] == "regions" {
+		return runHubRegions(ctx, args[1:], stdout, stderr)
+	}
+	fs := flagSet("hub", "hub --id ID --data DIR --raft ADDR --http ADDR --peers h1=addr,h2=addr,h3=addr [flags]\n       o211 hub members list|add|remove [flags]\n       o211 hub regions list|put [flags]", stderr)
 	id := fs.String("id", "", "this replica's id in the cluster, e.g. h1 (required)")
 	data := fs.String("data", "", "data folder (required)")
 	raftAddr := fs.String("raft", "127.0.0.1:7001", "Raft TCP listen address")

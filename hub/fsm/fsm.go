@@ -74,7 +74,13 @@ type FSM struct {
 	applied   atomic.Uint64
 	snapshots atomic.Int64
 	restores  atomic.Int64
+	// quiet stops OnApply calls (while a replica recovers its cluster
+	// before anything listens).
+	quiet atomic.Bool
 }
+
+// Quiet stops (true) or resumes OnApply calls.
+func (f *FSM) Quiet(q bool) { f.quiet.Store(q) }
 
 var (
 	_ raft.BatchingFSM = (*FSM)(nil)
@@ -178,7 +184,7 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []any {
 		panic(fmt.Sprintf("fsm: write state at log index %d: %v", last, err))
 	}
 	f.applied.Store(last)
-	if f.opts.OnApply != nil {
+	if f.opts.OnApply != nil && !f.quiet.Load() {
 		f.opts.OnApply(Event{Index: last, Changed: res.Changed, Reports: p.reports})
 	}
 	return out
@@ -276,7 +282,7 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 	f.applied.Store(applied)
 	f.restores.Add(1)
 	f.opts.Logger.Info("hub state restored from a snapshot", "applied_index", applied, "took", time.Since(start))
-	if f.opts.OnApply != nil {
+	if f.opts.OnApply != nil && !f.quiet.Load() {
 		f.opts.OnApply(Event{Index: applied, Restored: true})
 	}
 	return nil
@@ -288,12 +294,15 @@ type snapshot struct {
 	logger *slog.Logger
 }
 
-// Persist streams the state file to the sink.
+// Persist streams the state file to the sink, and ends the read
+// transaction (raft.RecoverCluster never calls Release: a transaction left
+// open would block the restore that follows it forever).
 func (s *snapshot) Persist(sink raft.SnapshotSink) error {
 	_, err := io.WriteString(sink, snapshotHeader)
 	if err == nil {
 		_, err = s.sn.WriteTo(sink)
 	}
+	s.sn.Release()
 	if err != nil {
 		_ = sink.Cancel()
 		return fmt.Errorf("fsm: persist snapshot: %w", err)
