@@ -102,6 +102,9 @@ type Config struct {
 	// Contacts, with Accounts, serves the navigators' contact workspace,
 	// follow-ups and contact lists, and the supervisors' views.
 	Contacts Contacts
+	// Verification, when set, reads when a page of results was last
+	// verified in one go (else each result's service is read).
+	Verification Verification
 	// Taxonomy names a contact's needs and serves their type-ahead.
 	Taxonomy Taxonomy
 	// Queue, when set, serves the live queue page (/console/queue).

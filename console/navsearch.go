@@ -160,16 +160,15 @@ func (c *Console) runNavSearch(ctx context.Context, lang string, st *workspace, 
 	out.Prev = st.Search.Page > 1
 	out.Next = res.PerPage > 0 && st.Search.Page*res.PerPage < res.Total
 	views := c.resultViews(ctx, lang, res.Results)
+	dates := c.assuredDates(ctx, res.Results)
 	now := c.cfg.Now()
 	for i, r := range res.Results {
 		v := navResult{Value: r.ServiceID + "|" + r.LocationID, Name: r.ServiceName, Org: r.OrganizationName,
 			Address: r.Address, Phone: r.Phone, Lang: views[i].Lang, Distance: views[i].Distance, Today: views[i].Today,
 			Open: views[i].Open, Stale: true}
 		v.Added = hasReferral(st.C, o211.Referral{ServiceID: r.ServiceID, LocationID: r.LocationID})
-		if svc, err := c.cfg.Services.Service(ctx, r.ServiceID); err == nil {
-			if t, err := time.Parse(time.DateOnly, firstN(svc.AssuredDate, 10)); err == nil {
-				v.Verified, v.Stale = c.date(lang, t), now.Sub(t) > staleAfter
-			}
+		if t, err := time.Parse(time.DateOnly, firstN(dates[i], 10)); err == nil {
+			v.Verified, v.Stale = c.date(lang, t), now.Sub(t) > staleAfter
 		}
 		out.Items = append(out.Items, v)
 	}
@@ -248,6 +247,38 @@ func (c *Console) taxonomyOptions(lang, selected string, ct *o211.Contact) []opt
 	}
 	if selected != "" && !seen[selected] {
 		add(selected, c.terms.name(selected, lang))
+	}
+	return out
+}
+
+// Verification reads when the services of a page of results were last
+// verified, without reading each whole service.
+type Verification interface {
+	// AssuredDates returns the assured_date of each service ("" when it
+	// has none or is not found).
+	AssuredDates(ctx context.Context, serviceIDs []string) ([]string, error)
+}
+
+// assuredDates reads the results' last verification dates: through
+// Config.Verification in one read, else service by service.
+func (c *Console) assuredDates(ctx context.Context, results []o211.Result) []string {
+	out := make([]string, len(results))
+	if c.cfg.Verification != nil {
+		ids := make([]string, len(results))
+		for i, r := range results {
+			ids[i] = r.ServiceID
+		}
+		dates, err := c.cfg.Verification.AssuredDates(ctx, ids)
+		if err != nil {
+			c.log.Warn("console: reading when results were verified", "err", err)
+		}
+		copy(out, dates)
+		return out
+	}
+	for i, r := range results {
+		if svc, err := c.cfg.Services.Service(ctx, r.ServiceID); err == nil {
+			out[i] = svc.AssuredDate
+		}
 	}
 	return out
 }

@@ -15,7 +15,7 @@ import (
 // directory: its region, and the provincial copy when linked to the hub.
 func (n *Node) newConsole() (*console.Console, error) {
 	cfg := console.Config{Region: n.cfg.Region, Searcher: n.dir, Services: nodeServices{n}, Hours: nodeServices{n},
-		Locator: geo.Locator{}, Accounts: n.accounts, Contacts: n.contacts, Taxonomy: consoleTaxonomy{}, Queue: consoleQueue{n.queue},
+		Locator: geo.Locator{}, Accounts: n.accounts, Contacts: n.contacts, Taxonomy: consoleTaxonomy{}, Verification: nodeServices{n}, Queue: consoleQueue{n.queue},
 		Logger: n.log, Now: n.cfg.Now,
 		Records:      consoleRecords{n: n, w: ownedWriter{region: n.cfg.Region, dir: n.dir, province: n.Province}, queue: &verifyCache{}},
 		VerifyMonths: n.cfg.VerifyMonths}
@@ -102,4 +102,39 @@ func (consoleTaxonomy) Terms() []console.Term {
 		out[i] = console.Term{Code: t.Code, NameEn: t.NameEn, NameFr: t.NameFr}
 	}
 	return out
+}
+
+var _ console.Verification = nodeServices{}
+
+// AssuredDates reads the assured_date of each service from the region, and
+// from the provincial copy for the ones the region does not hold.
+func (s nodeServices) AssuredDates(ctx context.Context, ids []string) ([]string, error) {
+	out := make([]string, len(ids))
+	read := func(d *Directory, only func(i int) bool) error {
+		return d.View(func(tx hsds.Tx) error {
+			for i, id := range ids {
+				if !only(i) {
+					continue
+				}
+				rec, err := tx.Get(o211.KindService, id)
+				if o211.ErrorCode(err) == o211.ENOTFOUND {
+					continue
+				} else if err != nil {
+					return err
+				}
+				obj, err := rec.Decode()
+				if err != nil {
+					return err
+				}
+				if svc, ok := obj.(*o211.Service); ok {
+					out[i] = svc.AssuredDate
+				}
+			}
+			return nil
+		})
+	}
+	if err := read(s.n.dir, func(int) bool { return true }); err != nil || s.n.province == nil {
+		return out, err
+	}
+	return out, read(s.n.province, func(i int) bool { return out[i] == "" })
 }
