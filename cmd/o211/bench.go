@@ -42,6 +42,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&b.starts, "starts", 5, "times to start the node to measure start to ready (the median is reported)")
 	fs.StringVar(&b.kind, "query", "full", "query mix: full (text + taxonomy + 25 km of an FSA + open at a time) or text")
 	fs.BoolVar(&b.duringImport, "during-import", false, "after the idle load, measure again while the node imports another generated province through its API (then removes it)")
+	fs.BoolVar(&b.duringBackup, "during-backup", false, "after the idle load, measure again while 'o211 backup' copies the node (backups one after another, for at least --duration)")
 	fs.StringVar(&b.surface, "surface", "api", "what the clients load: api (GET /api/v1/search, JSON) or portal (GET /search, the public portal's results page, HTML sent compressed)")
 	fs.StringVar(&b.openAt, "open-at", "tuesday-11", "the time of the open filter: tuesday-11 (next Tuesday 11:00 in Toronto, when services keep hours), now, or RFC 3339")
 	if err := parse(fs, args[1:]); err != nil {
@@ -59,6 +60,7 @@ type searchBench struct {
 	services, clients int
 	starts            int
 	duringImport      bool
+	duringBackup      bool
 	pid               int // the benchmark node's process, when this command started it
 	nodeLog           io.Writer
 	// until, when set, ends the measured load early when it is closed.
@@ -111,6 +113,11 @@ func (b *searchBench) run(ctx context.Context) error {
 	}
 	rss, hwm = memoryOf(proc.Process.Pid)
 	fmt.Fprintf(b.out, "node resident memory after load: %.0f MB (peak %.0f MB)\n", rss, hwm)
+	if b.duringBackup {
+		if err := b.loadDuringBackup(ctx, base, b.duration); err != nil {
+			return err
+		}
+	}
 	if !b.duringImport {
 		return nil
 	}

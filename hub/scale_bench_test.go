@@ -1,0 +1,228 @@
+package hub
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/o211/o211"
+	"github.com/o211/o211/hub/fsm"
+	"github.com/o211/o211/internal/testutil"
+)
+
+// BenchmarkProvince_Scale runs O211_BENCH_REGIONS regional nodes (default
+// 200: about the United States' 211 network) in this process against a hub
+// of three replicas (Raft, NATS leaves with TLS and credentials, every
+// store syncing its commits), then:
+//
+//   - memory: the process's heap and RSS before and after the nodes start,
+//     per region;
+//
+//   - ingest: every node writes O211_BENCH_RATE new organisations a second
+//     (default 30: 6,000/s for the province) for O211_BENCH_SECONDS (20);
+//     the hub's sustained rate is what its leader applied over the window,
+//     and each write's lag is from its node's commit to the leader's apply
+//     (p50 and p99 over all, and the worst region's p99);
+//
+//   - pull fan-out: one change of one region, from its commit until every
+//     other node's provincial copy holds it.
+//
+//     O211_BENCH_REGIONS=200 go test ./hub -run '^$' -bench Province_Scale -benchtime=1x -timeout 30m
+func BenchmarkProvince_Scale(b *testing.B) {
+	n := envInt("O211_BENCH_REGIONS", 200)
+	rate := envInt("O211_BENCH_RATE", 30)
+	window := time.Duration(envInt("O211_BENCH_SECONDS", 20)) * time.Second
+	regions := make([]string, n)
+	for i := range regions {
+		regions[i] = "r" + strconv.Itoa(i)
+	}
+	var applied atomic.Int64
+	seen := sync.Map{} // organisation id -> time the first replica applied it
+	p := newConnectedWith(b, connectedOpts{sync: true, onApply: func(_ string, e fsm.Event) {
+		now := time.Now()
+		for _, c := range e.Changed {
+			if _, loaded := seen.LoadOrStore(c.ID, now); !loaded {
+				applied.Add(1)
+			}
+		}
+	}}, regions...)
+	heap0, rss0 := memNow()
+	start := time.Now()
+	for _, r := range regions {
+		p.startNode(r, nil)
+	}
+	heap1, rss1 := memNow()
+	say(b, "%d nodes started in %s; heap %d -> %d MiB, RSS %d -> %d MiB: %.1f MiB heap, %.1f MiB RSS per region",
+		n, time.Since(start).Round(time.Millisecond), heap0>>20, heap1>>20, rss0>>20, rss1>>20,
+		float64(heap1-heap0)/float64(n)/(1<<20), float64(rss1-rss0)/float64(n)/(1<<20))
+	for _, r := range regions { // the import-free nodes push nothing; wait for their links
+		testutil.CheckFor(b, 5*time.Minute, func() error {
+			st, err := p.node(r).ReplicationStatus()
+			if err != nil || st == nil || !st.Linked {
+				return fmt.Errorf("%s not linked", r)
+			}
+			return nil
+		})
+	}
+	b.ResetTimer()
+	written := scaleWrite(b, p, regions, rate, window)
+	testutil.CheckFor(b, 10*time.Minute, func() error {
+		if got := applied.Load(); got < int64(len(written)) {
+			return fmt.Errorf("%d of %d applied", got, len(written))
+		}
+		return nil
+	})
+	scaleReport(b, written, &seen, window)
+	b.StopTimer()
+	scaleFanOut(b, p, regions)
+}
+
+// scaleWrite has every node write rate organisations a second for window
+// and returns each write's region and commit time by organisation id.
+func scaleWrite(b *testing.B, p *connected, regions []string, rate int, window time.Duration) map[string]scaleWritten {
+	var mu sync.Mutex
+	written := map[string]scaleWritten{}
+	ctx := o211.WithActor(context.Background(), o211.System("bench"))
+	var wg sync.WaitGroup
+	end := time.Now().Add(window)
+	const tick = 100 * time.Millisecond
+	per := max(1, rate/int(time.Second/tick))
+	for _, r := range regions {
+		wg.Add(1)
+		go func(r string) {
+			defer wg.Done()
+			d := p.node(r).Directory()
+			t := time.NewTicker(tick)
+			defer t.Stop()
+			for k := 0; time.Now().Before(end); <-t.C {
+				cs := make([]o211.Change, per)
+				for i := range cs {
+					cs[i] = orgChange(r, k, 0)
+					k++
+				}
+				if _, err := d.Write(ctx, cs, o211.WriteOptions{}); err != nil {
+					b.Error(err)
+					return
+				}
+				now := time.Now()
+				mu.Lock()
+				for _, c := range cs {
+					written[c.Object.ObjectID()] = scaleWritten{region: r, at: now}
+				}
+				mu.Unlock()
+			}
+		}(r)
+	}
+	wg.Wait()
+	return written
+}
+
+type scaleWritten struct {
+	region string
+	at     time.Time
+}
+
+// scaleReport states the ingest rate and the lags.
+func scaleReport(b *testing.B, written map[string]scaleWritten, seen *sync.Map, window time.Duration) {
+	var first, last time.Time
+	var all []time.Duration
+	byRegion := map[string][]time.Duration{}
+	for id, w := range written {
+		v, ok := seen.Load(id)
+		if !ok {
+			b.Fatalf("%s was never applied", id)
+		}
+		at := v.(time.Time)
+		if first.IsZero() || at.Before(first) {
+			first = at
+		}
+		if at.After(last) {
+			last = at
+		}
+		lag := max(at.Sub(w.at), 0)
+		all = append(all, lag)
+		byRegion[w.region] = append(byRegion[w.region], lag)
+	}
+	var p99s []time.Duration
+	for _, ls := range byRegion {
+		p99s = append(p99s, pct(ls, 0.99))
+	}
+	sort.Slice(p99s, func(i, j int) bool { return p99s[i] < p99s[j] })
+	rate := float64(len(written)) / last.Sub(first).Seconds()
+	b.ReportMetric(rate, "records/s")
+	say(b, "ingest: %d records written in %s by %d regions, applied by the hub at %.0f records/s (first to last apply %s); "+
+		"lag commit->hub p50 %s, p99 %s; per-region p99: median %s, worst %s",
+		len(written), window, len(byRegion), rate, last.Sub(first).Round(time.Millisecond),
+		pct(all, 0.5).Round(time.Millisecond), pct(all, 0.99).Round(time.Millisecond),
+		p99s[len(p99s)/2].Round(time.Millisecond), p99s[len(p99s)-1].Round(time.Millisecond))
+}
+
+// pct returns the q quantile of ds (sorting it).
+func pct(ds []time.Duration, q float64) time.Duration {
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	return ds[min(len(ds)-1, int(q*float64(len(ds))))]
+}
+
+// scaleFanOut times one change of the first region until every other
+// node's provincial copy holds it.
+func scaleFanOut(b *testing.B, p *connected, regions []string) {
+	ctx := o211.WithActor(context.Background(), o211.System("bench"))
+	id := regions[0] + "-fanout"
+	start := time.Now()
+	ch := o211.Upsert(&o211.Organization{ID: id, Name: "Fan-out", Description: "One change to every copy."})
+	if _, err := p.node(regions[0]).Directory().Write(ctx, []o211.Change{ch}, o211.WriteOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	var times []time.Duration
+	pending := map[string]bool{}
+	for _, r := range regions[1:] {
+		pending[r] = true
+	}
+	testutil.CheckFor(b, 5*time.Minute, func() error {
+		for r := range pending {
+			if _, err := p.node(r).Province().Store().Get(o211.KindOrganization, id); err == nil {
+				delete(pending, r)
+				times = append(times, time.Since(start))
+			}
+		}
+		if len(pending) > 0 {
+			return fmt.Errorf("%d copies lack the change", len(pending))
+		}
+		return nil
+	})
+	say(b, "pull fan-out: one change reached %d provincial copies: p50 %s, p99 %s, all %s",
+		len(times), pct(times, 0.5).Round(time.Millisecond), pct(times, 0.99).Round(time.Millisecond),
+		times[len(times)-1].Round(time.Millisecond))
+}
+
+// memNow returns the heap in use after a collection and the process's RSS.
+func memNow() (heap, rss uint64) {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	if b, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+				kb, _ := strconv.ParseUint(f[1], 10, 64)
+				rss = kb << 10
+			}
+		}
+	}
+	return ms.HeapInuse, rss
+}
+
+// say writes a result line to standard output (benchmark logs are cut
+// short) and to the benchmark's log.
+func say(b *testing.B, format string, args ...any) {
+	b.Helper()
+	fmt.Printf(format+"\n", args...)
+	b.Logf(format, args...)
+}
