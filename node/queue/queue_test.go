@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/node/queue"
@@ -37,22 +36,6 @@ func MustOpenQueue(tb testing.TB, cfg queue.Config) *queue.Queue {
 	}
 	tb.Cleanup(func() { q.Close() })
 	return q
-}
-
-// checkFor polls f until it returns nil or d passes.
-func checkFor(tb testing.TB, d time.Duration, f func() error) {
-	tb.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("after %v: %v", d, err)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 func TestQueue_EnqueueWaitingAbandon(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/internal/testutil"
 	"github.com/o211/o211/node/queue"
 )
 
@@ -140,7 +141,7 @@ func TestQueue_DeclineAndTimeout(t *testing.T) {
 	if got := offerOf(q, "bob"); got != it.ID {
 		t.Fatalf("after ann declined bob was offered %q; want %s", got, it.ID)
 	}
-	checkFor(t, 5*time.Second, func() error {
+	testutil.CheckFor(t, 5*time.Second, func() error {
 		if got := offerOf(q, "ann"); got != it.ID {
 			return fmt.Errorf("ann is offered %q; want %s again after bob's offer timed out", got, it.ID)
 		}
@@ -349,7 +350,7 @@ func TestQueue_ConcurrentNeverTwice(t *testing.T) {
 		}()
 	}
 	pwg.Wait()
-	checkFor(t, 30*time.Second, func() error {
+	testutil.CheckFor(t, 30*time.Second, func() error {
 		s := q.Stats()
 		if s.Waiting+s.Active > 0 {
 			return fmt.Errorf("%d waiting and %d active", s.Waiting, s.Active)
