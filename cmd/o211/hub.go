@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -101,24 +102,17 @@ func runHubMembers(ctx context.Context, args []string, stdout, stderr io.Writer)
 	id := fs.String("id", "", "replica id to add or remove")
 	raftAddr := fs.String("raft", "", "Raft address of the replica to add")
 	httpAddr := fs.String("http", "", "HTTP address of the replica to add")
-	if len(args) == 0 {
-		fs.Usage()
-		return errUsage
-	}
-	action := args[0]
-	if err := parse(fs, args[1:]); err != nil {
+	action, cl, err := hubAdminArgs(fs, args, url, token)
+	if err != nil {
 		return err
 	}
-	cl := &hub.Client{BaseURL: strings.TrimRight(*url, "/"), Token: *token}
 	switch action {
 	case "list":
 		st, err := cl.Cluster(ctx)
 		if err != nil {
 			return err
 		}
-		b, _ := json.MarshalIndent(st, "", "  ")
-		fmt.Fprintln(stdout, string(b))
-		return nil
+		return printIndented(stdout, st)
 	case "add":
 		if *id == "" || *raftAddr == "" || *httpAddr == "" {
 			return fmt.Errorf("add needs --id, --raft and --http")
@@ -139,4 +133,28 @@ func runHubMembers(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return nil
 	}
 	return fmt.Errorf("unknown action %q: use list, add or remove", action)
+}
+
+// hubAdminArgs reads the action (args[0]) and the flags after it of a
+// command that administers the hub through a replica's API, and returns
+// the action with a client of the replica named by url and token.
+func hubAdminArgs(fs *flag.FlagSet, args []string, url, token *string) (string, *hub.Client, error) {
+	if len(args) == 0 {
+		fs.Usage()
+		return "", nil, errUsage
+	}
+	if err := parse(fs, args[1:]); err != nil {
+		return "", nil, err
+	}
+	return args[0], &hub.Client{BaseURL: strings.TrimRight(*url, "/"), Token: *token}, nil
+}
+
+// printIndented prints v as indented JSON.
+func printIndented(w io.Writer, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(w, string(b))
+	return err
 }

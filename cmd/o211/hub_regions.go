@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/o211/o211"
-	"github.com/o211/o211/hub"
 )
 
 // runHubRegions lists the hub's regions or registers one (a region's
@@ -19,24 +16,17 @@ func runHubRegions(ctx context.Context, args []string, stdout, stderr io.Writer)
 	token := fs.String("token", "", "API token (for put)")
 	id := fs.String("id", "", "region id to register or describe, e.g. east")
 	name := fs.String("name", "", "the region's name, e.g. \"Eastern Ontario\"")
-	if len(args) == 0 {
-		fs.Usage()
-		return errUsage
-	}
-	action := args[0]
-	if err := parse(fs, args[1:]); err != nil {
+	action, cl, err := hubAdminArgs(fs, args, url, token)
+	if err != nil {
 		return err
 	}
-	cl := &hub.Client{BaseURL: strings.TrimRight(*url, "/"), Token: *token}
 	switch action {
 	case "list":
 		list, err := cl.Regions(ctx)
 		if err != nil {
 			return err
 		}
-		b, _ := json.MarshalIndent(list, "", "  ")
-		fmt.Fprintln(stdout, string(b))
-		return nil
+		return printIndented(stdout, list)
 	case "put":
 		if *id == "" || *name == "" {
 			return fmt.Errorf("put needs --id and --name")
