@@ -1,9 +1,6 @@
 package auth
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"net/http"
 	"time"
 
@@ -53,19 +50,7 @@ func actorOf(r *http.Request) o211.Actor {
 
 // decodeBody decodes a JSON body of at most maxAPIBody into v, strictly.
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAPIBody))
-	if err != nil {
-		return o211.Errorf(o211.ETOOLARGE, "The body is larger than %d KiB.", maxAPIBody>>10)
-	}
-	if err := httpx.CheckUTF8(b); err != nil {
-		return err
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return o211.Errorf(o211.EINVALID, "The body is not the JSON this endpoint takes: %s.", httpx.JSONProblem(err))
-	}
-	return nil
+	return httpx.ReadJSON(w, r, maxAPIBody, v)
 }
 
 func (s *Service) apiUsers(w http.ResponseWriter, r *http.Request) {

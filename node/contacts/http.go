@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -123,7 +121,7 @@ func (s *Service) handlePatch(w http.ResponseWriter, r *http.Request) {
 func (s *Service) handlePut(w http.ResponseWriter, r *http.Request) {
 	s.update(w, r, "update", func(body []byte, cur *o211.Contact) (*o211.Contact, error) {
 		c := new(o211.Contact)
-		if err := strictUnmarshal(body, c); err != nil {
+		if err := httpx.DecodeJSON(body, c); err != nil {
 			return nil, err
 		}
 		return c, nil
@@ -163,9 +161,9 @@ func (s *Service) update(w http.ResponseWriter, r *http.Request, action string, 
 		s.fail(w, r, err)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	body, err := httpx.ReadBody(w, r, s.cfg.MaxBodyBytes)
 	if err != nil {
-		s.fail(w, r, readError(err, s.cfg.MaxBodyBytes))
+		s.fail(w, r, err)
 		return
 	}
 	if err := httpx.CheckUTF8(body); err != nil {
@@ -292,43 +290,7 @@ func ifMatch(r *http.Request) (uint64, error) {
 
 // decode reads a JSON body into v, refusing unknown fields.
 func (s *Service) decode(w http.ResponseWriter, r *http.Request, v any) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
-	if err != nil {
-		return readError(err, s.cfg.MaxBodyBytes)
-	}
-	return strictUnmarshal(body, v)
-}
-
-func readError(err error, limit int64) error {
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return o211.Errorf(o211.ETOOLARGE, "The body is larger than %d bytes.", limit)
-	}
-	return o211.Errorf(o211.EINVALID, "The body could not be read.")
-}
-
-// strictUnmarshal decodes one JSON value into v, refusing unknown fields,
-// with an EINVALID error that says where it went wrong.
-func strictUnmarshal(body []byte, v any) error {
-	if err := httpx.CheckUTF8(body); err != nil {
-		return err
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &te) && te.Field != "":
-			return o211.FieldErrorf(te.Field, "expected %s, got a JSON %s", te.Type, te.Value)
-		case errors.Is(err, io.EOF):
-			return o211.Errorf(o211.EINVALID, "The body is empty: send a contact as JSON.")
-		}
-		return o211.Errorf(o211.EINVALID, "The body is not a valid contact: %s", httpx.JSONProblem(err))
-	}
-	if dec.More() {
-		return o211.Errorf(o211.EINVALID, "The body holds more than one JSON value.")
-	}
-	return nil
+	return httpx.ReadJSON(w, r, s.cfg.MaxBodyBytes, v)
 }
 
 // mergeContact applies a JSON merge patch (RFC 7396) to cur.
@@ -353,7 +315,7 @@ func mergeContact(cur *o211.Contact, patch []byte) (*o211.Contact, error) {
 		return nil, err
 	}
 	c := new(o211.Contact)
-	if err := strictUnmarshal(merged, c); err != nil {
+	if err := httpx.DecodeJSON(merged, c); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -238,3 +238,59 @@ func testutilCount(reg *prometheus.Registry, name string) (int, error) {
 	}
 	return n, nil
 }
+
+func TestReadJSON(t *testing.T) {
+	type body struct {
+		Name  string `json:"name"`
+		Count int    `json:"count"`
+	}
+	read := func(optional bool, limit int64, in string) (body, error) {
+		t.Helper()
+		r := httptest.NewRequest("POST", "/", strings.NewReader(in))
+		var v body
+		var err error
+		if optional {
+			err = httpx.ReadOptionalJSON(httptest.NewRecorder(), r, limit, &v)
+		} else {
+			err = httpx.ReadJSON(httptest.NewRecorder(), r, limit, &v)
+		}
+		return v, err
+	}
+	if v, err := read(false, 64, `{"name":"a","count":2}`); err != nil || v != (body{"a", 2}) {
+		t.Fatalf("good body: %+v, %v", v, err)
+	}
+	for _, tc := range []struct {
+		name, in string
+		code     string
+		says     string
+	}{
+		{"Empty", "  ", o211.EINVALID, "empty"},
+		{"UnknownField", `{"name":"a","nick":"b"}`, o211.EINVALID, `unknown field "nick"`},
+		{"WrongType", `{"count":"two"}`, o211.EINVALID, "count"},
+		{"TwoValues", `{"name":"a"} {"name":"b"}`, o211.EINVALID, "more than one"},
+		{"Truncated", `{"name":"a"`, o211.EINVALID, "not the JSON"},
+		{"BadUTF8", "{\"name\":\"\xff\"}", o211.EINVALID, "UTF-8 (at byte 9)"},
+		{"TooLarge", `{"name":"` + strings.Repeat("x", 100) + `"}`, o211.ETOOLARGE, "64 bytes"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := read(false, 64, tc.in)
+			if o211.ErrorCode(err) != tc.code || !strings.Contains(err.Error(), tc.says) {
+				t.Fatalf("got %v (%s); want %s saying %q", err, o211.ErrorCode(err), tc.code, tc.says)
+			}
+		})
+	}
+	t.Run("LongFieldNotEchoed", func(t *testing.T) {
+		_, err := read(false, 1<<20, `{"`+strings.Repeat("n", 5000)+`":1}`)
+		if err == nil || len(err.Error()) > 400 {
+			t.Fatalf("error of %d bytes: %.80v", len(err.Error()), err)
+		}
+	})
+	t.Run("OptionalEmpty", func(t *testing.T) {
+		if v, err := read(true, 64, " \n"); err != nil || v != (body{}) {
+			t.Fatalf("empty optional body: %+v, %v", v, err)
+		}
+		if _, err := read(true, 64, `{"nick":1}`); o211.ErrorCode(err) != o211.EINVALID {
+			t.Fatalf("optional body with an unknown field: %v", err)
+		}
+	})
+}

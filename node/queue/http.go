@@ -1,10 +1,7 @@
 package queue
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 	"time"
 
@@ -93,22 +90,7 @@ func actor(r *http.Request) o211.Actor {
 // decodeBody decodes a JSON body of at most maxBody into v, strictly; an
 // empty body leaves v as it is.
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if err != nil {
-		return o211.Errorf(o211.ETOOLARGE, "The body is larger than %d KiB.", maxBody>>10)
-	}
-	if len(bytes.TrimSpace(b)) == 0 {
-		return nil
-	}
-	if err := httpx.CheckUTF8(b); err != nil {
-		return err
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return o211.Errorf(o211.EINVALID, "The body is not the JSON this endpoint takes: %s.", httpx.JSONProblem(err))
-	}
-	return nil
+	return httpx.ReadOptionalJSON(w, r, maxBody, v)
 }
 
 func (a *API) getStats(w http.ResponseWriter, r *http.Request) {
