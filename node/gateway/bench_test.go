@@ -80,7 +80,9 @@ func BenchmarkWebhook_Call(b *testing.B) {
 // through the conversations API. It reports the delivery time's p50 and
 // p99 (browser's send to the echo; API call to the browser's receipt)
 // and the process's RSS after the sessions opened, which holds the
-// node's side and the 1,000 browsers' side.
+// node's side and the 1,000 browsers' side, and the fsyncs per message
+// delivered (two per commit of the store's shared transactions) and the
+// writes each commit carried.
 func BenchmarkChat_1000Sessions(b *testing.B) {
 	const sessions, perSecond = 1000, 200
 	e := MustStartEnv(b, func(c *envConfig) { c.sync = os.Getenv("O211_BENCH_NOSYNC") == "" })
@@ -105,6 +107,7 @@ func BenchmarkChat_1000Sessions(b *testing.B) {
 	var lat, echo, reply []time.Duration
 	tick := time.NewTicker(time.Second / perSecond)
 	defer tick.Stop()
+	c0, w0 := e.gw.Store().CommitStats()
 	b.ResetTimer()
 	for n := 0; n < b.N; n++ {
 		<-tick.C
@@ -124,6 +127,9 @@ func BenchmarkChat_1000Sessions(b *testing.B) {
 	}
 	wg.Wait()
 	b.StopTimer()
+	c1, w1 := e.gw.Store().CommitStats()
+	b.ReportMetric(2*float64(c1-c0)/float64(len(lat)), "fsyncs/msg")
+	b.ReportMetric(float64(w1-w0)/float64(max(1, c1-c0)), "writes/commit")
 	b.ReportMetric(float64(percentile(lat, 0.5).Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(percentile(lat, 0.99).Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(percentile(echo, 0.99).Microseconds())/1000, "echo-p99-ms")

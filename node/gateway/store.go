@@ -13,6 +13,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/o211/o211"
+	"github.com/o211/o211/internal/boltfile"
 )
 
 // The gateway keeps the conversations of the text, chat and email channels
@@ -36,12 +37,10 @@ import (
 //	activity/
 //	  <updated>|<id>       -> empty, for the retention purge
 var (
-	bucketMeta     = []byte("meta")
 	bucketConv     = []byte("conv")
 	bucketConvRef  = []byte("conv_ref")
 	bucketMsg      = []byte("msg")
 	bucketActivity = []byte("activity")
-	keyVersion     = []byte("version")
 )
 
 const storeVersion = "1"
@@ -94,48 +93,35 @@ var ErrNotFound = o211.Errorf(o211.ENOTFOUND, "no such conversation")
 
 // Store keeps the gateway's conversations. It is safe for concurrent use.
 type Store struct {
-	db  *bolt.DB
-	now func() time.Time
+	db     *bolt.DB
+	commit *boltfile.Committer
+	now    func() time.Time
 }
 
 // OpenStore opens (creating it if need be) the gateway's file at path.
 func OpenStore(path string, noSync bool, now func() time.Time) (*Store, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoSync: noSync})
-	if errors.Is(err, bolt.ErrTimeout) {
-		return nil, fmt.Errorf("gateway: %s is in use by another process", path)
-	} else if err != nil {
-		return nil, fmt.Errorf("gateway: open %s: %w", path, err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketMeta, bucketConv, bucketConvRef, bucketMsg, bucketActivity} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		meta := tx.Bucket(bucketMeta)
-		switch v := meta.Get(keyVersion); {
-		case v == nil:
-			return meta.Put(keyVersion, []byte(storeVersion))
-		case string(v) != storeVersion:
-			return fmt.Errorf("gateway: %s has version %q; this o211 reads version %s", path, v, storeVersion)
-		}
-		return nil
-	})
+	db, err := boltfile.Open(path, boltfile.Schema{Owner: "gateway", Version: storeVersion,
+		Buckets: [][]byte{bucketConv, bucketConvRef, bucketMsg, bucketActivity}}, noSync)
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
 	if now == nil {
 		now = time.Now
 	}
-	// Concurrent writes (chat messages of many sessions) share a commit;
-	// a lone one waits at most a millisecond for company.
-	db.MaxBatchDelay = time.Millisecond
-	return &Store{db: db, now: now}, nil
+	// Concurrent writes (chat messages of many sessions) share a commit.
+	return &Store{db: db, now: now, commit: boltfile.NewCommitter(db, 0)}, nil
 }
 
-// Close closes the file.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the file once the writes in progress are committed.
+func (s *Store) Close() error {
+	s.commit.Close()
+	return s.db.Close()
+}
+
+// CommitStats returns how many transactions the store's shared writes
+// (messages, conversation updates) took and how many writes they carried:
+// each transaction costs two fsyncs.
+func (s *Store) CommitStats() (commits, writes uint64) { return s.commit.Stats() }
 
 func refKey(ch o211.Channel, key string) []byte {
 	return append(append([]byte(ch), 0), key...)
@@ -193,7 +179,7 @@ func (s *Store) Create(c *Conversation) error {
 		c.ID = newID("cv_")
 	}
 	c.Created, c.Updated = s.now().UTC(), s.now().UTC()
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.commit.Do(func(tx *bolt.Tx) error {
 		if err := tx.Bucket(bucketConvRef).Put(refKey(c.Channel, c.Key), []byte(c.ID)); err != nil {
 			return err
 		}
@@ -231,7 +217,7 @@ func (s *Store) Open(ch o211.Channel, key string) (*Conversation, error) {
 // as stored. Ending it (State "ended") closes it as the person's open one.
 func (s *Store) Update(id string, f func(*Conversation) error) (*Conversation, error) {
 	var c *Conversation
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err := s.commit.Do(func(tx *bolt.Tx) error {
 		var err error
 		if c, err = findConv(tx, id); err != nil {
 			return err
@@ -258,7 +244,7 @@ func (s *Store) Update(id string, f func(*Conversation) error) (*Conversation, e
 // returns it with its sequence number. A message whose CID is one of the
 // conversation's last 64 is not stored again: the stored one is returned.
 func (s *Store) Append(id string, m Message) (Message, error) {
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err := s.commit.Do(func(tx *bolt.Tx) error {
 		c, err := findConv(tx, id)
 		if err != nil {
 			return err

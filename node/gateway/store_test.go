@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -96,5 +97,73 @@ func TestStore_Purge(t *testing.T) {
 	}
 	if _, err := s.Get(recent.ID); err != nil {
 		t.Fatalf("the recent conversation: %v", err)
+	}
+}
+
+// TestStore_ConcurrentAppends: messages appended at once by many
+// conversations (each returned only after its commit) are all in the file
+// after it is reopened, and they shared commits; one for a conversation
+// that does not exist fails alone.
+func TestStore_ConcurrentAppends(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "gateway.db")
+	s, err := gateway.OpenStore(path, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const convs, each = 50, 6
+	ids := make([]string, convs)
+	for i := range ids {
+		c := &gateway.Conversation{Channel: o211.ChannelChat, Key: fmt.Sprint("k", i), Region: "east", State: "waiting"}
+		if err := s.Create(c); err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = c.ID
+	}
+	c0, w0 := s.CommitStats()
+	var wg sync.WaitGroup
+	errs := make(chan error, convs*each+1)
+	for i := range convs * each {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.Append(ids[i%convs], gateway.Message{From: "person", Body: fmt.Sprint("m", i), CID: fmt.Sprint("c", i)})
+			errs <- err
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if _, err := s.Append("cv_none", gateway.Message{From: "person", Body: "x"}); !errors.Is(err, gateway.ErrNotFound) {
+			errs <- fmt.Errorf("append to no conversation: %v, want ErrNotFound", err)
+		}
+	}()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	c1, w1 := s.CommitStats()
+	t.Logf("%d messages in %d commits", w1-w0, c1-c0)
+	if w1-w0 != convs*each {
+		t.Fatalf("%d writes committed, want %d", w1-w0, convs*each)
+	}
+	s.Close()
+	s, err = gateway.OpenStore(path, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, id := range ids {
+		msgs, err := s.Messages(id, 0, 100)
+		if err != nil || len(msgs) != each {
+			t.Fatalf("%s after reopen: %d messages (%v), want %d", id, len(msgs), err, each)
+		}
+		for i, m := range msgs {
+			if m.Seq != uint64(i+1) {
+				t.Fatalf("%s: message %d has seq %d", id, i, m.Seq)
+			}
+		}
 	}
 }

@@ -3,13 +3,12 @@ package queue
 import (
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/o211/o211"
+	"github.com/o211/o211/internal/boltfile"
 )
 
 // The queue's bbolt file (queue.db in the node's data folder), every
@@ -28,11 +27,9 @@ import (
 // "|" is the byte 0x00. Offers and navigator presence are not stored.
 
 var (
-	bucketMeta    = []byte("meta")
 	bucketItems   = []byte("items")
 	bucketEnded   = []byte("ended")
 	bucketEndedID = []byte("ended_id")
-	keyVersion    = []byte("version")
 )
 
 const (
@@ -85,40 +82,8 @@ type record struct {
 // openDB opens the file, with a timeout on its lock, and makes the
 // buckets.
 func openDB(path string, noSync bool) (*bolt.DB, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoSync: noSync})
-	if errors.Is(err, bolt.ErrTimeout) {
-		return nil, o211.Errorf(o211.EUNAVAILABLE, "queue: %s is held by another process (is a node running on this data folder?)", path)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("queue: opening %s: %w", path, err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
-		if err != nil {
-			return err
-		}
-		if v := meta.Get(keyVersion); v == nil {
-			if err := meta.Put(keyVersion, []byte(schemaVersion)); err != nil {
-				return err
-			}
-		} else if string(v) != schemaVersion {
-			return o211.Errorf(o211.EINVALID, "queue: %s has schema version %q; this o211 reads %s", path, truncate(string(v), 10), schemaVersion)
-		}
-		for _, b := range [][]byte{bucketItems, bucketEnded, bucketEndedID} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		db.Close()
-		if o211.ErrorCode(err) != o211.EINTERNAL {
-			return nil, err
-		}
-		return nil, fmt.Errorf("queue: preparing %s: %w", path, err)
-	}
-	return db, nil
+	return boltfile.Open(path, boltfile.Schema{Owner: "queue", Version: schemaVersion,
+		Buckets: [][]byte{bucketItems, bucketEnded, bucketEndedID}}, noSync)
 }
 
 func encode(r *record) ([]byte, error) {
