@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/o211/o211"
@@ -93,6 +94,10 @@ type Gateway struct {
 	limits *limiter
 	chat   *chatHub
 	smtp   *smtpServer
+	// transfers are the warm transfers in progress; lastBase the scheme
+	// and host of the last signed webhook.
+	transfers transfers
+	lastBase  atomic.Pointer[string]
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup

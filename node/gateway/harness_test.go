@@ -116,7 +116,7 @@ func MustStartEnv(tb testing.TB, opts ...envOption) *env {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { e.gw.Close() })
-	e.http.Mount(e.gw)
+	e.http.Mount(e.gw, queue.NewAPI(q))
 	for _, ch := range []o211.Channel{o211.ChannelPhone, o211.ChannelText, o211.ChannelChat, o211.ChannelEmail} {
 		q.SetConnector(ch, e.gw)
 	}

@@ -102,16 +102,32 @@ type twilioError struct {
 
 // post sends a form to the account's resource path and decodes the answer.
 func (t *Twilio) post(ctx context.Context, path string, form url.Values) (*twilioResource, error) {
+	var r twilioResource
+	if err := t.do(ctx, http.MethodPost, path, form, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// do sends a request (a form, or none) to the account's resource path and
+// decodes the JSON answer into out (nil: the answer has no body).
+func (t *Twilio) do(ctx context.Context, method, path string, form url.Values, out any) error {
 	base := t.BaseURL
 	if base == "" {
 		base = DefaultTwilioAPI
 	}
 	u := strings.TrimRight(base, "/") + "/2010-04-01/Accounts/" + url.PathEscape(t.AccountSID) + "/" + path
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(form.Encode()))
-	if err != nil {
-		return nil, err
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	if err != nil {
+		return err
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
 	req.Header.Set("Accept", "application/json")
 	req.SetBasicAuth(t.AccountSID, t.AuthToken)
 	c := t.Client
@@ -120,23 +136,25 @@ func (t *Twilio) post(ctx context.Context, path string, form url.Values) (*twili
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if resp.StatusCode >= 300 {
 		var e twilioError
-		if json.Unmarshal(body, &e) == nil && e.Code != 0 {
-			return nil, fmt.Errorf("%s: error %d: %s", resp.Status, e.Code, e.Message)
+		if json.Unmarshal(b, &e) == nil && e.Code != 0 {
+			return fmt.Errorf("%s: error %d: %s", resp.Status, e.Code, e.Message)
 		}
-		return nil, fmt.Errorf("%s", resp.Status)
+		return fmt.Errorf("%s", resp.Status)
 	}
-	var r twilioResource
-	if err := json.Unmarshal(body, &r); err != nil {
-		return nil, fmt.Errorf("decoding the answer: %w", err)
+	if out == nil {
+		return nil
 	}
-	return &r, nil
+	if err := json.Unmarshal(b, out); err != nil {
+		return fmt.Errorf("decoding the answer: %w", err)
+	}
+	return nil
 }

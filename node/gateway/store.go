@@ -68,12 +68,15 @@ type Conversation struct {
 	Navigator string `json:"navigator,omitempty"`
 	// Seq is the sequence number of the last message; ReadPerson and
 	// ReadNavigator the last each side has read.
-	Seq           uint64    `json:"seq"`
-	ReadPerson    uint64    `json:"read_person"`
-	ReadNavigator uint64    `json:"read_navigator"`
-	Secret        string    `json:"secret,omitempty"` // a chat's resume secret
-	Created       time.Time `json:"created"`
-	Updated       time.Time `json:"updated"`
+	Seq           uint64 `json:"seq"`
+	ReadPerson    uint64 `json:"read_person"`
+	ReadNavigator uint64 `json:"read_navigator"`
+	Secret        string `json:"secret,omitempty"` // a chat's resume secret
+	// Conference is the provider's conference a call was moved into for
+	// a warm transfer.
+	Conference string    `json:"conference,omitempty"`
+	Created    time.Time `json:"created"`
+	Updated    time.Time `json:"updated"`
 }
 
 // Message is one message of a conversation's transcript.

@@ -48,11 +48,23 @@ type Redirect struct {
 	URL     string   `xml:",chardata"`
 }
 
-// Dial connects the call to a Twilio Client identity or a number.
+// Dial connects the call to a Twilio Client identity, a number or a
+// conference.
 type Dial struct {
-	XMLName xml.Name `xml:"Dial"`
-	Client  string   `xml:"Client,omitempty"`
-	Number  string   `xml:"Number,omitempty"`
+	XMLName    xml.Name    `xml:"Dial"`
+	Client     string      `xml:"Client,omitempty"`
+	Number     string      `xml:"Number,omitempty"`
+	Conference *Conference `xml:"Conference,omitempty"`
+}
+
+// Conference is the conference room Name of a <Dial>; the call is the
+// participant Label.
+type Conference struct {
+	Label        string `xml:"participantLabel,attr,omitempty"`
+	Beep         string `xml:"beep,attr,omitempty"`
+	StartOnEnter string `xml:"startConferenceOnEnter,attr,omitempty"`
+	EndOnExit    string `xml:"endConferenceOnExit,attr,omitempty"`
+	Name         string `xml:",chardata"`
 }
 
 // Hangup ends the call.

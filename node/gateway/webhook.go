@@ -16,6 +16,7 @@ const maxWebhookBytes = 64 << 10
 //	POST /gateway/twilio/voice    the voice webhook (steps in the query)
 //	POST /gateway/twilio/sms      the messaging webhook
 //	POST /gateway/twilio/status   the call status callback
+//	POST /gateway/twilio/transfer the status callback of a warm transfer's program leg
 //	GET  /gateway/chat            the chat page, or the chat's WebSocket
 //	GET  /gateway/chat.js         the chat's script
 //	/api/v1/conversations/...     transcripts and replies (navigators)
@@ -23,6 +24,7 @@ func (g *Gateway) Routes(r chi.Router) {
 	r.Post("/gateway/twilio/voice", g.webhook(g.handleVoice, true))
 	r.Post("/gateway/twilio/sms", g.webhook(g.handleSMS, true))
 	r.Post("/gateway/twilio/status", g.webhook(g.handleStatus, false))
+	r.Post("/gateway/twilio/transfer", g.webhook(g.handleTransferStatus, false))
 	r.Get("/gateway/chat", g.handleChat)
 	r.Get("/gateway/chat.js", g.handleChatJS)
 	g.routesAPI(r)
@@ -42,11 +44,15 @@ func (g *Gateway) webhook(h func(http.ResponseWriter, *http.Request, url.Values)
 		if !ok {
 			return
 		}
-		if err := g.cfg.Provider.Verify(g.fullURL(r), form, r.Header); err != nil {
+		full := g.fullURL(r)
+		if err := g.cfg.Provider.Verify(full, form, r.Header); err != nil {
 			g.log.Warn("gateway: webhook refused: its signature is missing or wrong", "path", r.URL.Path,
 				"from", clip(form.Get("From"), 20), "remote", r.RemoteAddr)
 			http.Error(w, "The request's signature is missing or wrong.", http.StatusForbidden)
 			return
+		}
+		if base, _, ok := strings.Cut(full, "/gateway/twilio/"); ok && g.cfg.PublicURL == "" {
+			g.lastBase.Store(&base)
 		}
 		keys, fresh := g.fresh(r, form)
 		if !fresh {

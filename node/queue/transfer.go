@@ -101,6 +101,9 @@ func (q *Queue) TransferToNumber(ctx context.Context, nav, id, number string) er
 		return o211.Errorf(o211.ENOTIMPLEMENTED, "this node's telephony cannot transfer calls to a number")
 	}
 	if err := nt.TransferToNumber(ctx, it, nav, number); err != nil {
+		if o211.ErrorCode(err) != o211.EINTERNAL { // the connector says why it cannot
+			return err
+		}
 		q.log.Warn("queue: a transfer to a program's number failed; the call stays with the navigator", "item", id, "err", err)
 		return o211.Errorf(o211.EUNAVAILABLE, "The program did not answer; the caller is still with you.")
 	}

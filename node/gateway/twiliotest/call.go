@@ -19,6 +19,7 @@ type Call struct {
 	status             string // ringing, in-progress, queued, completed
 	queue              string // the <Enqueue> queue it waits in
 	dialed             string // the <Dial> target it was connected to
+	conf               string // the conference it was moved into
 	heard              []Said
 	gather, gatherLang string // the pending <Gather>'s action URL and language
 }
@@ -79,8 +80,9 @@ func (c *Call) Hangup(ctx context.Context) error {
 // end sets the call's final status and posts the status callback.
 func (c *Call) end(ctx context.Context, status string) error {
 	c.mu.Lock()
-	c.status = status
+	c.status, c.conf = status, ""
 	c.mu.Unlock()
+	c.s.leave(c.SID)
 	_, _, statusURL := c.s.webhooks()
 	if statusURL == "" {
 		return nil
@@ -112,6 +114,13 @@ func (c *Call) Dialed() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.dialed
+}
+
+// InConference returns the name of the conference the call is in, or "".
+func (c *Call) InConference() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.conf
 }
 
 // Heard returns what the caller heard, in order.
@@ -185,7 +194,12 @@ func (c *Call) run(ctx context.Context, base string, doc Node) error {
 		c.status = "in-progress"
 	}
 	c.gather = ""
+	left := c.conf != ""
+	c.conf = ""
 	c.mu.Unlock()
+	if left {
+		c.s.leave(c.SID) // new TwiML takes the call out of its conference
+	}
 	for _, v := range doc.Nodes {
 		switch v.XMLName.Local {
 		case "Say":
@@ -242,6 +256,13 @@ func (c *Call) startGather(base string, v Node) error {
 func (c *Call) dial(v Node) error {
 	var to string
 	for _, n := range v.Nodes {
+		if n.XMLName.Local == "Conference" {
+			c.s.join(c, n)
+			c.mu.Lock()
+			c.status, c.dialed, c.queue, c.conf = "in-progress", "", "", strings.TrimSpace(n.Text)
+			c.mu.Unlock()
+			return nil
+		}
 		if n.XMLName.Local == "Client" || n.XMLName.Local == "Number" {
 			to = strings.TrimSpace(n.Text)
 		}

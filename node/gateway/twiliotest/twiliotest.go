@@ -1,7 +1,9 @@
 // Package twiliotest is a Twilio stand-in on loopback for tests: a REST
 // API server that checks every request the way Twilio does (HTTP basic
 // auth with the account SID and auth token, the account in the path,
-// form-encoded bodies with the required fields, known calls and numbers)
+// form-encoded bodies with the required fields, known calls and numbers;
+// conferences and their participants, with the dialled legs' status
+// callbacks)
 // and a caller that sends the voice, text and status webhooks of a phone
 // number to a node, signed with the auth token as Twilio signs them, and
 // follows the TwiML the node answers.
@@ -46,6 +48,9 @@ type Server struct {
 	calls    map[string]*Call
 	messages []SentMessage
 	refused  []string
+	confs    map[string]*conference // by friendly name
+	outcomes map[string]Outcome
+	wg       sync.WaitGroup // the legs ringing
 }
 
 // SentMessage is a text that the account sent through the REST API.
@@ -68,10 +73,12 @@ func NewServer(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, ln: ln, calls: make(map[string]*Call)}
+	s := &Server{cfg: cfg, ln: ln, calls: make(map[string]*Call), confs: make(map[string]*conference)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /2010-04-01/Accounts/{account}/Calls/{call}", s.updateCall)
 	mux.HandleFunc("POST /2010-04-01/Accounts/{account}/Messages.json", s.createMessage)
+	mux.HandleFunc("POST /2010-04-01/Accounts/{account}/Conferences/{conf}/Participants.json", s.createParticipant)
+	mux.HandleFunc("DELETE /2010-04-01/Accounts/{account}/Conferences/{conf}/Participants/{part}", s.deleteParticipant)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusNotFound, 20404, "The requested resource "+r.URL.Path+" was not found")
 	})
@@ -103,8 +110,12 @@ func (s *Server) AccountSID() string { return s.cfg.AccountSID }
 // AuthToken returns the account's auth token.
 func (s *Server) AuthToken() string { return s.cfg.AuthToken }
 
-// Close stops the server.
-func (s *Server) Close() error { return s.srv.Close() }
+// Close stops the server once the legs it is dialling have rung.
+func (s *Server) Close() error {
+	err := s.srv.Close()
+	s.wg.Wait()
+	return err
+}
 
 // Messages returns the texts sent so far, oldest first.
 func (s *Server) Messages() []SentMessage {
@@ -143,6 +154,9 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) bool {
 	if r.PathValue("account") != s.cfg.AccountSID {
 		s.fail(w, http.StatusForbidden, 20003, "the account in the path is not the credential's")
 		return false
+	}
+	if r.Method == http.MethodDelete {
+		return true
 	}
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
 		s.fail(w, http.StatusBadRequest, 20001, "the body must be form-encoded, not "+ct)
