@@ -24,8 +24,12 @@ type GatewayConfig struct {
 	// covers it); empty: the request's own scheme and host.
 	PublicURL string
 	// Peers are the public base URLs of other regions' nodes (region ->
-	// URL): a call whose postal code one of them serves goes there.
+	// URL): a call whose postal code one of them serves goes there, and a
+	// text, chat or e-mail is handed to it.
 	Peers map[string]string
+	// PeerSecret authenticates the hand-offs between peers (the same on
+	// every node; default: TwilioAuthToken, which the peers share).
+	PeerSecret string
 	// DefaultRegion receives contacts that gave no usable postal code or
 	// area code (default: the node's region).
 	DefaultRegion string
@@ -40,9 +44,12 @@ type GatewayConfig struct {
 func (n *Node) openGateway(ctx context.Context) error {
 	gc := n.cfg.Gateway
 	cfg := gateway.Config{Region: n.cfg.Region, Queue: n.queue, Path: filepath.Join(n.cfg.DataDir, "gateway.db"),
-		Number: gc.Number, PublicURL: gc.PublicURL, Peers: gc.Peers, Router: gateway.Router{Default: gc.DefaultRegion},
+		Number: gc.Number, PublicURL: gc.PublicURL, Peers: gc.Peers, PeerSecret: gc.PeerSecret, Router: gateway.Router{Default: gc.DefaultRegion},
 		Retention: n.cfg.ContactRetention, NoSync: n.cfg.NoSync, Logger: n.log, Now: n.cfg.Now, Audit: n.dir.Store(),
 		SMTP: gateway.SMTPConfig{Addr: gc.SMTPAddr, Mailbox: gc.SMTPMailbox, Relay: gc.SMTPRelay}}
+	if cfg.PeerSecret == "" {
+		cfg.PeerSecret = gc.TwilioAuthToken
+	}
 	if gc.TwilioAuthToken != "" {
 		cfg.Provider = &gateway.Twilio{AccountSID: gc.TwilioAccountSID, AuthToken: gc.TwilioAuthToken, BaseURL: gc.TwilioAPI}
 	}

@@ -11,8 +11,8 @@ import (
 // gatewayFlags are the node's channel flags: the Twilio account of the
 // voice and text webhooks and the e-mail listener.
 type gatewayFlags struct {
-	accountSID, authToken, api, number, publicURL, peers, defaultRegion *string
-	smtp, mailbox, relay                                                *string
+	accountSID, authToken, api, number, publicURL, peers, peerSecret, defaultRegion *string
+	smtp, mailbox, relay                                                            *string
 }
 
 func addGatewayFlags(fs *flag.FlagSet) *gatewayFlags {
@@ -22,7 +22,8 @@ func addGatewayFlags(fs *flag.FlagSet) *gatewayFlags {
 		api:           fs.String("twilio-api", "", "Twilio REST API base URL (default https://api.twilio.com)"),
 		number:        fs.String("twilio-number", "", "the centre's phone number texts are sent from (E.164, +1...)"),
 		publicURL:     fs.String("public-url", "", "the node's base URL as Twilio calls it (https://...), when behind a proxy"),
-		peers:         fs.String("gateway-peers", "", "other regions' nodes that take their callers: region=https://url,..."),
+		peers:         fs.String("gateway-peers", "", "other regions' nodes that take their callers, texts, chats and e-mails: region=https://url,..."),
+		peerSecret:    fs.String("gateway-peer-secret", "", "secret shared by the peers that signs hand-offs of texts, chats and e-mails (default: the Twilio auth token)"),
 		defaultRegion: fs.String("default-region", "", "region of contacts that give no usable postal or area code (default: this node's)"),
 		smtp:          fs.String("smtp", "", "SMTP listen address of the e-mail channel (off when empty)"),
 		mailbox:       fs.String("smtp-mailbox", "", "the one address the SMTP listener accepts mail for"),
@@ -33,7 +34,7 @@ func addGatewayFlags(fs *flag.FlagSet) *gatewayFlags {
 // config returns the gateway configuration the flags give.
 func (f *gatewayFlags) config() (node.GatewayConfig, error) {
 	c := node.GatewayConfig{TwilioAccountSID: *f.accountSID, TwilioAuthToken: *f.authToken, TwilioAPI: *f.api,
-		Number: *f.number, PublicURL: *f.publicURL, DefaultRegion: *f.defaultRegion,
+		Number: *f.number, PublicURL: *f.publicURL, PeerSecret: *f.peerSecret, DefaultRegion: *f.defaultRegion,
 		SMTPAddr: *f.smtp, SMTPMailbox: *f.mailbox, SMTPRelay: *f.relay}
 	if c.SMTPAddr != "" && c.SMTPMailbox == "" {
 		return c, fmt.Errorf("--smtp needs --smtp-mailbox, the address mail is accepted for")

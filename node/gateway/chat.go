@@ -92,6 +92,7 @@ type frame struct {
 	CID     string     `json:"cid,omitempty"`
 	At      *time.Time `json:"at,omitempty"`
 	Error   string     `json:"error,omitempty"`
+	URL     string     `json:"url,omitempty"` // moved: the chat's new WebSocket URL
 	// fill asks a connection's writer for the transcript up to Seq.
 	fill bool
 }
@@ -244,6 +245,9 @@ func (g *Gateway) serveChat(ctx context.Context, ws *websocket.Conn, remote stri
 	if c.State == "ended" {
 		cc.send(frame{Type: "end"})
 	}
+	if c.Moved != nil {
+		cc.send(moveFrame(c.Moved))
+	}
 	g.chatReader(ctx, cc, c, remote)
 	stop()
 	<-done
@@ -390,6 +394,10 @@ func (g *Gateway) chatMessage(ctx context.Context, cc *chatConn, id string, f fr
 		cc.send(frame{Type: "error", Error: "This conversation is over."})
 		return
 	}
+	if c.Moved != nil {
+		cc.send(moveFrame(c.Moved))
+		return
+	}
 	if _, err := g.post(c, Message{From: "person", Body: body, CID: f.CID}); err != nil {
 		g.log.Error("gateway: storing a chat message", "conversation", id, "err", err)
 		cc.send(frame{Type: "error", Error: "Your message could not be saved; it will be sent again.", CID: f.CID})
@@ -401,7 +409,7 @@ func (g *Gateway) chatMessage(ctx context.Context, cc *chatConn, id string, f fr
 		}
 		return
 	}
-	if c.State != "postal" {
+	if c.State != "postal" && c.State != "handing" {
 		return
 	}
 	postal := body
@@ -427,9 +435,19 @@ var errNotAsking = errors.New("gateway: the conversation is queued already")
 // the number, for a text) and puts it in the queue, once: it reports
 // false when another message had queued it already.
 func (g *Gateway) queueConversation(ctx context.Context, c *Conversation, postal, phone string) (bool, error) {
-	rt := g.route(postal, phone)
+	rt := g.cfg.Router.Route(postal, phone)
+	if handed, err := g.handOffConversation(ctx, c, &rt); handed || err != nil {
+		return false, err
+	}
+	return g.queueRouted(ctx, c, g.here(rt))
+}
+
+// queueRouted queues a conversation that waits for its postal code in
+// this region by the route rt, once (false: another message queued it
+// first).
+func (g *Gateway) queueRouted(ctx context.Context, c *Conversation, rt Route) (bool, error) {
 	c, err := g.store.Update(c.ID, func(c *Conversation) error {
-		if c.State != "postal" {
+		if c.State != "postal" && c.State != "handing" {
 			return errNotAsking
 		}
 		c.Postal, c.RoutedBy, c.Region, c.State, c.ItemID = rt.Postal, rt.RoutedBy, rt.Region, "waiting", c.ID

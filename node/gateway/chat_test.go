@@ -28,6 +28,7 @@ type chatFrame struct {
 	Body    string `json:"body,omitempty"`
 	CID     string `json:"cid,omitempty"`
 	Error   string `json:"error,omitempty"`
+	URL     string `json:"url,omitempty"`
 }
 
 // browser is a chat client.
@@ -38,9 +39,15 @@ type browser struct {
 
 func (e *env) dialChat(tb testing.TB) *browser {
 	tb.Helper()
+	return dialChatURL(tb, "ws"+strings.TrimPrefix(e.http.URL(), "http")+"/gateway/chat", nil)
+}
+
+// dialChatURL opens a chat's WebSocket at u, with the headers h.
+func dialChatURL(tb testing.TB, u string, h http.Header) *browser {
+	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.http.URL(), "http")+"/gateway/chat", nil)
+	ws, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPHeader: h})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"html/template"
 	"net/http"
+	"net/url"
+	"sort"
 	"strings"
 
 	"github.com/coder/websocket"
@@ -79,7 +81,9 @@ func (g *Gateway) handleChat(w http.ResponseWriter, r *http.Request) {
 		g.chatPageHandler(w, r)
 		return
 	}
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	// A chat handed over by another region's node comes from its page.
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled,
+		OriginPatterns: g.peerHosts()})
 	if err != nil {
 		g.log.Warn("gateway: chat connection refused", "remote", r.RemoteAddr, "err", errText(err))
 		return
@@ -108,7 +112,33 @@ func (g *Gateway) chatPageHandler(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if peers := g.peerChatURLs(); len(peers) > 0 { // the chat may move to a peer
+		w.Header().Set("Content-Security-Policy", strings.Replace(w.Header().Get("Content-Security-Policy"),
+			"connect-src 'self'", "connect-src 'self' "+strings.Join(peers, " "), 1))
+	}
 	w.Write(b.Bytes())
+}
+
+// peerHosts are the hosts of the peer nodes.
+func (g *Gateway) peerHosts() []string {
+	var out []string
+	for _, p := range g.cfg.Peers {
+		if u, err := url.Parse(p); err == nil && u.Host != "" {
+			out = append(out, u.Host)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// peerChatURLs are the peers' chat WebSocket URLs.
+func (g *Gateway) peerChatURLs() []string {
+	var out []string
+	for _, p := range g.cfg.Peers {
+		out = append(out, chatURL(strings.TrimRight(p, "/")))
+	}
+	sort.Strings(out)
+	return out
 }
 
 func (g *Gateway) handleChatJS(w http.ResponseWriter, r *http.Request) {

@@ -150,6 +150,8 @@ func (s *mailSession) Data(r io.Reader) error {
 // Email is what the gateway keeps of an e-mail.
 type Email struct {
 	From, Subject, MessageID, Body string
+	// Raw is the whole message as received.
+	Raw []byte
 }
 
 // ParseEmail parses a message (RFC 5322, MIME): the sender's address, the
@@ -182,6 +184,7 @@ func ParseEmail(raw []byte) (*Email, error) {
 		body = strings.ToValidUTF8(body, "\uFFFD")
 	}
 	e.Body = clip(strings.TrimSpace(body), maxEmailBody)
+	e.Raw = raw
 	return e, nil
 }
 
@@ -274,8 +277,34 @@ func stripTags(s string) string {
 var postalRE = regexp.MustCompile(`(?i)\b[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d\b`)
 
 // receiveEmail records an e-mail: it continues the sender's open thread,
-// or opens one, routed by a postal code found in it, and queues it.
+// or opens one, routed by a postal code found in it, and queues it. An
+// e-mail for another region with a peer node is handed to it (and so are
+// the sender's later ones).
 func (g *Gateway) receiveEmail(ctx context.Context, m *Email) error {
+	key := strings.ToLower(m.From)
+	c, err := g.store.Open(o211.ChannelEmail, key)
+	if err == nil && c.State == "handed" {
+		return g.relay(ctx, c, PeerContact{Raw: string(m.Raw)})
+	} else if errors.Is(err, ErrNotFound) {
+		rt := g.cfg.Router.Route(postalRE.FindString(m.Subject+" "+m.Body), "")
+		if g.peerFor(rt.Region) != "" {
+			_, herr := g.handOff(ctx, rt.Region, PeerContact{Channel: o211.ChannelEmail, Raw: string(m.Raw)})
+			if herr == nil {
+				return g.store.Create(&Conversation{Channel: o211.ChannelEmail, Key: key, Region: rt.Region, State: "handed",
+					RoutedBy: rt.RoutedBy + " (handed to " + rt.Region + ")", Subject: m.Subject})
+			}
+			g.log.Warn("gateway: the region that serves an e-mail could not take it; answered here", "region", rt.Region, "err", herr)
+		}
+	} else if err != nil {
+		return err
+	}
+	_, err = g.receiveEmailHere(ctx, m)
+	return err
+}
+
+// receiveEmailHere records an e-mail in this region and returns its
+// conversation.
+func (g *Gateway) receiveEmailHere(ctx context.Context, m *Email) (string, error) {
 	text := m.Body
 	if m.Subject != "" {
 		text = "Subject: " + m.Subject + "\n\n" + m.Body
@@ -284,22 +313,23 @@ func (g *Gateway) receiveEmail(ctx context.Context, m *Email) error {
 	c, err := g.store.Open(o211.ChannelEmail, key)
 	if err == nil {
 		if _, err = g.store.Append(c.ID, Message{From: "person", Body: text, CID: m.MessageID}); err != nil {
-			return err
+			return c.ID, err
 		}
-		return g.requeue(ctx, c)
+		return c.ID, g.requeue(ctx, c)
 	} else if !errors.Is(err, ErrNotFound) {
-		return err
+		return "", err
 	}
 	c = &Conversation{Channel: o211.ChannelEmail, Key: key, Region: g.cfg.Region, State: "postal",
 		Language: guessLanguage(m.Subject + " " + m.Body), Subject: m.Subject}
 	if err := g.store.Create(c); err != nil {
-		return err
+		return "", err
 	}
 	if _, err := g.store.Append(c.ID, Message{From: "person", Body: text, CID: m.MessageID}); err != nil {
-		return err
+		return c.ID, err
 	}
-	_, err = g.queueConversation(ctx, c, postalRE.FindString(m.Subject+" "+m.Body), "")
-	return err
+	rt := g.route(postalRE.FindString(m.Subject+" "+m.Body), "")
+	_, err = g.queueRouted(ctx, c, rt)
+	return c.ID, err
 }
 
 // replyEmail sends a navigator's reply through the relay and stores it.

@@ -48,6 +48,10 @@ type Config struct {
 	// Peers are the public base URLs of the other regions' nodes: a call
 	// whose postal code another region serves is redirected there.
 	Peers map[string]string
+	// PeerSecret authenticates hand-offs between the peers (the same on
+	// every node); without it texts, chats and e-mails of other regions
+	// are answered here.
+	PeerSecret string
 	// Router decides a contact's region (its Default defaults to Region).
 	Router Router
 	// Retention is how long a conversation is kept after its last message
@@ -98,6 +102,8 @@ type Gateway struct {
 	// and host of the last signed webhook.
 	transfers transfers
 	lastBase  atomic.Pointer[string]
+	// peerClient sends hand-offs to peer nodes.
+	peerClient *http.Client
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -128,7 +134,8 @@ func New(cfg Config) *Gateway {
 	cfg.SMTP.fill()
 	log := cfg.Logger.With("component", "gateway")
 	return &Gateway{cfg: cfg, log: log, replay: NewReplayGuard(cfg.ReplayWindow, 1<<20),
-		limits: newLimiter(cfg.PerNumber, cfg.Now), chat: newChatHub()}
+		limits: newLimiter(cfg.PerNumber, cfg.Now), chat: newChatHub(),
+		peerClient: &http.Client{Timeout: 10 * time.Second}}
 }
 
 // Start opens the gateway's file, starts the SMTP listener when one is
@@ -224,14 +231,18 @@ func (g *Gateway) Purge() (int, error) {
 	}
 }
 
-// route decides a contact's region from what the person gave. A region
-// other than the node's is recorded in RoutedBy: the queue is the node's
-// own, and no hand-off between regions exists for texts, chats and
-// e-mails yet (calls are redirected to a peer node when one is known).
+// route decides a contact's region from what the person gave, for a
+// contact answered here (see here).
 func (g *Gateway) route(postal, phone string) Route {
-	r := g.cfg.Router.Route(postal, phone)
+	return g.here(g.cfg.Router.Route(postal, phone))
+}
+
+// here is the route of a contact answered in this node's region: one that
+// another region serves (no peer took it: none is configured, or it could
+// not be reached) keeps why in RoutedBy.
+func (g *Gateway) here(r Route) Route {
 	if r.Region != g.cfg.Region {
-		r.RoutedBy = fmt.Sprintf("%s (served by %s; no hand-off between regions yet, answered here)", r.RoutedBy, r.Region)
+		r.RoutedBy = fmt.Sprintf("%s (served by %s; answered here)", r.RoutedBy, r.Region)
 		r.Region = g.cfg.Region
 	}
 	return r

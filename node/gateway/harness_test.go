@@ -60,7 +60,8 @@ type env struct {
 // configuration.
 type envConfig struct {
 	region string
-	sync   bool // fsync as in production (benchmarks)
+	addr   string // the HTTP listener's (default 127.0.0.1:0)
+	sync   bool   // fsync as in production (benchmarks)
 	twilio *twiliotest.Server
 	gw     func(*gateway.Config)
 	// queue, when set, stands between the gateway and the queue (fault
@@ -71,7 +72,19 @@ type envConfig struct {
 // envOption changes an env's configuration before it starts.
 type envOption func(*envConfig)
 
-func withGateway(f func(*gateway.Config)) envOption { return func(c *envConfig) { c.gw = f } }
+// withGateway changes the gateway's configuration with f, after the
+// changes of earlier options.
+func withGateway(f func(*gateway.Config)) envOption {
+	return func(c *envConfig) {
+		prev := c.gw
+		c.gw = func(g *gateway.Config) {
+			if prev != nil {
+				prev(g)
+			}
+			f(g)
+		}
+	}
+}
 
 func MustStartEnv(tb testing.TB, opts ...envOption) *env {
 	tb.Helper()
@@ -89,7 +102,11 @@ func MustStartEnv(tb testing.TB, opts ...envOption) *env {
 	}
 	e.q = q
 	tb.Cleanup(func() { q.Close() })
-	e.http = httpx.New(httpx.Config{Addr: "127.0.0.1:0", Logger: log,
+	addr := "127.0.0.1:0"
+	if ec.addr != "" {
+		addr = ec.addr
+	}
+	e.http = httpx.New(httpx.Config{Addr: addr, Logger: log,
 		Authenticator: httpx.NewTokenAuthenticator(apiToken, ec.region), Middleware: auth.Protect(log)})
 	if err := e.http.Start(context.Background()); err != nil {
 		tb.Fatal(err)

@@ -66,10 +66,13 @@ func (g *Gateway) text(ctx context.Context, from, body, sid string) (string, err
 	} else if err != nil {
 		return "", err
 	}
+	if c.State == "handed" {
+		return "", g.relay(ctx, c, PeerContact{Messages: []Message{{From: "person", Body: body, CID: clip(sid, 64)}}})
+	}
 	if _, err := g.store.Append(c.ID, Message{From: "person", Body: body, CID: clip(sid, 64)}); err != nil {
 		return "", err
 	}
-	if c.State != "postal" {
+	if c.State != "postal" && c.State != "handing" {
 		return "", g.requeue(ctx, c)
 	}
 	if strings.EqualFold(strings.TrimSpace(body), "fr") {

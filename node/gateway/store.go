@@ -61,7 +61,9 @@ type Conversation struct {
 	RoutedBy string `json:"routed_by,omitempty"`
 	// Subject is the subject of an e-mail thread.
 	Subject string `json:"subject,omitempty"`
-	// State: "postal" (asked for a postal code), "waiting" (queued),
+	// State: "postal" (asked for a postal code), "handing" (being handed
+	// to the region that serves it), "handed" (that region has it; later
+	// messages are relayed there), "waiting" (queued),
 	// "connected" (a navigator took it), "ended".
 	State     string `json:"state"`
 	ItemID    string `json:"item_id,omitempty"`
@@ -72,6 +74,8 @@ type Conversation struct {
 	ReadPerson    uint64 `json:"read_person"`
 	ReadNavigator uint64 `json:"read_navigator"`
 	Secret        string `json:"secret,omitempty"` // a chat's resume secret
+	// Moved is where a chat handed to another region continues.
+	Moved *ChatMove `json:"moved,omitempty"`
 	// Conference is the provider's conference a call was moved into for
 	// a warm transfer.
 	Conference string    `json:"conference,omitempty"`
@@ -183,6 +187,37 @@ func (s *Store) Create(c *Conversation) error {
 	}
 	c.Created, c.Updated = s.now().UTC(), s.now().UTC()
 	return s.commit.Do(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bucketConvRef).Put(refKey(c.Channel, c.Key), []byte(c.ID)); err != nil {
+			return err
+		}
+		return putConv(tx, c, time.Time{})
+	})
+}
+
+// CreateWith stores a new conversation, as Create, with the transcript
+// msgs (renumbered from 1), in one commit.
+func (s *Store) CreateWith(c *Conversation, msgs []Message) error {
+	if c.ID == "" {
+		c.ID = newID("cv_")
+	}
+	now := s.now().UTC()
+	c.Created, c.Updated, c.Seq = now, now, 0
+	return s.commit.Do(func(tx *bolt.Tx) error {
+		c.Seq = 0
+		for _, m := range msgs {
+			c.Seq++
+			m.Seq = c.Seq
+			if m.At.IsZero() {
+				m.At = now
+			}
+			v, err := json.Marshal(m)
+			if err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketMsg).Put(msgKey(c.ID, m.Seq), v); err != nil {
+				return err
+			}
+		}
 		if err := tx.Bucket(bucketConvRef).Put(refKey(c.Channel, c.Key), []byte(c.ID)); err != nil {
 			return err
 		}

@@ -17,6 +17,7 @@ const maxWebhookBytes = 64 << 10
 //	POST /gateway/twilio/sms      the messaging webhook
 //	POST /gateway/twilio/status   the call status callback
 //	POST /gateway/twilio/transfer the status callback of a warm transfer's program leg
+//	POST /gateway/peer/handoff    a contact another region's node hands over (handoff.go)
 //	GET  /gateway/chat            the chat page, or the chat's WebSocket
 //	GET  /gateway/chat.js         the chat's script
 //	/api/v1/conversations/...     transcripts and replies (navigators)
@@ -25,6 +26,7 @@ func (g *Gateway) Routes(r chi.Router) {
 	r.Post("/gateway/twilio/sms", g.webhook(g.handleSMS, true))
 	r.Post("/gateway/twilio/status", g.webhook(g.handleStatus, false))
 	r.Post("/gateway/twilio/transfer", g.webhook(g.handleTransferStatus, false))
+	r.Post("/gateway/peer/handoff", g.handlePeer)
 	r.Get("/gateway/chat", g.handleChat)
 	r.Get("/gateway/chat.js", g.handleChatJS)
 	g.routesAPI(r)

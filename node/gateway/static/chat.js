@@ -13,7 +13,7 @@
   var words = JSON.parse(document.getElementById("chat-words").textContent);
   var store = window.sessionStorage;
   var state = { session: store.getItem("o211.chat.session") || "", secret: store.getItem("o211.chat.secret") || "",
-    last: parseInt(store.getItem("o211.chat.last") || "0", 10) };
+    last: parseInt(store.getItem("o211.chat.last") || "0", 10), url: store.getItem("o211.chat.url") || "" };
   var pending = {}; // cid -> body, until the server echoes it
   var ws = null, delay = 500, typingSent = 0, seen = {};
   form.hidden = false;
@@ -39,14 +39,16 @@
   }
   function send(f) { if (ws && ws.readyState === 1) { ws.send(JSON.stringify(f)); return true; } return false; }
   function connect() {
-    var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/gateway/chat";
-    ws = new WebSocket(url);
+    var url = state.url || (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/gateway/chat";
+    var sock = new WebSocket(url);
+    ws = sock;
     show(words.connecting);
-    ws.onopen = function () {
+    sock.onopen = function () {
       delay = 500;
       send({ type: "hello", session: state.session, secret: state.secret, last: state.last, lang: lang });
     };
-    ws.onmessage = function (ev) {
+    sock.onmessage = function (ev) {
+      if (ws !== sock) { return; }
       var f = JSON.parse(ev.data);
       if (f.type === "welcome") {
         state.session = f.session; state.secret = f.secret;
@@ -56,12 +58,21 @@
       } else if (f.type === "msg") { add(f); }
       else if (f.type === "typing") { show(words.typing); }
       else if (f.type === "read") { show(words.read); }
+      else if (f.type === "moved") {
+        // The region that serves the person has the chat now, with the
+        // conversation so far: continue there.
+        state = { session: f.session, secret: f.secret, last: 0, url: f.url };
+        store.setItem("o211.chat.session", f.session); store.setItem("o211.chat.secret", f.secret);
+        store.setItem("o211.chat.last", "0"); store.setItem("o211.chat.url", f.url);
+        seen = {}; while (log.firstChild) { log.removeChild(log.firstChild); }
+        ws = null; sock.close(); delay = 500; connect();
+      }
       else if (f.type === "end") { show(words.ended); store.clear(); ws.close(); ws = null; }
       else if (f.type === "error") { show(f.error); }
     };
-    ws.onclose = function (ev) {
-      if (ws === null) { return; }
-      if (ev.code === 1008 && state.session) { store.clear(); state = { session: "", secret: "", last: 0 }; }
+    sock.onclose = function (ev) {
+      if (ws !== sock) { return; }
+      if (ev.code === 1008 && state.session) { store.clear(); state = { session: "", secret: "", last: 0, url: "" }; }
       show(words.reconnecting);
       setTimeout(connect, delay);
       delay = Math.min(delay * 2, 15000);
