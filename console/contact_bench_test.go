@@ -4,9 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
-	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -97,39 +95,6 @@ func BenchmarkSuggest(b *testing.B) {
 			for b.Loop() {
 				s.timed(b, l, "/console/suggest?"+tc.query)
 			}
-			l.report(b)
-		})
-	}
-}
-
-// BenchmarkConsolePages loads the navigator's pages with 8 clients at
-// once: the workspace of a contact with two needs, a referral and a search
-// beside it (its view is audited: one durable write each), and the
-// follow-ups page.
-func BenchmarkConsolePages(b *testing.B) {
-	_, s := benchNode(b)
-	id, form := newWorkspace(b, s, "")
-	form.Set("need_code_0", "BD-1800.2000")
-	form.Set("need_code_1", "BH")
-	form.Set("first_name", "Ana")
-	form.Set("action", "save")
-	if pg := s.postForm("/console/contacts/"+id, form); pg.status != http.StatusSeeOther {
-		b.Fatalf("saving the contact: %d", pg.status)
-	}
-	search := url.Values{"s_q": {"banque alimentaire"}, "s_near": {"K1N"}, "s_radius": {"25"}}.Encode()
-	pages := []struct{ name, path string }{
-		{"Workspace", "/fr/console/contacts/" + id + "?" + search},
-		{"FollowUps", "/console/followups"},
-	}
-	for _, pg := range pages {
-		b.Run(pg.name, func(b *testing.B) {
-			l := &latencies{}
-			b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0)))
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					s.timed(b, l, pg.path)
-				}
-			})
 			l.report(b)
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"os"
@@ -34,8 +35,15 @@ var testHasher = auth.NewHasher(auth.Params{Memory: 1024, Time: 1, Threads: 1}, 
 // portal's pages read a real store and search index.
 func MustStartPortal(tb testing.TB) *node.Node {
 	tb.Helper()
+	return MustStartPortalWith(tb, nil)
+}
+
+// MustStartPortalWith is MustStartPortal with the node logging to log
+// (slog's default when nil).
+func MustStartPortalWith(tb testing.TB, log *slog.Logger) *node.Node {
+	tb.Helper()
 	n := node.New(node.Config{Region: "east", DataDir: tb.TempDir(), HTTPAddr: "127.0.0.1:0", Token: "tok",
-		NoSync: true, Now: func() time.Time { return fixtureNow }, Hasher: testHasher})
+		NoSync: true, Now: func() time.Time { return fixtureNow }, Hasher: testHasher, Logger: log})
 	if err := n.Start(context.Background()); err != nil {
 		tb.Fatal(err)
 	}
