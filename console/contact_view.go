@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"html/template"
 	"net/http"
 	"strconv"
 	"time"
@@ -15,16 +16,15 @@ type contactBody struct {
 	*workspace
 	Action   string // the form's URL
 	Closed   bool
-	Channels []option
-	AgeBands []option
-	Langs    []option
-	Needs    []needView
+	// The selects' options, written by optionsHTML.
+	Channels, AgeBands, Langs template.HTML
+	Needs                     []needView
 	Choices  []needView
 	Refs     []referralView
 	Results  *navResults
 	Detail   *navDetail
 	// The search's options.
-	Radius, SearchLangs, Taxa []option
+	Radius, SearchLangs, Taxa template.HTML
 	HasProvince               bool
 	Started, Ended, FollowUp  string
 	// Audited says the page shows personal fields, whose view went to the
@@ -38,7 +38,7 @@ type needView struct {
 	I                  int
 	Code, Name, Parent string
 	Unmet              bool
-	Reasons            []option
+	Reasons            template.HTML
 	ReasonName         string
 }
 
@@ -63,9 +63,9 @@ func (c *Console) renderContact(w http.ResponseWriter, r *http.Request, a o211.A
 	}
 	b := &contactBody{workspace: st, Action: p.URL("/console/contacts/" + ct.ID), Closed: ct.Status == o211.ContactClosed,
 		HasProvince: c.cfg.Province != nil, Audited: st.Stored && ct.HasPersonal(), CanAudit: a.HasRole(o211.AuditRoles...)}
-	b.Channels = c.enumOptions(lang, "channel.", channelNames(), string(ct.Channel), false)
-	b.AgeBands = c.enumOptions(lang, "", ageBandNames(), string(ct.Caller.AgeBand), true)
-	b.Langs = c.languageOptions(lang, ct.Caller.Language)
+	b.Channels = optionsHTML(c.enumOptions(lang, "channel.", channelNames(), string(ct.Channel), false))
+	b.AgeBands = optionsHTML(c.enumOptions(lang, "", ageBandNames(), string(ct.Caller.AgeBand), true))
+	b.Langs = optionsHTML(c.languageOptions(lang, ct.Caller.Language))
 	b.Needs = c.needViews(lang, ct.Needs)
 	for i, t := range st.NeedChoices {
 		b.Choices = append(b.Choices, needView{I: i, Code: t.Code, Name: t.Name(lang), Parent: c.parentName(t.Code, lang)})
@@ -79,9 +79,9 @@ func (c *Console) renderContact(w http.ResponseWriter, r *http.Request, a o211.A
 		b.FollowUp = ct.FollowUp.Due
 	}
 	if !b.Closed {
-		b.Radius = c.radiusOptions(lang, st.Search.Radius)
-		b.SearchLangs = c.languageOptions(lang, st.Search.Language)
-		b.Taxa = c.taxonomyOptions(lang, st.Search.Taxonomy, ct)
+		b.Radius = optionsHTML(c.radiusOptions(lang, st.Search.Radius))
+		b.SearchLangs = optionsHTML(c.languageOptions(lang, st.Search.Language))
+		b.Taxa = optionsHTML(c.taxonomyOptions(lang, st.Search.Taxonomy, ct))
 		res, err := c.runNavSearch(ctx, lang, st, errs)
 		if err != nil {
 			c.fail(w, r, err)
@@ -104,7 +104,7 @@ func (c *Console) needViews(lang string, needs []o211.Need) []needView {
 	out := make([]needView, len(needs))
 	for i, n := range needs {
 		out[i] = needView{I: i, Code: n.Code, Name: c.terms.name(n.Code, lang), Parent: c.parentName(n.Code, lang),
-			Unmet: n.Status == o211.NeedUnmet, Reasons: c.enumOptions(lang, "reason.", reasonNames(), string(n.Reason), true)}
+			Unmet: n.Status == o211.NeedUnmet, Reasons: c.reasonOptionsHTML(lang, reasonNames(), string(n.Reason))}
 		if n.Reason != "" {
 			out[i].ReasonName = c.msg.MustT(lang, "reason."+string(n.Reason))
 		}

@@ -2,7 +2,9 @@ package console
 
 import (
 	"context"
+	"html/template"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -74,6 +76,8 @@ type navResults struct {
 	Ran     bool
 	Summary string
 	Items   []navResult
+	// List is Items as the page shows them (navResultsHTML).
+	List template.HTML
 	// NearUsed is the FSA of the caller used when "near" was left empty.
 	NearUsed   string
 	Prev, Next bool
@@ -172,6 +176,7 @@ func (c *Console) runNavSearch(ctx context.Context, lang string, st *workspace, 
 		}
 		out.Items = append(out.Items, v)
 	}
+	out.List = c.navResultsHTML(out.Items, lang)
 	return out, nil
 }
 
@@ -225,28 +230,25 @@ func (c *Console) detail(ctx context.Context, lang, value string, ct *o211.Conta
 // taxonomyOptions are the search's taxonomy picker: the contact's needs
 // first, then the categories and their branches.
 func (c *Console) taxonomyOptions(lang, selected string, ct *o211.Contact) []option {
-	var out []option
-	seen := map[string]bool{}
-	add := func(code, label string) {
-		if !seen[code] {
-			seen[code] = true
-			out = append(out, option{Value: code, Label: label, Selected: code == selected})
-		}
+	broad := c.terms.broadLabels(lang)
+	out := make([]option, 0, len(ct.Needs)+len(broad)+1)
+	seen := func(code string) bool {
+		return slices.ContainsFunc(out[:min(len(out), len(ct.Needs))], func(o option) bool { return o.Value == code })
 	}
 	for _, n := range ct.Needs {
-		add(n.Code, c.terms.name(n.Code, lang)+" ("+n.Code+")")
-	}
-	for _, t := range c.terms.terms {
-		if len(o211.TaxonomyAncestors(t.Code)) <= 2 && t.Code[0] != 'Y' {
-			label := t.Name(lang)
-			if len(t.Code) == 2 {
-				label = "– " + label
-			}
-			add(t.Code, label)
+		if !seen(n.Code) {
+			out = append(out, option{Value: n.Code, Label: c.terms.name(n.Code, lang) + " (" + n.Code + ")", Selected: n.Code == selected})
 		}
 	}
-	if selected != "" && !seen[selected] {
-		add(selected, c.terms.name(selected, lang))
+	needs, found := len(out), selected == ""
+	for i, t := range c.terms.broad {
+		if !seen(t.Code) {
+			out = append(out, option{Value: t.Code, Label: broad[i], Selected: t.Code == selected})
+			found = found || t.Code == selected
+		}
+	}
+	if !found && !slices.ContainsFunc(out[:needs], func(o option) bool { return o.Value == selected }) {
+		out = append(out, option{Value: selected, Label: c.terms.name(selected, lang), Selected: true})
 	}
 	return out
 }

@@ -35,6 +35,20 @@ type termIndex struct {
 	terms  []Term
 	byCode map[string]int
 	folded [][2]string // per term: English and French names, folded
+	// broad are the categories and their branches (two levels at most,
+	// not the target populations' Y): the search's taxonomy picker.
+	broad []Term
+	// labels are broad's names in English and in French, a category's
+	// marked with a dash.
+	labels [2][]string
+}
+
+// broadLabels returns the labels of broad in lang.
+func (ix *termIndex) broadLabels(lang string) []string {
+	if lang == French {
+		return ix.labels[1]
+	}
+	return ix.labels[0]
 }
 
 func newTermIndex(t Taxonomy) *termIndex {
@@ -47,6 +61,15 @@ func newTermIndex(t Taxonomy) *termIndex {
 	for i, term := range ix.terms {
 		ix.byCode[term.Code] = i
 		ix.folded[i] = [2]string{fold(term.NameEn), fold(term.NameFr)}
+		if term.Code != "" && term.Code[0] != 'Y' && len(o211.TaxonomyAncestors(term.Code)) <= 2 {
+			ix.broad = append(ix.broad, term)
+			mark := ""
+			if len(term.Code) == 2 {
+				mark = "– "
+			}
+			ix.labels[0] = append(ix.labels[0], mark+term.NameEn)
+			ix.labels[1] = append(ix.labels[1], mark+term.Name(French))
+		}
 	}
 	return ix
 }
