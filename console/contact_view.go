@@ -14,15 +14,15 @@ import (
 // the record of a closed one.
 type contactBody struct {
 	*workspace
-	Action   string // the form's URL
-	Closed   bool
+	Action string // the form's URL
+	Closed bool
 	// The selects' options, written by optionsHTML.
 	Channels, AgeBands, Langs template.HTML
 	Needs                     []needView
-	Choices  []needView
-	Refs     []referralView
-	Results  *navResults
-	Detail   *navDetail
+	Choices                   []needView
+	Refs                      []referralView
+	Results                   *navResults
+	Detail                    *navDetail
 	// The search's options.
 	Radius, SearchLangs, Taxa template.HTML
 	HasProvince               bool
