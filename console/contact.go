@@ -24,6 +24,12 @@ type Contacts interface {
 	// Get returns a contact (ENOTFOUND); unless redacted, after auditing
 	// the view of its personal fields.
 	Get(ctx context.Context, id string, redacted bool) (*o211.Contact, error)
+	// View reads a contact once, refusing it as not found (ENOTFOUND,
+	// nothing audited) when allow says no; otherwise it starts the audit
+	// entry of its personal fields and returns with shown, which returns
+	// once that entry is durable: the page may be laid out meanwhile, but
+	// not sent before shown returned nil.
+	View(ctx context.Context, id string, allow func(*o211.Contact) bool) (c *o211.Contact, shown func() error, err error)
 	// List returns a page of contacts, audited as Get.
 	List(ctx context.Context, q o211.ContactQuery, redacted bool) (*o211.ContactPage, error)
 	// Update changes a contact; ifVersion (not 0) must be the stored
@@ -99,11 +105,11 @@ func (c *Console) showContact(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ct, ok := c.regionContact(w, r, a, chi.URLParam(r, "id"))
+	ct, shown, ok := c.regionContact(w, r, a, chi.URLParam(r, "id"))
 	if !ok {
 		return
 	}
-	st := &workspace{C: ct, Version: ct.Version, Search: readNavForm(r.URL.Query()), Stored: true}
+	st := &workspace{C: ct, Version: ct.Version, Search: readNavForm(r.URL.Query()), Stored: true, shown: shown}
 	switch r.URL.Query().Get("done") {
 	case "saved":
 		st.Notice = "contact.saved"
@@ -115,32 +121,26 @@ func (c *Console) showContact(w http.ResponseWriter, r *http.Request) {
 	c.renderContact(w, r, a, http.StatusOK, st, &FormErrors{})
 }
 
-// regionContact reads a contact of the actor's region (audited), answering
-// a missing one, or one of another region, with 404 itself.
-func (c *Console) regionContact(w http.ResponseWriter, r *http.Request, a o211.Actor, id string) (*o211.Contact, bool) {
+// regionContact reads a contact of the actor's region, answering a
+// missing one, or one of another region, with 404 itself (a stranger's
+// attempt audits nothing). The view of its personal fields is audited:
+// shown returns once that entry is durable, and the page must not be sent
+// before (renderContact waits for it after laying the page out).
+func (c *Console) regionContact(w http.ResponseWriter, r *http.Request, a o211.Actor, id string) (ct *o211.Contact, shown func() error, ok bool) {
 	if o211.ValidID("id", id) != nil {
 		c.notFound(w, r)
-		return nil, false
+		return nil, nil, false
 	}
-	// The region is checked on the redacted contact first, so that a
-	// stranger's attempt reads (and audits) no personal field.
-	red, err := c.cfg.Contacts.Get(r.Context(), id, true)
-	if err == nil && red.Region != a.Region {
-		err = o211.Errorf(o211.ENOTFOUND, "contact of another region")
-	}
-	var ct *o211.Contact
-	if err == nil {
-		ct, err = c.cfg.Contacts.Get(r.Context(), id, false)
-	}
+	ct, shown, err := c.cfg.Contacts.View(r.Context(), id, func(ct *o211.Contact) bool { return ct.Region == a.Region })
 	switch {
 	case o211.ErrorCode(err) == o211.ENOTFOUND:
 		c.notFound(w, r)
-		return nil, false
+		return nil, nil, false
 	case err != nil:
 		c.fail(w, r, err)
-		return nil, false
+		return nil, nil, false
 	}
-	return ct, true
+	return ct, shown, true
 }
 
 // saveContact takes a post of the workspace: it applies the button that

@@ -32,6 +32,9 @@ type workspace struct {
 	// Detail is the search result whose details are shown ("svc|loc").
 	Detail string
 	Notice string
+	// shown, when set, returns once the audit entry of this view of C's
+	// personal fields is durable: the page is sent only after.
+	shown func() error
 }
 
 // action is what a press of one of the workspace's buttons asks, beyond

@@ -149,11 +149,14 @@ func acceptedEncoding(r *http.Request) string {
 	return ""
 }
 
-// Pools of compressors for pages, at the levels that keep a page's
-// compression well under a millisecond.
+// Pools of compressors for pages, at their fastest levels: brotli's
+// quality 0 writes the 34 kB workspace in about 60 % of quality 1's time,
+// for 4 % more bytes (8.3 against 8.0 kB), and gzip's level 1 in a
+// fraction of level 6's. A page is compressed on every view (issue 14's
+// 20 ms at 8 clients), and a navigator's network does not miss 300 bytes.
 var (
-	gzipPool = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(nil, 6); return w }}
-	brPool   = sync.Pool{New: func() any { return brotli.NewWriterLevel(nil, 1) }}
+	gzipPool = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed); return w }}
+	brPool   = sync.Pool{New: func() any { return brotli.NewWriterLevel(nil, 0) }}
 )
 
 // compressPage writes body to w in the client's preferred encoding. Small

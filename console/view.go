@@ -29,6 +29,10 @@ type page struct {
 	// followUps is the count of the reader's follow-ups due.
 	followUps string
 	Body      any
+	// ready, when set, must return nil before the page is sent (the
+	// audit entry of the personal fields it shows is durable): render
+	// calls it after laying the page out, and answers 500 on an error.
+	ready func() error
 }
 
 // view starts the page of a request: title is a message id.
@@ -109,6 +113,12 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 		p.Body = errorBody{Message: "error.internal.body"}
 		if err := c.tpl.page(p.Lang, "error").ExecuteTemplate(buf, "layout", p); err != nil {
 			http.Error(w, c.msg.MustT(p.Lang, "error.internal.body"), status)
+			return
+		}
+	}
+	if p.ready != nil {
+		if err := p.ready(); err != nil {
+			c.fail(w, r, err)
 			return
 		}
 	}

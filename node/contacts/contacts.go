@@ -157,6 +157,34 @@ func (s *Service) Get(ctx context.Context, id string, redacted bool) (*o211.Cont
 	return c, nil
 }
 
+// View reads contact id once for a page that shows its personal fields.
+// When allow refuses it (a contact of another region), View answers
+// ENOTFOUND having audited nothing. Otherwise it starts the durable audit
+// entry of the contact's personal fields, in the store's group commit, and
+// returns the contact with shown, which returns once that entry is on
+// disk (or the error that kept it off). The caller lays out its page
+// meanwhile, so that the audit's fsync and the rendering overlap, and
+// must not send the personal fields before shown returned nil.
+// Errors: ENOTFOUND, store.ErrNoActor.
+func (s *Service) View(ctx context.Context, id string, allow func(*o211.Contact) bool) (c *o211.Contact, shown func() error, err error) {
+	if _, ok := o211.ActorFrom(ctx); !ok {
+		return nil, nil, store.ErrNoActor
+	}
+	c, err = s.cfg.Store.Contact(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if allow != nil && !allow(c) {
+		return nil, nil, o211.Errorf(o211.ENOTFOUND, "no contact %q", id)
+	}
+	if len(c.PersonalHeld()) == 0 {
+		return c, func() error { return nil }, nil
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.audit(ctx, "read", c) }()
+	return c, sync.OnceValue(func() error { return <-done }), nil
+}
+
 // List returns a page of contacts, after writing the audit entries of the
 // personal fields it returns (none when redacted).
 // Errors: EINVALID for a bad query, store.ErrNoActor.
