@@ -33,9 +33,14 @@ type AuditQuery struct {
 	Cursor   string
 	// Limit is the page size (default 100, at most 1000).
 	Limit int
+	// Newest lists the newest entries first, and the cursor continues
+	// toward older ones (a page that shows the latest entries reads only
+	// those).
+	Newest bool
 }
 
-// AuditPage is a page of audit entries, oldest first.
+// AuditPage is a page of audit entries, oldest first (newest first for
+// a query with Newest).
 type AuditPage struct {
 	Entries []AuditEntry
 	// Next continues the listing; "" on the last page.

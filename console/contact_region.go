@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -79,49 +80,60 @@ type auditBody struct {
 	Entries []auditView
 	Contact string
 	Days    int
+	// Older is the URL of the page of older entries ("" on the last).
+	Older string
 }
 
-// auditDays is how far back the audit page goes.
-const auditDays = 7
+// auditDays is how far back the audit page goes; auditPageSize how many
+// entries it shows at once, newest first.
+const (
+	auditDays     = 7
+	auditPageSize = 100
+)
 
 // auditLog answers GET /console/audit (supervisors): who was shown, or
-// changed, which contact's personal fields, newest first; ?contact=ID
-// keeps one contact's.
+// changed, which contact's personal fields, newest first, a page of
+// auditPageSize at a time (?cursor= continues); ?contact=ID keeps one
+// contact's.
 func (c *Console) auditLog(w http.ResponseWriter, r *http.Request) {
 	a, ok := c.staff(w, r, o211.AuditRoles...)
 	if !ok {
 		return
 	}
 	p := c.staffView(w, r, a, "audit.title")
-	q := o211.AuditQuery{From: c.cfg.Now().Add(-auditDays * 24 * time.Hour), Limit: 1000}
+	q := o211.AuditQuery{From: c.cfg.Now().Add(-auditDays * 24 * time.Hour), Limit: auditPageSize, Cursor: firstN(r.URL.Query().Get("cursor"), 200)}
 	b := &auditBody{Days: auditDays}
+	more := url.Values{}
 	if id := r.URL.Query().Get("contact"); id != "" && o211.ValidID("contact", id) == nil {
 		q.ContactID, q.From, b.Contact = id, time.Time{}, id
+		more.Set("contact", id)
 	}
-	b.Entries = c.auditViews(r.Context(), p.Lang, q)
+	var next string
+	b.Entries, next = c.auditViews(r.Context(), p.Lang, q)
+	if next != "" {
+		more.Set("cursor", next)
+		b.Older = p.URL("/console/audit") + "?" + more.Encode()
+	}
 	p.Body = b
 	c.render(w, r, http.StatusOK, "audit", p)
 }
 
-// auditViews reads the audit entries of q (at most 500, newest first).
-// An entry of another region's actor is the hub's or a system's: shown
-// as it is.
-func (c *Console) auditViews(ctx context.Context, lang string, q o211.AuditQuery) []auditView {
-	var all []o211.AuditEntry
-	for {
-		page, err := c.cfg.Contacts.Audit(ctx, q)
-		if err != nil {
-			c.log.Error("console: reading the audit log", "err", err)
-			break
-		}
-		all = append(all, page.Entries...)
-		if page.Next == "" || len(all) >= 5000 {
-			break
-		}
-		q.Cursor = page.Next
+// auditViews reads a page of the audit entries of q, newest first, and
+// returns the cursor of the next one. A cursor that is not one of this
+// listing's starts from the newest; an entry of another region's actor is
+// the hub's or a system's: shown as it is.
+func (c *Console) auditViews(ctx context.Context, lang string, q o211.AuditQuery) ([]auditView, string) {
+	q.Newest = true
+	page, err := c.cfg.Contacts.Audit(ctx, q)
+	if o211.ErrorCode(err) == o211.EINVALID && q.Cursor != "" {
+		q.Cursor = ""
+		page, err = c.cfg.Contacts.Audit(ctx, q)
 	}
-	slices.Reverse(all)
-	all = all[:min(500, len(all))]
+	if err != nil {
+		c.log.Error("console: reading the audit log", "err", err)
+		return nil, ""
+	}
+	all := page.Entries
 	out := make([]auditView, len(all))
 	for i, e := range all {
 		v := auditView{Time: c.dateTime(lang, e.Time), Who: e.Actor.Username, Role: c.roleName(lang, e.Actor.Role),
@@ -137,5 +149,5 @@ func (c *Console) auditViews(ctx context.Context, lang string, q o211.AuditQuery
 		}
 		out[i] = v
 	}
-	return out
+	return out, page.Next
 }

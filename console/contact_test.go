@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -227,6 +228,46 @@ func TestContact_FollowUpsListsAndAudit(t *testing.T) {
 	pg.mustContain(t, "nadia", "Viewed", "caller.first_name")
 	if strings.Count(pg.body, ">Viewed<") < 1 {
 		t.Errorf("the audit page shows no view: %.300s", pg.body)
+	}
+}
+
+// TestContact_AuditPages: the audit page shows the newest entries first,
+// auditPageSize (100) at a time, and its "older entries" link continues
+// where the page stopped, down to the contact's creation; a contact's
+// page shows its newest views; a cursor that is not one starts again.
+func TestContact_AuditPages(t *testing.T) {
+	n := MustStartPortal(t)
+	mustAddUser(t, n, "nadia", o211.RoleNavigator)
+	mustAddUser(t, n, "sam", o211.RoleSupervisor)
+	s := newStaff(t, n)
+	s.signIn("nadia")
+	id, form := newWorkspace(t, s, "")
+	form.Set("first_name", "Ana")
+	form.Set("action", "save")
+	if pg := s.postForm("/console/contacts/"+id, form); pg.status != http.StatusSeeOther {
+		t.Fatalf("saving: %d %s", pg.status, summary(pg.body))
+	}
+	for range 104 {
+		s.get("/console/contacts/"+id).mustStatus(t, http.StatusOK)
+	}
+	sup := newStaff(t, n)
+	sup.signIn("sam")
+	first := sup.get("/console/audit?contact="+id).mustStatus(t, http.StatusOK)
+	if got := strings.Count(first.body, ">Viewed<"); got != 100 {
+		t.Errorf("the first page shows %d views, want the newest 100", got)
+	}
+	first.mustNotContain(t, ">Created<")
+	m := regexp.MustCompile(`href="([^"]+)" id="audit-older"`).FindStringSubmatch(first.body)
+	if m == nil {
+		t.Fatalf("the first page has no link to older entries")
+	}
+	older := sup.get(html.UnescapeString(m[1])).mustStatus(t, http.StatusOK).mustContain(t, ">Created<").mustNotContain(t, `id="audit-older"`)
+	if got := strings.Count(older.body, ">Viewed<"); got != 4 {
+		t.Errorf("the older page shows %d views, want 4", got)
+	}
+	sup.get("/console/audit?contact="+id+"&cursor=nonsense").mustStatus(t, http.StatusOK).mustContain(t, `id="audit-older"`)
+	if got := strings.Count(sup.get("/console/contacts/"+id).body, ">Viewed<"); got != 20 {
+		t.Errorf("the contact's page shows %d views, want its newest 20", got)
 	}
 }
 

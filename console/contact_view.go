@@ -93,7 +93,7 @@ func (c *Console) renderContact(w http.ResponseWriter, r *http.Request, a o211.A
 		}
 	}
 	if b.CanAudit && st.Stored {
-		b.Views = c.auditViews(ctx, lang, o211.AuditQuery{ContactID: ct.ID, Limit: 20})
+		b.Views, _ = c.auditViews(ctx, lang, o211.AuditQuery{ContactID: ct.ID, Limit: 20})
 	}
 	p.Body, p.ready = b, st.shown
 	c.render(w, r, status, "contact", p)

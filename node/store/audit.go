@@ -69,7 +69,8 @@ func (g *groupTx) putAudit(e *o211.AuditEntry) error {
 	return g.tx.Bucket(bucketAuditContact).Put(append(append([]byte(e.ContactID), sep), key...), nil)
 }
 
-// Audit returns a page of the audit log.
+// Audit returns a page of the audit log: oldest first, or newest first
+// with q.Newest (reading only the entries of the page).
 //
 // Errors: EINVALID for a cursor of another listing.
 func (s *Store) Audit(q o211.AuditQuery) (*o211.AuditPage, error) {
@@ -77,56 +78,124 @@ func (s *Store) Audit(q o211.AuditQuery) (*o211.AuditPage, error) {
 		q.Limit = 100
 	}
 	q.Limit = min(q.Limit, 1000)
-	var prefix []byte
-	bucket := bucketAudit
-	if q.ContactID != "" {
-		bucket, prefix = bucketAuditContact, append([]byte(q.ContactID), sep)
-	}
-	from := append(append([]byte(nil), prefix...), timeKey(q.From)...)
-	var to, after []byte
-	if !q.To.IsZero() {
-		to = append(append([]byte(nil), prefix...), timeKey(q.To)...)
-	}
-	if q.Cursor != "" {
-		k, err := base64.RawURLEncoding.DecodeString(q.Cursor)
-		if err != nil || !bytes.HasPrefix(k, prefix) || len(k) != len(prefix)+16 {
-			return nil, o211.FieldErrorf("cursor", "is not a cursor of this listing")
-		}
-		if bytes.Compare(k, from) >= 0 {
-			from, after = k, k
-		}
+	r, err := auditRangeOf(q)
+	if err != nil {
+		return nil, err
 	}
 	page := &o211.AuditPage{}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketAudit) == nil {
 			return errReplicaContacts
 		}
-		log := tx.Bucket(bucketAudit)
-		c := tx.Bucket(bucket).Cursor()
-		k, v := c.Seek(from)
-		if k != nil && bytes.Equal(k, after) {
-			k, v = c.Next()
+		if q.Newest {
+			return r.walkBack(tx, q.Limit, page)
 		}
-		for ; k != nil && bytes.HasPrefix(k, prefix) && (to == nil || bytes.Compare(k, to) < 0); k, v = c.Next() {
-			if len(page.Entries) == q.Limit {
-				page.Next = base64.RawURLEncoding.EncodeToString(prevCopy(c))
-				return nil
-			}
-			if q.ContactID != "" {
-				v = log.Get(k[len(prefix):])
-			}
-			e, err := decodeAudit(v)
-			if err != nil {
-				return fmt.Errorf("%w: audit entry %x: %v", errCorrupt, k, err)
-			}
-			page.Entries = append(page.Entries, e)
-		}
-		return nil
+		return r.walk(tx, q.Limit, page)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return page, nil
+}
+
+// auditRange is the keys an audit query reads: in bucket, with prefix,
+// from from (inclusive) to to (exclusive, nil: the end); after is the
+// cursor's key, itself excluded.
+type auditRange struct {
+	bucket, prefix, from, to, after []byte
+}
+
+func auditRangeOf(q o211.AuditQuery) (*auditRange, error) {
+	r := &auditRange{bucket: bucketAudit}
+	if q.ContactID != "" {
+		r.bucket, r.prefix = bucketAuditContact, append([]byte(q.ContactID), sep)
+	}
+	r.from = append(append([]byte(nil), r.prefix...), timeKey(q.From)...)
+	if !q.To.IsZero() {
+		r.to = append(append([]byte(nil), r.prefix...), timeKey(q.To)...)
+	}
+	if q.Cursor != "" {
+		k, err := base64.RawURLEncoding.DecodeString(q.Cursor)
+		if err != nil || !bytes.HasPrefix(k, r.prefix) || len(k) != len(r.prefix)+16 {
+			return nil, o211.FieldErrorf("cursor", "is not a cursor of this listing")
+		}
+		switch {
+		case q.Newest && (r.to == nil || bytes.Compare(k, r.to) < 0):
+			r.to, r.after = k, k
+		case !q.Newest && bytes.Compare(k, r.from) >= 0:
+			r.from, r.after = k, k
+		}
+	}
+	return r, nil
+}
+
+// entry decodes the audit entry at k, v of r's bucket.
+func (r *auditRange) entry(log *bolt.Bucket, k, v []byte) (o211.AuditEntry, error) {
+	if len(r.prefix) > 0 {
+		v = log.Get(k[len(r.prefix):])
+	}
+	e, err := decodeAudit(v)
+	if err != nil {
+		return e, fmt.Errorf("%w: audit entry %x: %v", errCorrupt, k, err)
+	}
+	return e, nil
+}
+
+// walk reads up to limit entries of r, oldest first.
+func (r *auditRange) walk(tx *bolt.Tx, limit int, page *o211.AuditPage) error {
+	log, c := tx.Bucket(bucketAudit), tx.Bucket(r.bucket).Cursor()
+	k, v := c.Seek(r.from)
+	if k != nil && bytes.Equal(k, r.after) {
+		k, v = c.Next()
+	}
+	for ; k != nil && bytes.HasPrefix(k, r.prefix) && (r.to == nil || bytes.Compare(k, r.to) < 0); k, v = c.Next() {
+		if len(page.Entries) == limit {
+			page.Next = base64.RawURLEncoding.EncodeToString(prevCopy(c))
+			return nil
+		}
+		e, err := r.entry(log, k, v)
+		if err != nil {
+			return err
+		}
+		page.Entries = append(page.Entries, e)
+	}
+	return nil
+}
+
+// walkBack reads up to limit entries of r, newest first: from the last
+// key below to (or the cursor) down to from.
+func (r *auditRange) walkBack(tx *bolt.Tx, limit int, page *o211.AuditPage) error {
+	log, c := tx.Bucket(bucketAudit), tx.Bucket(r.bucket).Cursor()
+	end := r.to
+	if end == nil && len(r.prefix) > 0 {
+		end = append(append([]byte(nil), r.prefix[:len(r.prefix)-1]...), sep+1) // past every key of the prefix
+	}
+	var k, v []byte
+	if end != nil {
+		k, v = c.Seek(end)
+	}
+	if k == nil {
+		k, v = c.Last()
+		if k != nil && end != nil && bytes.Compare(k, end) >= 0 {
+			k, v = c.Prev()
+		}
+	} else {
+		k, v = c.Prev()
+	}
+	var last []byte
+	for ; k != nil && bytes.HasPrefix(k, r.prefix) && bytes.Compare(k, r.from) >= 0; k, v = c.Prev() {
+		if len(page.Entries) == limit {
+			page.Next = base64.RawURLEncoding.EncodeToString(last)
+			return nil
+		}
+		e, err := r.entry(log, k, v)
+		if err != nil {
+			return err
+		}
+		page.Entries = append(page.Entries, e)
+		last = append(last[:0], k...)
+	}
+	return nil
 }
 
 // codecAuditV2 marks audit entries whose actor is an o211.Actor; those of

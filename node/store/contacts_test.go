@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -388,6 +389,32 @@ func TestStore_Audit(t *testing.T) {
 	got := all(o211.AuditQuery{ContactID: res.Contact.ID})
 	if len(got) != 1 || got[0].Actor != tester || got[0].Action != "create" || got[0].Path != "/api/v1/contacts" || strings.Join(got[0].Fields, ",") != strings.Join(res.Contact.PersonalHeld(), ",") {
 		t.Fatalf("create's audit entry: got %+v", got)
+	}
+	// Newest first: the same entries in the other order, a page at a
+	// time, for the whole log, one contact (c-1 sorts between c-0 and
+	// c-2, so its range has keys on both sides) and a period.
+	minutes := func(es []o211.AuditEntry) []int {
+		var out []int
+		for _, e := range es {
+			if e.ContactID != res.Contact.ID {
+				out = append(out, int(e.Time.Sub(t0)/time.Minute))
+			}
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		q    o211.AuditQuery
+		want []int
+	}{
+		{o211.AuditQuery{Newest: true, Limit: 5}, []int{11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0}},
+		{o211.AuditQuery{Newest: true, ContactID: "c-1", Limit: 3}, []int{10, 7, 4, 1}},
+		{o211.AuditQuery{Newest: true, ContactID: "c-1", From: t0.Add(4 * time.Minute), To: t0.Add(10 * time.Minute)}, []int{7, 4}},
+		{o211.AuditQuery{Newest: true, From: t0.Add(9 * time.Minute), Limit: 1}, []int{11, 10, 9}},
+		{o211.AuditQuery{Newest: true, ContactID: "c-9"}, nil},
+	} {
+		if got := minutes(all(tc.q)); !slices.Equal(got, tc.want) {
+			t.Errorf("newest first %+v: minutes %v, want %v", tc.q, got, tc.want)
+		}
 	}
 }
 
