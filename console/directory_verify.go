@@ -2,8 +2,10 @@ package console
 
 import (
 	"encoding/json"
+	"html/template"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -20,6 +22,44 @@ func (c *Console) verifyBefore() string {
 	return c.cfg.Now().In(o211.Toronto()).AddDate(0, -c.cfg.VerifyMonths, 0).Format(time.DateOnly)
 }
 
+// queueHTML writes the verification queue's items, each with its last
+// verification, its referrals and its "mark verified" form, in Go: a
+// hundred items through html/template cost about 4 ms a page of
+// reflective calls and plural look-ups (issue 14). Every value is escaped.
+func (c *Console) queueHTML(p *page, items []verifyItem) template.HTML {
+	e := template.HTMLEscapeString
+	t := func(id string) string { return e(c.msg.MustT(p.Lang, id)) }
+	never, verify, action := t("dir.queue.never"), t("dir.verify"), e(p.URL("/console/directory/service/"))
+	token := e(p.FormToken)
+	referred := map[int]string{}
+	var b strings.Builder
+	b.Grow(900 * len(items))
+	for _, it := range items {
+		name := e(it.Name)
+		b.WriteString("<li class=\"o211-queue__item\">\n    <h2 class=\"govuk-heading-s govuk-!-margin-bottom-1\"><a class=\"govuk-link\" href=\"" +
+			e(p.URL(it.URL)) + `">` + name + "</a></h2>\n    ")
+		if it.OrganizationName != "" {
+			b.WriteString(`<p class="govuk-body-s govuk-!-margin-bottom-1">` + e(it.OrganizationName) + "</p>\n    ")
+		}
+		b.WriteString(`<p class="govuk-body-s govuk-!-margin-bottom-2">`)
+		if it.Verified != "" {
+			b.WriteString(e(c.msg.MustT(p.Lang, "dir.queue.last", "Date", it.Verified)))
+		} else {
+			b.WriteString(never)
+		}
+		r, ok := referred[it.Referrals]
+		if !ok {
+			r = e(c.msg.MustT(p.Lang, "dir.queue.referred", "Count", it.Referrals))
+			referred[it.Referrals] = r
+		}
+		b.WriteString(" · " + r + "</p>\n    <form method=\"post\" action=\"" + action + e(url.PathEscape(it.ID)) + "/verify\">\n" +
+			"      <input type=\"hidden\" name=\"form_token\" value=\"" + token + "\">\n      <input type=\"hidden\" name=\"from\" value=\"queue\">\n" +
+			"      <button type=\"submit\" class=\"govuk-button govuk-button--secondary\" data-module=\"govuk-button\">" + verify +
+			`<span class="govuk-visually-hidden"> ` + name + "</span></button>\n    </form>\n  </li>")
+	}
+	return template.HTML(b.String())
+}
+
 // verifyItem is one service of the verification queue.
 type verifyItem struct {
 	Unverified
@@ -29,7 +69,9 @@ type verifyItem struct {
 
 // verifyQueueBody is the body of the verification queue.
 type verifyQueueBody struct {
-	Items  []verifyItem
+	Items []verifyItem
+	// List is Items as the page shows them (queueHTML).
+	List   template.HTML
 	Total  int
 	Months int
 	Notice string
@@ -61,6 +103,7 @@ func (c *Console) verifyQueue(w http.ResponseWriter, r *http.Request) {
 		}
 		b.Items = append(b.Items, it)
 	}
+	b.List = c.queueHTML(p, b.Items)
 	p.Body = b
 	c.render(w, r, http.StatusOK, "directory_queue", p)
 }
