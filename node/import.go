@@ -26,6 +26,9 @@ type importer struct {
 	// province returns the node's provincial copy (nil when the node runs
 	// alone): a record another region owns is refused.
 	province func() *Directory
+	// memory bounds the process's Go memory during the import and its
+	// index update (importMemory when nil).
+	memory *memoryBudget
 }
 
 // Import reads path in format and makes the directory's records from the
@@ -33,6 +36,13 @@ type importer struct {
 func (a importer) Import(ctx context.Context, format, path string, opts api.ImportOptions) (any, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	// The Go memory limit follows the live heap until the index update
+	// ends (deferred before endBulk, so it runs after it).
+	mem := a.memory
+	if mem == nil {
+		mem = importMemory
+	}
+	defer mem.begin()()
 	var prov *Directory
 	if a.province != nil {
 		prov = a.province()
@@ -164,17 +174,21 @@ func (p *pacer) searching() bool {
 // directory, twice over, in memory.
 func (d *Directory) endBulk(ctx context.Context, pause func()) {
 	start := time.Now()
-	// Following the changes and re-deriving the services read records all
-	// over the store's file: let go of its pages as they go.
+	// Following the changes reads records all over the store's file: let
+	// go of its pages as they go.
 	stop := d.store.DropCacheEvery(250 * time.Millisecond)
 	ids, err := d.bulkAffected()
 	if err == nil {
-		batches := 0
-		err = d.indexer.UpdateServices(ctx, ids, bulkBatch, &d.mu, func() {
-			if batches++; batches%8 == 0 {
-				d.store.DropCache() // as after each write of the import
+		d.logger.Info("updating the search index after an import", "services", len(ids))
+		// Re-deriving services maps pages all over the store's file, and
+		// each page fault maps the sixteen around it (the kernel's
+		// fault-around): let go of them every few services, from the
+		// reading goroutine itself (a periodic drop comes too late on a
+		// busy machine).
+		err = d.indexer.UpdateServices(ctx, ids, bulkBatch, &d.mu, pause, func(tx hsds.Tx) {
+			if t, ok := tx.(*store.Tx); ok {
+				t.DropCache()
 			}
-			pause()
 		})
 	}
 	stop()

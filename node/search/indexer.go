@@ -57,7 +57,7 @@ func (ix *Indexer) Rebuild(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	docs, err := ix.derive(ctx, ids, runtime.GOMAXPROCS(0))
+	docs, err := ix.derive(ctx, ids, runtime.GOMAXPROCS(0), nil)
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func (ix *Indexer) Update(ctx context.Context, changed []hsds.Changed) error {
 	if err != nil || len(ids) == 0 {
 		return err
 	}
-	docs, err := ix.derive(ctx, ids, runtime.GOMAXPROCS(0))
+	docs, err := ix.derive(ctx, ids, runtime.GOMAXPROCS(0), nil)
 	if err != nil {
 		return err
 	}
@@ -100,15 +100,17 @@ func (ix *Indexer) Update(ctx context.Context, changed []hsds.Changed) error {
 // each batch (a directory's write lock, so that the batches and the
 // directory's own writes reach the index in the order of the store);
 // pause, when not nil, is called between batches in place of
-// runtime.Gosched. Searches see the batches applied so far.
-func (ix *Indexer) UpdateServices(ctx context.Context, ids []string, batch int, lock sync.Locker, pause func()) error {
+// runtime.Gosched. Searches see the batches applied so far. read, when
+// not nil, is called with the read view every readEvery services derived
+// (a node lets go of the store's mapped pages there).
+func (ix *Indexer) UpdateServices(ctx context.Context, ids []string, batch int, lock sync.Locker, pause func(), read func(hsds.Tx)) error {
 	batch = max(batch, 1)
 	if pause == nil {
 		pause = runtime.Gosched
 	}
 	for len(ids) > 0 {
 		n := min(batch, len(ids))
-		if err := ix.updateBatch(ctx, ids[:n], lock); err != nil {
+		if err := ix.updateBatch(ctx, ids[:n], lock, read); err != nil {
 			return err
 		}
 		ids = ids[n:]
@@ -117,14 +119,14 @@ func (ix *Indexer) UpdateServices(ctx context.Context, ids []string, batch int, 
 	return nil
 }
 
-func (ix *Indexer) updateBatch(ctx context.Context, ids []string, lock sync.Locker) error {
+func (ix *Indexer) updateBatch(ctx context.Context, ids []string, lock sync.Locker, read func(hsds.Tx)) error {
 	if lock != nil {
 		lock.Lock()
 		defer lock.Unlock()
 	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	docs, err := ix.derive(ctx, ids, 1)
+	docs, err := ix.derive(ctx, ids, 1, read)
 	if err != nil {
 		return err
 	}
@@ -134,9 +136,14 @@ func (ix *Indexer) updateBatch(ctx context.Context, ids []string, lock sync.Lock
 	return nil
 }
 
+// readEvery is how many services derive reads between calls of its read
+// function: each reads a few dozen of the store's pages.
+const readEvery = 16
+
 // derive assembles the services and returns their docs, on up to workers
-// goroutines. Services that no longer exist give no docs.
-func (ix *Indexer) derive(ctx context.Context, ids []string, workers int) ([]Doc, error) {
+// goroutines, calling read (when not nil) with the view every readEvery
+// services. Services that no longer exist give no docs.
+func (ix *Indexer) derive(ctx context.Context, ids []string, workers int, read func(hsds.Tx)) ([]Doc, error) {
 	if len(ids) < 64 {
 		workers = 1
 	}
@@ -164,6 +171,9 @@ func (ix *Indexer) derive(ctx context.Context, ids []string, workers int) ([]Doc
 						return err
 					}
 					parts[w] = append(parts[w], DocsFromService(svc, rec.Region, rec.Modified, taxonomyNames)...)
+					if read != nil && (i/workers)%readEvery == readEvery-1 {
+						read(tx)
+					}
 				}
 				return nil
 			})

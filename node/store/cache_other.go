@@ -4,3 +4,6 @@ package store
 
 // DropCache does nothing on this system.
 func (s *Store) DropCache() {}
+
+// DropCache does nothing on this system.
+func (t *Tx) DropCache() {}
