@@ -115,21 +115,27 @@ const bulkBatch = 128
 // node: about 50 ms of work, and a few megabytes of heap.
 const importChunk = 2048
 
+// restPerWork is how long an import rests, while searches are served, for
+// each unit of time it worked: it so takes at most a third of a core.
+const restPerWork = 2
+
 // maxRest bounds one rest of an import that yields to searches.
-const maxRest = 50 * time.Millisecond
+const maxRest = 100 * time.Millisecond
 
 // searchActive is how recent a search must be for an import to rest.
 const searchActive = 100 * time.Millisecond
 
 // pacer is an import's yield (importer.Options.Pause, and between the
 // batches of its index update): while the node serves searches (of its
-// region or of its copy of the province) it sleeps for as long as the
-// import worked since its last rest, so that the import takes at most
-// about half a core and a search never waits long behind it; otherwise it
-// only gives up the processor. The import so takes up to twice as long on
-// a busy node, and its searches stay fast: on two cores an import that
-// kept one core busy with its parsing, writes and garbage made searches'
-// p99 three to five times what it is idle. It is safe for concurrent use.
+// region or of its copy of the province) it sleeps for restPerWork times
+// as long as the import worked since its last rest, so that the import
+// takes at most about a third of a core and a search never waits long
+// behind it; otherwise it only gives up the processor. The import so
+// takes up to three times as long on a busy node, and its searches stay
+// fast: on two cores an import that kept one core busy with its parsing,
+// writes and garbage made searches' p99 three to five times what it is
+// idle, and one that rested as long as it worked (half a core) 2.3 times.
+// It is safe for concurrent use.
 type pacer struct {
 	dirs  []*Directory
 	now   func() time.Time
@@ -147,7 +153,7 @@ func (p *pacer) pause() {
 	work := p.now().Sub(p.last)
 	p.mu.Unlock()
 	if p.searching() {
-		p.sleep(min(work, maxRest))
+		p.sleep(min(work*restPerWork, maxRest))
 	} else {
 		runtime.Gosched()
 	}

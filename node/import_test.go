@@ -93,8 +93,8 @@ func TestDirectory_ImportUpdatesIndex(t *testing.T) {
 	}
 }
 
-// The pacer rests an import as long as it worked, at most maxRest, while
-// searches come in, and not at all otherwise.
+// The pacer rests an import restPerWork times as long as it worked, at
+// most maxRest, while searches come in, and not at all otherwise.
 func TestPacer(t *testing.T) {
 	d := mustOpenDirectory(t, filepath.Join(t.TempDir(), "node.db"))
 	defer d.Close()
@@ -108,9 +108,9 @@ func TestPacer(t *testing.T) {
 	work(3 * time.Millisecond) // no search yet
 	d.lastSearch.Store(now.UnixNano())
 	work(2 * time.Millisecond)
-	work(80 * time.Millisecond)
+	work(maxRest/restPerWork + time.Millisecond)
 	work(searchActive) // the last search is now too old
-	if want := []time.Duration{2 * time.Millisecond, maxRest}; !slices.Equal(slept, want) {
+	if want := []time.Duration{2 * restPerWork * time.Millisecond, maxRest}; !slices.Equal(slept, want) {
 		t.Fatalf("rested %v, want %v", slept, want)
 	}
 }
