@@ -75,10 +75,13 @@ func (w bulkWriter) Write(ctx context.Context, changes []o211.Change, opt o211.W
 	d := w.d
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	// A write's puts and checks map store pages all over the file (each
+	// fault maps the sixteen pages around it): a write of importChunk
+	// records maps up to a hundred megabytes. On a busy machine the
+	// periodic drop (DropCacheEvery) comes late, so let go of them before
+	// and after each write too (a few hundred times an import).
+	d.store.DropCache()
 	res, err := d.store.Write(ctx, changes, opt)
-	// The write's checks mapped store pages all over the file; on a busy
-	// machine the periodic drop (DropCacheEvery) comes late, so let go of
-	// them after each write too (a few hundred times an import).
 	d.store.DropCache()
 	if err != nil || len(res.Changed) == 0 {
 		return res, err
@@ -112,8 +115,9 @@ func (d *Directory) beginBulk() {
 const bulkBatch = 128
 
 // importChunk bounds the records of one write of an import through the
-// node: about 50 ms of work, and a few megabytes of heap.
-const importChunk = 2048
+// node: about 25 ms of work, a few megabytes of heap, and up to about 60 MB
+// of the store's pages mapped.
+const importChunk = 1024
 
 // restPerWork is how long an import rests, while searches are served, for
 // each unit of time it worked: it so takes at most a third of a core.
