@@ -4,6 +4,8 @@ import (
 	"context"
 	"path/filepath"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/o211/o211"
 	"github.com/o211/o211/node/gateway"
 )
@@ -66,3 +68,27 @@ func (n *Node) openGateway(ctx context.Context) error {
 
 // Gateway returns the node's channel gateway (nil before Start).
 func (n *Node) Gateway() *gateway.Gateway { return n.gateway }
+
+// gatewayCollectors are the gateway store's commit counters: each commit
+// is two fsyncs, shared by the writes it carries (chat messages,
+// conversation updates).
+func (n *Node) gatewayCollectors() []prometheus.Collector {
+	stat := func(commits bool) func() float64 {
+		return func() float64 {
+			if n.gateway == nil || n.gateway.Store() == nil {
+				return 0
+			}
+			c, w := n.gateway.Store().CommitStats()
+			if commits {
+				return float64(c)
+			}
+			return float64(w)
+		}
+	}
+	return []prometheus.Collector{
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "o211_gateway_store_commits_total",
+			Help: "Transactions committed by the gateway store's group commit (two fsyncs each)."}, stat(true)),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "o211_gateway_store_writes_total",
+			Help: "Writes (messages, conversation updates) carried by those transactions."}, stat(false)),
+	}
+}

@@ -29,6 +29,7 @@ func (n *Node) startHTTP(ctx context.Context, token string) error {
 	reg := httpx.NewRegistry()
 	reg.MustRegister(n.collectors()...)
 	reg.MustRegister(n.queueCollectors()...)
+	reg.MustRegister(n.gatewayCollectors()...)
 	dir := apiDirectory{n.dir, n}
 	imp := importer{dir: n.dir, tempDir: filepath.Dir(n.dir.Store().Path()), mu: new(sync.Mutex), province: n.Province}
 	groups, err := api.New(api.Config{Viewer: dir, Searcher: dir, Writer: ownedWriter{region: n.cfg.Region, dir: n.dir, province: n.Province}, Importer: imp,

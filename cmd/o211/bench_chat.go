@@ -52,7 +52,9 @@ func runBenchChat(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 	}()
 	open := rssOf(proc.Process.Pid)
+	c0, w0 := gatewayCommits(nb.base)
 	echo, reply := chatLoad(ctx, nb, cs, *rate, *messages)
+	c1, w1 := gatewayCommits(nb.base)
 	fmt.Fprintf(stdout, "o211 bench chat: one node process (fsync on), %d sessions open, %d messages at %.0f/s\n", len(cs), *messages, *rate)
 	fmt.Fprintf(stdout, "echo (browser sends, node stores, browser gets it back with its seq): p50 %s p99 %s max %s (%d)\n",
 		micros(pct(echo, 50)), micros(pct(echo, 99)), micros(pct(echo, 100)), len(echo))
@@ -61,6 +63,8 @@ func runBenchChat(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	all := append(append([]time.Duration(nil), echo...), reply...)
 	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
 	fmt.Fprintf(stdout, "all deliveries: p50 %s p99 %s\n", micros(pct(all, 50)), micros(pct(all, 99)))
+	fmt.Fprintf(stdout, "gateway store: %.0f commits for %.0f writes: %.2f fsyncs per message delivered, %.1f writes per commit\n",
+		c1-c0, w1-w0, 2*(c1-c0)/float64(max(1, len(all))), (w1-w0)/max(1, c1-c0))
 	fmt.Fprintf(stdout, "node RSS: %.0f MiB idle, %.0f MiB with the sessions open, %.0f MiB after the run\n", idle, open, rssOf(proc.Process.Pid))
 	p50, p99, most, err := fsyncTail(dir, 300)
 	if err != nil {
@@ -68,6 +72,31 @@ func runBenchChat(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	fmt.Fprintf(stdout, "this folder's fsync right after (4 KiB write + fsync, 300 times): p50 %s p99 %s max %s\n", micros(p50), micros(p99), micros(most))
 	return nil
+}
+
+// gatewayCommits reads the node's gateway store commit counters from
+// /metrics (zeros when it cannot).
+func gatewayCommits(base string) (commits, writes float64) {
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		return 0, 0
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	for _, l := range strings.Split(string(b), "\n") {
+		name, v, ok := strings.Cut(l, " ")
+		if !ok {
+			continue
+		}
+		f, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		switch name {
+		case "o211_gateway_store_commits_total":
+			commits = f
+		case "o211_gateway_store_writes_total":
+			writes = f
+		}
+	}
+	return commits, writes
 }
 
 // fsyncTail times n fsyncs of a file in dir: p50, p99 and max.
