@@ -114,6 +114,14 @@ func TestHandOff_Chat(t *testing.T) {
 	if it.Language != "fr" || it.RoutedBy != "postal code M5V 2T6 (handed over by east)" {
 		t.Fatalf("central's item %+v", it)
 	}
+	resp, err := http.Get(east.http.URL() + "/gateway/chat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "connect-src 'self' "+wantURL) {
+		t.Fatalf("east's chat page allows connections to %q, want central's chat too", csp)
+	}
 	again := east.dialChat(t)
 	again.send(chatFrame{Type: "hello", Session: w.Session, Secret: w.Secret})
 	if mv2 := again.next("moved again", func(f chatFrame) bool { return f.Type == "moved" }); mv2 != mv {
