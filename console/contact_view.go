@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/o211/o211"
@@ -236,11 +237,40 @@ type auditArgs struct {
 	P       *page
 	Entries []auditView
 	Caption string
+	// Rows are Entries as the table's rows (auditRowsHTML).
+	Rows template.HTML
 }
 
 // AuditTable returns the audit-table partial's arguments.
 func (p *page) AuditTable(entries []auditView, caption string) auditArgs {
-	return auditArgs{P: p, Entries: entries, Caption: caption}
+	return auditArgs{P: p, Entries: entries, Caption: caption, Rows: p.auditRowsHTML(entries)}
+}
+
+// auditRowsHTML writes the audit table's rows in Go (a hundred of them
+// through html/template cost about 2 ms of reflective calls a page):
+// when, who with their role, what with a link to the contact, and the
+// personal fields. Every value is escaped.
+func (p *page) auditRowsHTML(entries []auditView) template.HTML {
+	e := template.HTMLEscapeString
+	open, none := e(p.c.msg.MustT(p.Lang, "audit.contact")), e(p.c.msg.MustT(p.Lang, "contact.none"))
+	var b strings.Builder
+	b.Grow(400 * len(entries))
+	for _, v := range entries {
+		b.WriteString("<tr class=\"govuk-table__row\">\n    <td class=\"govuk-table__cell\">" + e(v.Time) + "</td>\n    <td class=\"govuk-table__cell\">" +
+			e(v.Who) + `<br><span class="o211-meta">` + e(v.Role) + "</span></td>\n    <td class=\"govuk-table__cell\">" + e(v.Action))
+		if v.ContactURL != "" {
+			b.WriteString(`<br><a class="govuk-link o211-meta" href="` + e(v.ContactURL) + `">` + open +
+				`<span class="govuk-visually-hidden"> ` + e(v.Contact) + `</span></a>`)
+		}
+		b.WriteString("</td>\n    <td class=\"govuk-table__cell\">")
+		if v.Fields != "" {
+			b.WriteString(e(v.Fields))
+		} else {
+			b.WriteString(`<span class="o211-meta">` + none + `</span>`)
+		}
+		b.WriteString("</td>\n  </tr>")
+	}
+	return template.HTML(b.String())
 }
 
 // Day writes a YYYY-MM-DD date in the page's language, or returns it as
