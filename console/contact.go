@@ -30,6 +30,9 @@ type Contacts interface {
 	// once that entry is durable: the page may be laid out meanwhile, but
 	// not sent before shown returned nil.
 	View(ctx context.Context, id string, allow func(*o211.Contact) bool) (c *o211.Contact, shown func() error, err error)
+	// CountDue counts navigator's follow-ups due on day or before, up to
+	// limit (no personal field: not audited).
+	CountDue(ctx context.Context, navigator, day string, limit int) (int, error)
 	// List returns a page of contacts, audited as Get.
 	List(ctx context.Context, q o211.ContactQuery, redacted bool) (*o211.ContactPage, error)
 	// Update changes a contact; ifVersion (not 0) must be the stored

@@ -96,17 +96,17 @@ const maxCounted = 99
 // countDue counts the actor's follow-ups due, as the navigation shows it
 // ("" for none).
 func (c *Console) countDue(ctx context.Context, a o211.Actor) (string, error) {
-	due, err := c.dueContacts(ctx, a.Username, maxCounted+1)
+	n, err := c.cfg.Contacts.CountDue(ctx, a.Username, c.today(), maxCounted+1)
 	if err != nil {
 		return "", err
 	}
-	if len(due) > maxCounted {
+	if n > maxCounted {
 		return strconv.Itoa(maxCounted) + "+", nil
 	}
-	if len(due) == 0 {
+	if n == 0 {
 		return "", nil
 	}
-	return strconv.Itoa(len(due)), nil
+	return strconv.Itoa(n), nil
 }
 
 // recentDays is how far back "my contacts" and the region's list go.

@@ -33,6 +33,7 @@ type Store interface {
 	UpdateContact(ctx context.Context, c *o211.Contact, opt store.ContactOptions) (*store.ContactResult, error)
 	Contact(id string) (*o211.Contact, error)
 	Contacts(q o211.ContactQuery) (*o211.ContactPage, error)
+	CountDue(navigator, day string, limit int) (int, error)
 	AppendAudit(ctx context.Context, entries ...o211.AuditEntry) error
 	Audit(q o211.AuditQuery) (*o211.AuditPage, error)
 	PurgeContacts(ctx context.Context, cutoff time.Time, limit int) (*store.PurgeResult, error)
@@ -203,6 +204,13 @@ func (s *Service) List(ctx context.Context, q o211.ContactQuery, redacted bool) 
 		return nil, err
 	}
 	return page, nil
+}
+
+// CountDue counts navigator's follow-ups due on day (YYYY-MM-DD) or
+// before, up to limit, reading no personal field (not audited).
+// Errors: EINVALID for a day that is not a date.
+func (s *Service) CountDue(_ context.Context, navigator, day string, limit int) (int, error) {
+	return s.cfg.Store.CountDue(navigator, day, limit)
 }
 
 // Audit returns a page of the audit log. Reading it is not audited.

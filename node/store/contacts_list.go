@@ -3,6 +3,8 @@ package store
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -117,4 +119,41 @@ func matchContact(q *o211.ContactQuery, c *o211.Contact) bool {
 		return c.FollowUp != nil && c.FollowUp.Outcome == "" && c.Purged == nil && c.FollowUp.Due <= q.FollowUpDue
 	}
 	return true
+}
+
+// CountDue counts the contacts of navigator whose follow-up is due on day
+// (YYYY-MM-DD) or before and has no outcome yet, up to limit: the count a
+// console page shows in its navigation, without reading the contacts
+// themselves (only each due contact's navigator is decoded).
+// Errors: EINVALID for a day that is not a date.
+func (s *Store) CountDue(navigator, day string, limit int) (int, error) {
+	if _, err := time.Parse(time.DateOnly, day); err != nil {
+		return 0, o211.FieldErrorf("follow_up_due", "%q is not a date of the form YYYY-MM-DD", day)
+	}
+	to := append([]byte(day), sep+1) // every id of the day
+	n := 0
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketContacts) == nil {
+			return errReplicaContacts
+		}
+		contacts, c := tx.Bucket(bucketContacts), tx.Bucket(bucketContactDue).Cursor()
+		for k, _ := c.First(); k != nil && bytes.Compare(k, to) < 0 && n < limit; k, _ = c.Next() {
+			id := k[bytes.LastIndexByte(k, sep)+1:]
+			v := contacts.Get(id)
+			if len(v) < 1 || v[0] != codecV1 {
+				return fmt.Errorf("%w: contact %q", errCorrupt, id)
+			}
+			var who struct {
+				Navigator string `json:"navigator"`
+			}
+			if err := json.Unmarshal(v[1:], &who); err != nil {
+				return fmt.Errorf("%w: contact %q: %v", errCorrupt, id, err)
+			}
+			if who.Navigator == navigator {
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
 }

@@ -281,6 +281,22 @@ func TestStore_Contacts(t *testing.T) {
 		if got := all(t, o211.ContactQuery{FollowUpDue: day.AddDate(0, 0, 1).Format(time.DateOnly), Limit: 5}); len(got) != len(want)-1 {
 			t.Fatalf("after an outcome: got %d due, want %d", len(got), len(want)-1)
 		}
+		// CountDue agrees with the list of each navigator, up to its limit.
+		due := day.AddDate(0, 0, 1).Format(time.DateOnly)
+		for _, nav := range []string{"nav-0", "nav-1", "nav-2", "nobody"} {
+			listed := len(all(t, o211.ContactQuery{FollowUpDue: due, Navigator: nav, Limit: 3}))
+			for _, limit := range []int{100, 2} {
+				if n, err := s.CountDue(nav, due, limit); err != nil || n != min(listed, limit) {
+					t.Errorf("CountDue(%s, limit %d) = %d, %v; the list has %d", nav, limit, n, err, listed)
+				}
+			}
+		}
+		if n, _ := s.CountDue("nav-1", day.AddDate(0, 0, -30).Format(time.DateOnly), 100); n != 0 {
+			t.Errorf("%d follow-ups due a month before any", n)
+		}
+		if _, err := s.CountDue("nav-1", "tomorrow", 100); o211.ErrorCode(err) != o211.EINVALID {
+			t.Errorf("a day that is not a date: %v", err)
+		}
 	})
 	t.Run("ErrCursor", func(t *testing.T) {
 		p, _ := s.Contacts(o211.ContactQuery{Limit: 2})
