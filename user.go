@@ -30,6 +30,20 @@ type User struct {
 	// PasswordChanged is when the password was last set; sessions begun
 	// before it end.
 	PasswordChanged time.Time `json:"password_changed"`
+	// Languages and Skills are what an administrator or a supervisor
+	// gave a navigator ("fr", "crisis"): the contacts the queue may route
+	// to them. A navigator may narrow them for a shift, never add to them.
+	// No languages means English only.
+	Languages []string `json:"languages,omitempty"`
+	Skills    []string `json:"skills,omitempty"`
+}
+
+// GrantedLanguages returns the languages u was given, English when none.
+func (u *User) GrantedLanguages() []string {
+	if len(u.Languages) == 0 {
+		return []string{"en"}
+	}
+	return u.Languages
 }
 
 // Actor returns the actor the user acts as.
@@ -172,3 +186,38 @@ var (
 	// ErrSessionEnded says a session expired or was ended: sign in again.
 	ErrSessionEnded = &Error{Code: EUNAUTHORIZED, Message: "Your session has ended: sign in again."}
 )
+
+// ValidQualification reports whether s is a language or a skill as the
+// queue routes by them: 1 to 20 lower-case letters, digits or hyphens
+// ("fr", "crisis").
+func ValidQualification(s string) bool {
+	if s == "" || len(s) > 20 {
+		return false
+	}
+	for _, c := range s {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// ParseQualifications trims, lower-cases, checks (ValidQualification) and de-duplicates a
+// list of at most 20 languages or skills; field names the list in the
+// EINVALID error. The result is never nil.
+func ParseQualifications(field string, in []string) ([]string, error) {
+	if len(in) > 20 {
+		return nil, FieldErrorf(field, "at most 20, not %d", len(in))
+	}
+	out := make([]string, 0, len(in))
+	for i, s := range in {
+		s = strings.ToLower(strings.TrimSpace(s))
+		if !ValidQualification(s) {
+			return nil, FieldErrorf(field, "%d: %q is not a short lower-case word", i+1, truncate(s, 40))
+		}
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}

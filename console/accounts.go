@@ -36,6 +36,9 @@ type Accounts interface {
 	Users(ctx context.Context, a o211.Actor) ([]*o211.User, error)
 	AddUser(ctx context.Context, a o211.Actor, username, password string, role o211.Role) (*o211.User, error)
 	SetDisabled(ctx context.Context, a o211.Actor, username string, disabled bool) (*o211.User, error)
+	// SetQualifications sets the languages and skills a user was given
+	// (nil leaves one as it is).
+	SetQualifications(ctx context.Context, a o211.Actor, username string, languages, skills []string) (*o211.User, error)
 }
 
 // FormField names the cross-site request token in every console form
@@ -67,6 +70,7 @@ func (c *Console) routesConsole(r chi.Router) {
 		r.Get("/console/users", c.users)
 		r.Post("/console/users", c.addUser)
 		r.Post("/console/users/{username}/disable", c.disableUser)
+		r.Post("/console/users/{username}/qualifications", c.qualifyUser)
 		c.routesContacts(r)
 		c.routesQueue(r)
 		c.routesDirectory(r)

@@ -81,6 +81,14 @@ func mustAddUser(tb testing.TB, n *node.Node, name string, role o211.Role) {
 	}
 }
 
+// mustQualify gives user name the languages (as the users page does).
+func mustQualify(tb testing.TB, n *node.Node, name string, languages ...string) {
+	tb.Helper()
+	if _, err := n.Accounts().SetQualifications(context.Background(), o211.System("test"), name, languages, nil); err != nil {
+		tb.Fatal(err)
+	}
+}
+
 func (s *staff) signIn(name string) {
 	s.tb.Helper()
 	s.get("/console/login").mustStatus(s.tb, http.StatusOK)

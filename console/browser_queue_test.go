@@ -50,6 +50,7 @@ func TestBrowser_LiveQueue(t *testing.T) {
 	b := mustStartBrowser(t)
 	n := MustStartPortal(t)
 	mustAddUser(t, n, "nadia", o211.RoleNavigator)
+	mustQualify(t, n, "nadia", "en", "fr")
 	mustAddUser(t, n, "sam", o211.RoleNavigator)
 	ctx, cancel := context.WithTimeout(b.tab(t, false), 3*time.Minute)
 	defer cancel()

@@ -19,7 +19,8 @@ type Queue interface {
 	// closed at its next change.
 	State(a o211.Actor) (QueueState, <-chan struct{})
 	// SetPresence sets a's presence (available, wrap-up, away), languages
-	// and skills.
+	// and skills: among those a was given, all of them when nil; EFORBIDDEN
+	// for one a was not given.
 	SetPresence(ctx context.Context, a o211.Actor, presence string, languages, skills []string) error
 	// Accept accepts the offer of item id standing for a and returns the
 	// contact workspace's URL, filled in.
@@ -38,15 +39,19 @@ type QueueState struct {
 	Waiting    []QueueWaiting
 	Navigators []QueueNavigator
 	// Me is the viewer's presence ("" before they set one), languages
-	// and skills.
-	Me         string
-	Languages  []string
-	Skills     []string
-	Offer      *QueueOffer
-	Mine       []QueueContact
-	Levels     []QueueLevel
-	Total      QueueLevel
-	LevelsFrom time.Duration
+	// and skills (before: all they were given).
+	Me        string
+	Languages []string
+	Skills    []string
+	// GrantedLanguages and GrantedSkills are what the viewer was given on
+	// their account: what the presence form offers.
+	GrantedLanguages []string
+	GrantedSkills    []string
+	Offer            *QueueOffer
+	Mine             []QueueContact
+	Levels           []QueueLevel
+	Total            QueueLevel
+	LevelsFrom       time.Duration
 }
 
 // QueueWaiting is a contact waiting, without the person's details.
@@ -102,12 +107,6 @@ type QueueLevel struct {
 
 // queueRoles open the live queue page.
 var queueRoles = []o211.Role{o211.RoleNavigator, o211.RoleSupervisor, o211.RoleAdmin}
-
-// queueLanguages and queueSkills are what the presence form offers.
-var (
-	queueLanguages = []string{"en", "fr"}
-	queueSkills    = []string{"crisis"}
-)
 
 // routesQueue mounts the live queue page and its forms.
 func (c *Console) routesQueue(r chi.Router) {
@@ -193,7 +192,15 @@ func (c *Console) queuePresence(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	err := c.cfg.Queue.SetPresence(r.Context(), a, r.PostForm.Get("presence"), pick(r.PostForm["language"], queueLanguages), pick(r.PostForm["skill"], queueSkills))
+	// The form offers what the navigator was given on their account; a
+	// skill left unticked is left out for this shift (none: an empty
+	// list, not "all").
+	st, _ := c.cfg.Queue.State(a)
+	skills := pick(r.PostForm["skill"], st.GrantedSkills)
+	if skills == nil {
+		skills = []string{}
+	}
+	err := c.cfg.Queue.SetPresence(r.Context(), a, r.PostForm.Get("presence"), pick(r.PostForm["language"], st.GrantedLanguages), skills)
 	c.queueResult(w, r, a, err, "presence")
 }
 
@@ -270,6 +277,15 @@ func (p *page) LanguageName(tag string) string {
 	return tag
 }
 
+// SkillName names a skill tag in the page's language ("crisis":
+// "Crisis-trained"), or the tag itself.
+func (p *page) SkillName(tag string) string {
+	if s, err := p.c.msg.T(p.Lang, "queue.skill."+tag); err == nil {
+		return s
+	}
+	return tag
+}
+
 // Has reports whether list holds v (the presence form's checkboxes).
 func (p *page) Has(list []string, v string) bool {
 	for _, x := range list {
@@ -279,12 +295,6 @@ func (p *page) Has(list []string, v string) bool {
 	}
 	return false
 }
-
-// QueueLanguages and QueueSkills are what the presence form offers.
-func (p *page) QueueLanguages() []string { return queueLanguages }
-
-// QueueSkills lists the skills the presence form offers.
-func (p *page) QueueSkills() []string { return queueSkills }
 
 // levelRow is the argument of the queue-level template.
 type levelRow struct {

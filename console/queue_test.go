@@ -25,7 +25,9 @@ func enqueue(tb testing.TB, n *node.Node, it queue.Item) queue.Item {
 }
 
 // TestConsole_Queue walks the live queue page without JavaScript: a
-// navigator sets herself available in English and French, sees the
+// supervisor gives a navigator French and crisis training on the users
+// page; the navigator's presence form offers those (and nothing she was
+// not given); she sets herself available in English and French, sees the
 // French call offered, accepts it (and lands in the contact workspace,
 // filled in), finishes it; a stale accept shows an error; roles are
 // checked.
@@ -33,6 +35,15 @@ func TestConsole_Queue(t *testing.T) {
 	n := MustStartPortal(t)
 	mustAddUser(t, n, "nadia", o211.RoleNavigator)
 	mustAddUser(t, n, "anna", o211.RoleAnalyst)
+	mustAddUser(t, n, "sara", o211.RoleSupervisor)
+	sup := newStaff(t, n)
+	sup.signIn("sara")
+	sup.get("/console/users").mustStatus(t, http.StatusOK).mustContain(t, `id="languages-nadia" name="languages"`, `value="en"`)
+	sup.post("/console/users/nadia/qualifications", "languages", "en fr", "skills", "crisis!").mustStatus(t, http.StatusBadRequest).
+		mustContain(t, "Enter skills as short lower-case words")
+	sup.post("/console/users/nadia/qualifications", "languages", "en, fr", "skills", "crisis").mustRedirect(t, "/console/users?done=qualified&name=nadia")
+	sup.get("/console/users?done=qualified&name=nadia").mustContain(t, "languages and skills have been saved", `value="en fr"`, `value="crisis"`)
+	sup.post("/console/users/sara/qualifications", "languages", "en fr").mustStatus(t, http.StatusForbidden)
 	s := newStaff(t, n)
 	if p := s.get("/console/queue"); p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/console/login") {
 		t.Fatalf("a stranger got %d to %q; want 303 to the sign-in page", p.status, p.header.Get("Location"))
@@ -42,7 +53,8 @@ func TestConsole_Queue(t *testing.T) {
 	a.get("/console/queue").mustStatus(t, http.StatusForbidden)
 
 	s.signIn("nadia")
-	s.get("/console/queue").mustStatus(t, http.StatusOK).mustContain(t, "Live queue", "Nobody is waiting.", "Service level, last 24 hours")
+	s.get("/console/queue").mustStatus(t, http.StatusOK).mustContain(t, "Live queue", "Nobody is waiting.", "Service level, last 24 hours",
+		`id="language-fr" name="language" type="checkbox" value="fr" checked`, `id="skill-crisis" name="skill" type="checkbox" value="crisis" checked`)
 	form := url.Values{"form_token": {s.token}, "presence": {"available"}, "language": {"en", "fr", "xx"}}
 	s.postRaw("/console/queue/presence", form.Encode()).mustRedirect(t, "/console/queue?done=presence")
 	it := enqueue(t, n, queue.Item{Channel: o211.ChannelPhone, Language: "fr", From: "+16135550100", RoutedBy: "postal code K1N 6N5"})

@@ -40,6 +40,8 @@ func (c *Console) users(w http.ResponseWriter, r *http.Request) {
 		b.Notice = "users.disabled_done"
 	case "enabled":
 		b.Notice = "users.enabled_done"
+	case "qualified":
+		b.Notice = "users.qualified_done"
 	}
 	c.renderUsers(w, r, a, http.StatusOK, b, &FormErrors{}, "")
 }
@@ -103,9 +105,7 @@ func (c *Console) disableUser(w http.ResponseWriter, r *http.Request) {
 		c.notFound(w, r)
 		return
 	case o211.EFORBIDDEN:
-		p := c.view(r, "account.forbidden.title")
-		p.Body = errorBody{Message: "users.disable.forbidden"}
-		c.render(w, r, http.StatusForbidden, "error", p)
+		c.forbiddenUser(w, r, "users.disable.forbidden")
 		return
 	default:
 		c.fail(w, r, err)
@@ -116,4 +116,73 @@ func (c *Console) disableUser(w http.ResponseWriter, r *http.Request) {
 		done = "enabled"
 	}
 	c.redirect(w, r, "/console/users?done="+done+"&name="+u.Username)
+}
+
+// qualifyUser sets the languages and skills a supervisor or an
+// administrator gives a user (space- or comma-separated words: "en fr",
+// "crisis"): what the live queue routes to them.
+func (c *Console) qualifyUser(w http.ResponseWriter, r *http.Request) {
+	a, ok := c.staff(w, r, manageRoles...)
+	if !ok || !c.parseForm(w, r) {
+		return
+	}
+	name := chi.URLParam(r, "username")
+	u, err := c.cfg.Accounts.SetQualifications(r.Context(), a, name, words(r.PostForm.Get("languages")), words(r.PostForm.Get("skills")))
+	errs := &FormErrors{}
+	switch o211.ErrorCode(err) {
+	case "":
+		c.redirect(w, r, "/console/users?done=qualified&name="+u.Username)
+		return
+	case o211.ENOTFOUND:
+		c.notFound(w, r)
+		return
+	case o211.EFORBIDDEN:
+		c.forbiddenUser(w, r, "users.qualifications.forbidden")
+		return
+	case o211.EINVALID:
+		field := "languages"
+		if fe, ok := err.(*o211.Error); ok && fe.Field == "skills" {
+			field = "skills"
+		}
+		errs.Add(field+"-"+name, "users."+field+".invalid")
+	default:
+		c.fail(w, r, err)
+		return
+	}
+	c.renderUsers(w, r, a, http.StatusBadRequest, &usersBody{}, errs, "")
+}
+
+// words splits a form field of words separated by spaces or commas
+// (never nil: an empty field clears the list).
+func words(s string) []string {
+	out := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
+	if out == nil {
+		out = []string{}
+	}
+	return out
+}
+
+// Qualified reports whether the users page offers languages and skills
+// for u: the roles that take contacts from the queue.
+func (b *usersBody) Qualified(u *o211.User) bool {
+	return u.Role == o211.RoleNavigator || u.Role == o211.RoleSupervisor
+}
+
+// QualificationFields are the fields of a user's languages and skills
+// form.
+func (b *usersBody) QualificationFields() []string { return []string{"languages", "skills"} }
+
+// Joined returns u's languages or skills as the form shows them.
+func (b *usersBody) Joined(u *o211.User, field string) string {
+	if field == "languages" {
+		return strings.Join(u.GrantedLanguages(), " ")
+	}
+	return strings.Join(u.Skills, " ")
+}
+
+// forbiddenUser answers a change to a user the actor may not make.
+func (c *Console) forbiddenUser(w http.ResponseWriter, r *http.Request, msg string) {
+	p := c.view(r, "account.forbidden.title")
+	p.Body = errorBody{Message: msg}
+	c.render(w, r, http.StatusForbidden, "error", p)
 }

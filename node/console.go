@@ -15,7 +15,7 @@ import (
 // directory: its region, and the provincial copy when linked to the hub.
 func (n *Node) newConsole() (*console.Console, error) {
 	cfg := console.Config{Region: n.cfg.Region, Searcher: n.dir, Services: nodeServices{n}, Hours: nodeServices{n},
-		Locator: geo.Locator{}, Accounts: n.accounts, Contacts: n.contacts, Taxonomy: consoleTaxonomy{}, Verification: nodeServices{n}, Queue: consoleQueue{n.queue},
+		Locator: geo.Locator{}, Accounts: n.accounts, Contacts: n.contacts, Taxonomy: consoleTaxonomy{}, Verification: nodeServices{n}, Queue: consoleQueue{q: n.queue, grants: n.grants},
 		Logger: n.log, Now: n.cfg.Now,
 		Records:      consoleRecords{n: n, w: ownedWriter{region: n.cfg.Region, dir: n.dir, province: n.Province}, queue: &verifyCache{}},
 		VerifyMonths: n.cfg.VerifyMonths}

@@ -11,7 +11,11 @@ import (
 
 // consoleQueue adapts the region's queue to the console's live queue
 // page.
-type consoleQueue struct{ q *queue.Queue }
+type consoleQueue struct {
+	q *queue.Queue
+	// grants returns what a navigator was given on their account.
+	grants func(ctx context.Context, id string) (languages, skills []string, err error)
+}
 
 var _ console.Queue = consoleQueue{}
 
@@ -33,8 +37,9 @@ func (c consoleQueue) State(a o211.Actor) (console.QueueState, <-chan struct{}) 
 			st.Me, st.Languages, st.Skills = string(nv.Presence), nv.Languages, nv.Skills
 		}
 	}
+	st.GrantedLanguages, st.GrantedSkills, _ = c.grants(context.Background(), a.ID)
 	if st.Me == "" {
-		st.Languages = []string{"en"} // what SetPresence takes when none is given
+		st.Languages, st.Skills = st.GrantedLanguages, st.GrantedSkills // what SetPresence takes when none is given
 	}
 	for _, w := range snap.Waiting {
 		st.Waiting = append(st.Waiting, console.QueueWaiting{ID: w.ID, Channel: w.Channel, Language: w.Language,

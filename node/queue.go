@@ -19,12 +19,25 @@ func (n *Node) openQueue() error {
 		Buckets:     []float64{1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 5e-3, 1e-2, 5e-2}})
 	q, err := queue.Open(queue.Config{Path: filepath.Join(n.cfg.DataDir, "queue.db"), Region: n.cfg.Region,
 		NoSync: n.cfg.NoSync, OfferTimeout: n.cfg.QueueOfferTimeout, Logger: n.log, Now: n.cfg.Now,
-		OnRoute: func(d time.Duration) { n.routeTime.Observe(d.Seconds()) }, PhoneOf: n.servicePhone})
+		OnRoute: func(d time.Duration) { n.routeTime.Observe(d.Seconds()) }, PhoneOf: n.servicePhone, Grants: n.grants})
 	if err != nil {
 		return err
 	}
 	n.queue = q
 	return nil
+}
+
+// grants returns the languages and skills the region's user id was given
+// on their account; someone without an account here (the bootstrap
+// token) English and no skill.
+func (n *Node) grants(ctx context.Context, id string) (languages, skills []string, err error) {
+	u, err := n.dir.Store().User(ctx, id)
+	if o211.ErrorCode(err) == o211.ENOTFOUND {
+		return []string{"en"}, nil, nil
+	} else if err != nil {
+		return nil, nil, err
+	}
+	return u.GrantedLanguages(), u.Skills, nil
 }
 
 // servicePhone returns the phone number of a service of the region (or

@@ -31,6 +31,9 @@ func TestNode_QueueAPI(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &it); err != nil {
 		t.Fatal(err)
 	}
+	if code, body := call(t, "PATCH", base+"/api/v1/users/ann", admin, `{"languages":["en","fr"]}`); code != http.StatusOK {
+		t.Fatalf("giving ann French: %d %s", code, body)
+	}
 	if code, body := call(t, "PUT", base+"/api/v1/queue/presence", ann, `{"state":"available","languages":["en","fr"]}`); code != http.StatusNoContent {
 		t.Fatalf("presence: %d %s", code, body)
 	}
@@ -83,6 +86,72 @@ func TestNode_QueueAPI(t *testing.T) {
 				t.Fatalf("%s %s: %d %s; want %d", tc.method, tc.path, code, body, tc.want)
 			}
 		})
+	}
+}
+
+// TestNode_QueueQualifications: a supervisor gives a navigator French
+// and crisis training on her account; the queue routes to her by them;
+// she may narrow them for a shift but not claim another, nor give
+// herself one.
+func TestNode_QueueQualifications(t *testing.T) {
+	n := mustStartRegion(t, "east")
+	base, admin := n.URL(), "tok-east"
+	ann := personalToken(t, n, "ann", o211.RoleNavigator)
+	sup := personalToken(t, n, "sue", o211.RoleSupervisor)
+	presence := func(body string, want int) {
+		t.Helper()
+		if code, got := call(t, "PUT", base+"/api/v1/queue/presence", ann, body); code != want {
+			t.Fatalf("presence %s: %d %s; want %d", body, code, got, want)
+		}
+	}
+	navigator := func() queue.NavigatorState {
+		t.Helper()
+		_, body := call(t, "GET", base+"/api/v1/queue", admin, "")
+		var s queue.Snapshot
+		if err := json.Unmarshal([]byte(body), &s); err != nil || len(s.Navigators) != 1 {
+			t.Fatalf("queue: %s", body)
+		}
+		return s.Navigators[0]
+	}
+	// Nothing given: English only; French or a skill is refused.
+	presence(`{"state":"available","languages":["fr"]}`, http.StatusForbidden)
+	presence(`{"state":"available","skills":["crisis"]}`, http.StatusForbidden)
+	presence(`{"state":"available"}`, http.StatusNoContent)
+	if nv := navigator(); strings.Join(nv.Languages, ",") != "en" || len(nv.Skills) != 0 {
+		t.Fatalf("with nothing given: %v %v; want en and no skill", nv.Languages, nv.Skills)
+	}
+	// She cannot give herself French; her supervisor can.
+	if code, body := call(t, "PATCH", base+"/api/v1/users/ann", ann, `{"languages":["en","fr"]}`); code != http.StatusForbidden {
+		t.Fatalf("ann giving herself French: %d %s; want 403", code, body)
+	}
+	code, body := call(t, "PATCH", base+"/api/v1/users/ann", sup, `{"languages":["en","FR"],"skills":["crisis"]}`)
+	if code != http.StatusOK || !strings.Contains(body, `"languages":["en","fr"]`) || !strings.Contains(body, `"skills":["crisis"]`) {
+		t.Fatalf("the supervisor giving ann French and crisis: %d %s", code, body)
+	}
+	if code, body := call(t, "PATCH", base+"/api/v1/users/ann", sup, `{"skills":["crisis!"]}`); code != http.StatusBadRequest {
+		t.Fatalf("a skill that is no word: %d %s; want 400", code, body)
+	}
+	// All she was given when she names none; narrowed when she does.
+	presence(`{"state":"available"}`, http.StatusNoContent)
+	if nv := navigator(); strings.Join(nv.Languages, ",") != "en,fr" || strings.Join(nv.Skills, ",") != "crisis" {
+		t.Fatalf("all given: %v %v; want en,fr and crisis", nv.Languages, nv.Skills)
+	}
+	presence(`{"state":"available","languages":["en"],"skills":[]}`, http.StatusNoContent)
+	if nv := navigator(); strings.Join(nv.Languages, ",") != "en" || len(nv.Skills) != 0 {
+		t.Fatalf("narrowed: %v %v; want en and no skill", nv.Languages, nv.Skills)
+	}
+	presence(`{"state":"available","skills":["crisis","suicide"]}`, http.StatusForbidden)
+	// A French crisis call reaches her once she takes French and crisis.
+	code, body = call(t, "POST", base+"/api/v1/queue/items", admin, `{"channel":"phone","language":"fr","skills":["crisis"]}`)
+	if code != http.StatusCreated {
+		t.Fatalf("enqueue: %d %s", code, body)
+	}
+	if code, body := call(t, "GET", base+"/api/v1/queue/offer?wait=0s", ann, ""); code != http.StatusNoContent {
+		t.Fatalf("offer while narrowed to English: %d %s; want 204", code, body)
+	}
+	presence(`{"state":"available"}`, http.StatusNoContent)
+	if code, body := call(t, "GET", base+"/api/v1/queue/offer?wait=5s", ann, ""); code != http.StatusOK {
+		t.Fatalf("offer with all she was given: %d %s; want 200", code, body)
 	}
 }
 

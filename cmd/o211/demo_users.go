@@ -62,7 +62,11 @@ func ensureDemoUsers(ctx context.Context, svc *auth.Service, known map[string]de
 			d = demoUser{Username: region + "-" + string(role), Password: demoPassword(), Role: string(role), Region: region}
 		}
 		_, err := svc.AddUser(ctx, o211.System("demo"), d.Username, d.Password, role)
-		if o211.ErrorCode(err) == o211.ECONFLICT && !ok {
+		if err == nil && (role == o211.RoleNavigator || role == o211.RoleSupervisor) {
+			// The demo's staff take calls in both of Ontario's official
+			// languages and are crisis-trained (the users page changes it).
+			_, err = svc.SetQualifications(ctx, o211.System("demo"), d.Username, []string{"en", "fr"}, []string{"crisis"})
+		} else if o211.ErrorCode(err) == o211.ECONFLICT && !ok {
 			_, err = svc.SetPassword(ctx, o211.System("demo"), d.Username, d.Password) // password lost: set anew
 		} else if o211.ErrorCode(err) == o211.ECONFLICT {
 			err = nil

@@ -91,6 +91,36 @@ func (s *Service) SetDisabled(ctx context.Context, a o211.Actor, username string
 	})
 }
 
+// SetQualifications sets the languages and skills the user named
+// username was given ("fr", "crisis"): the contacts the queue may route
+// to them. A supervisor sets them for the region's navigators, an
+// administrator for anyone; nobody for their own account. A nil list is
+// left as it is.
+//
+// Errors: ENOTFOUND, EFORBIDDEN, EINVALID (Field "languages" or "skills").
+func (s *Service) SetQualifications(ctx context.Context, a o211.Actor, username string, languages, skills []string) (*o211.User, error) {
+	langs, err := o211.ParseQualifications("languages", languages)
+	if err != nil {
+		return nil, err
+	}
+	sk, err := o211.ParseQualifications("skills", skills)
+	if err != nil {
+		return nil, err
+	}
+	return s.update(ctx, a, username, func(u *o211.User) error {
+		if u.ID == a.ID && a.Role != o211.RoleSystem {
+			return o211.Errorf(o211.EFORBIDDEN, "you cannot give yourself languages or skills: ask a supervisor or an administrator")
+		}
+		if languages != nil {
+			u.Languages = langs
+		}
+		if skills != nil {
+			u.Skills = sk
+		}
+		return nil
+	})
+}
+
 // SetPassword sets the password of username, as a supervisor or
 // administrator (or the command line) does: the user's sessions end, and
 // a lockout too.

@@ -14,8 +14,8 @@ import (
 // (the province's), for scripts and `o211 users --url`:
 //
 //	GET    /api/v1/users              the users (supervisor, admin)
-//	POST   /api/v1/users              {"username", "password", "role"}: add one
-//	PATCH  /api/v1/users/{username}   {"disabled": bool} and/or {"password": "..."}
+//	POST   /api/v1/users              {"username", "password", "role", "languages", "skills"}: add one
+//	PATCH  /api/v1/users/{username}   any of {"disabled": bool, "password": "...", "languages": [...], "skills": [...]}
 //	GET    /api/v1/tokens             the caller's personal tokens
 //	POST   /api/v1/tokens             {"name", "role", "expires"}: make one, shown once
 //	DELETE /api/v1/tokens/{id}        revoke one
@@ -67,15 +67,28 @@ func (s *Service) apiUsers(w http.ResponseWriter, r *http.Request) {
 
 func (s *Service) apiAddUser(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		Username string    `json:"username"`
-		Password string    `json:"password"`
-		Role     o211.Role `json:"role"`
+		Username  string    `json:"username"`
+		Password  string    `json:"password"`
+		Role      o211.Role `json:"role"`
+		Languages []string  `json:"languages"`
+		Skills    []string  `json:"skills"`
 	}
 	if err := decodeBody(w, r, &in); err != nil {
 		httpx.WriteError(w, r, s.log, err)
 		return
 	}
+	if _, err := o211.ParseQualifications("languages", in.Languages); err != nil {
+		httpx.WriteError(w, r, s.log, err)
+		return
+	}
+	if _, err := o211.ParseQualifications("skills", in.Skills); err != nil {
+		httpx.WriteError(w, r, s.log, err)
+		return
+	}
 	u, err := s.AddUser(r.Context(), actorOf(r), in.Username, in.Password, in.Role)
+	if err == nil && (len(in.Languages) > 0 || len(in.Skills) > 0) {
+		u, err = s.SetQualifications(r.Context(), actorOf(r), u.Username, in.Languages, in.Skills)
+	}
 	if err != nil {
 		httpx.WriteError(w, r, s.log, err)
 		return
@@ -85,27 +98,52 @@ func (s *Service) apiAddUser(w http.ResponseWriter, r *http.Request) {
 
 func (s *Service) apiPatchUser(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		Disabled *bool   `json:"disabled"`
-		Password *string `json:"password"`
+		Disabled  *bool     `json:"disabled"`
+		Password  *string   `json:"password"`
+		Languages *[]string `json:"languages"`
+		Skills    *[]string `json:"skills"`
 	}
 	if err := decodeBody(w, r, &in); err != nil {
 		httpx.WriteError(w, r, s.log, err)
 		return
 	}
-	a, name := actorOf(r), chi.URLParam(r, "username")
-	var u *o211.User
-	var err error = o211.Errorf(o211.EINVALID, "Send \"disabled\" or \"password\".")
+	ctx, a, name := r.Context(), actorOf(r), chi.URLParam(r, "username")
+	var steps []func() (*o211.User, error)
 	if in.Password != nil {
-		u, err = s.SetPassword(r.Context(), a, name, *in.Password)
+		steps = append(steps, func() (*o211.User, error) { return s.SetPassword(ctx, a, name, *in.Password) })
 	}
-	if in.Disabled != nil && (err == nil || in.Password == nil) {
-		u, err = s.SetDisabled(r.Context(), a, name, *in.Disabled)
+	if in.Disabled != nil {
+		steps = append(steps, func() (*o211.User, error) { return s.SetDisabled(ctx, a, name, *in.Disabled) })
+	}
+	if in.Languages != nil || in.Skills != nil {
+		steps = append(steps, func() (*o211.User, error) {
+			return s.SetQualifications(ctx, a, name, orEmpty(in.Languages), orEmpty(in.Skills))
+		})
+	}
+	var u *o211.User
+	err := error(o211.Errorf(o211.EINVALID, "Send \"disabled\", \"password\", \"languages\" or \"skills\"."))
+	for _, step := range steps {
+		if u, err = step(); err != nil {
+			break
+		}
 	}
 	if err != nil {
 		httpx.WriteError(w, r, s.log, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, u.Public())
+}
+
+// orEmpty returns the list p points to (never nil: an empty list clears),
+// or nil when p is nil (left as it is).
+func orEmpty(p *[]string) []string {
+	if p == nil {
+		return nil
+	}
+	if *p == nil {
+		return []string{}
+	}
+	return *p
 }
 
 func (s *Service) apiTokens(w http.ResponseWriter, r *http.Request) {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -428,5 +429,51 @@ func TestAccounts(t *testing.T) {
 	})
 	if _, err := f.svc.SetDisabled(ctx, sup.Actor(), "sam", true); o211.ErrorCode(err) != o211.EFORBIDDEN {
 		t.Errorf("disabling oneself: %v, want EFORBIDDEN", err)
+	}
+}
+
+// TestAccounts_Qualifications: a supervisor gives a navigator languages
+// and skills, stored with the user (trimmed, lower case, once each); a
+// nil list is left as it is; nobody gives them to themselves, a
+// navigator to anyone, a supervisor to an administrator; bad words are
+// refused naming the field.
+func TestAccounts_Qualifications(t *testing.T) {
+	f := mustOpenService(t, "east")
+	ctx := context.Background()
+	sup := f.mustAddUser(t, "sam", o211.RoleSupervisor)
+	nav := f.mustAddUser(t, "nadia", o211.RoleNavigator)
+	f.mustAddUser(t, "ada", o211.RoleAdmin)
+	u, err := f.svc.SetQualifications(ctx, sup.Actor(), "nadia", []string{" FR", "en", "fr"}, []string{"crisis"})
+	if err != nil || !slices.Equal(u.Languages, []string{"fr", "en"}) || !slices.Equal(u.Skills, []string{"crisis"}) {
+		t.Fatalf("set: %+v, %v; want fr, en and crisis", u, err)
+	}
+	if u, err = f.svc.SetQualifications(ctx, sup.Actor(), "nadia", nil, []string{}); err != nil || len(u.Languages) != 2 || len(u.Skills) != 0 {
+		t.Fatalf("skills cleared, languages left: %+v, %v", u, err)
+	}
+	stored, err := f.st.UserByName(ctx, "nadia")
+	if err != nil || !slices.Equal(stored.GrantedLanguages(), []string{"fr", "en"}) {
+		t.Fatalf("stored: %+v, %v", stored, err)
+	}
+	for _, tc := range []struct {
+		name  string
+		a     o211.Actor
+		user  string
+		langs []string
+		code  string
+		field string
+	}{
+		{"Self", sup.Actor(), "sam", []string{"fr"}, o211.EFORBIDDEN, ""},
+		{"NavigatorForOthers", nav.Actor(), "sam", []string{"fr"}, o211.EFORBIDDEN, ""},
+		{"SupervisorForAdmin", sup.Actor(), "ada", []string{"fr"}, o211.EFORBIDDEN, ""},
+		{"NotAWord", sup.Actor(), "nadia", []string{"français!"}, o211.EINVALID, "languages"},
+		{"Unknown", sup.Actor(), "nobody", []string{"fr"}, o211.ENOTFOUND, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := f.svc.SetQualifications(ctx, tc.a, tc.user, tc.langs, nil)
+			var e *o211.Error
+			if o211.ErrorCode(err) != tc.code || (tc.field != "" && (!errors.As(err, &e) || e.Field != tc.field)) {
+				t.Fatalf("got %v; want %s on %q", err, tc.code, tc.field)
+			}
+		})
 	}
 }

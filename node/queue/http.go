@@ -23,6 +23,8 @@ import (
 //	POST /api/v1/queue/items/{id}/decline
 //	POST /api/v1/queue/items/{id}/done         {"outcome", "ready"}: finished; wrap-up follows unless ready
 //	POST /api/v1/queue/items/{id}/transfer     {"to": "queue" | "navigator" | "number", "navigator", "warm", "number" or "service"}
+//	GET  /api/v1/queue/ended?since=T&cursor=C  items that ended since T (RFC 3339), with the queue's times: supervisor, admin
+//	                                           -> {"items": [ItemStatus], "next": cursor of the next page or ""}
 //	POST /api/v1/queue/items                   enqueue an Item (admin: the gateway enqueues in process; tests and `o211 sim`)
 //	POST /api/v1/queue/items/{id}/abandon      {"reason", "if_waiting"} (admin, as above)
 //
@@ -59,6 +61,10 @@ func (a *API) Routes(r chi.Router) {
 		r.Post("/api/v1/queue/items/{id}/decline", a.postDecline)
 		r.Post("/api/v1/queue/items/{id}/done", a.postDone)
 		r.Post("/api/v1/queue/items/{id}/transfer", a.postTransfer)
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(httpx.Require(o211.RoleSupervisor, o211.RoleAdmin), a.region)
+		r.Get("/api/v1/queue/ended", a.getEnded)
 	})
 	r.Group(func(r chi.Router) {
 		r.Use(httpx.Require(o211.RoleAdmin), a.region)
@@ -164,6 +170,27 @@ func (a *API) getOffer(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+}
+
+// maxEndedPage bounds a page of GET /api/v1/queue/ended.
+const maxEndedPage = 1000
+
+func (a *API) getEnded(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var since time.Time
+	if s := q.Get("since"); s != "" {
+		var err error
+		if since, err = time.Parse(time.RFC3339Nano, s); err != nil {
+			a.fail(w, r, o211.FieldErrorf("since", "%q is not a time such as 2026-12-08T09:00:00Z", httpx.Prefix(s)))
+			return
+		}
+	}
+	items, next, err := a.q.Ended(since, q.Get("cursor"), maxEndedPage)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": items, "next": next})
 }
 
 func (a *API) getMine(w http.ResponseWriter, r *http.Request) {

@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -70,16 +71,9 @@ func (q *Queue) SetPresence(ctx context.Context, n Navigator, p Presence) error 
 	if n.ID == "" {
 		return o211.Errorf(o211.EINVALID, "a navigator id is required")
 	}
-	langs, err := tags("languages", n.Languages)
+	langs, skills, err := q.qualifications(ctx, n)
 	if err != nil {
 		return err
-	}
-	skills, err := tags("skills", n.Skills)
-	if err != nil {
-		return err
-	}
-	if len(langs) == 0 {
-		langs = []string{"en"}
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -106,22 +100,49 @@ func (q *Queue) SetPresence(ctx context.Context, n Navigator, p Presence) error 
 	return nil
 }
 
-// tags lower-cases and checks a list of languages or skills.
-func tags(field string, in []string) ([]string, error) {
-	if len(in) > 20 {
-		return nil, o211.FieldErrorf(field, "at most 20, not %d", len(in))
+// qualifications returns the languages and skills navigator n may take
+// contacts in: what they asked for, each of which they must have been
+// given when the queue knows what they were given (Config.Grants); all
+// they were given when they ask for none (nil). Without grants, what
+// they ask for (English when nothing).
+func (q *Queue) qualifications(ctx context.Context, n Navigator) (langs, skills []string, err error) {
+	if langs, err = o211.ParseQualifications("languages", n.Languages); err != nil {
+		return nil, nil, err
 	}
-	out := make([]string, 0, len(in))
-	for i, s := range in {
-		s = strings.ToLower(strings.TrimSpace(s))
-		if !validTag(s) {
-			return nil, o211.FieldErrorf(field, "%d: %q is not a short lower-case word", i+1, truncate(s, 40))
+	if skills, err = o211.ParseQualifications("skills", n.Skills); err != nil {
+		return nil, nil, err
+	}
+	if q.cfg.Grants != nil {
+		gl, gs, err := q.cfg.Grants(ctx, n.ID)
+		if err != nil {
+			return nil, nil, err
 		}
-		if !slices.Contains(out, s) {
-			out = append(out, s)
+		if langs, err = narrow("languages", n.Languages == nil || len(langs) == 0, langs, gl); err != nil {
+			return nil, nil, err
+		}
+		if skills, err = narrow("skills", n.Skills == nil, skills, gs); err != nil {
+			return nil, nil, err
 		}
 	}
-	return out, nil
+	if len(langs) == 0 {
+		langs = []string{"en"}
+	}
+	return langs, skills, nil
+}
+
+// narrow returns asked (or all of given, when all), refusing with
+// EFORBIDDEN any of asked that is not among given.
+func narrow(field string, all bool, asked, given []string) ([]string, error) {
+	if all {
+		return slices.Clone(given), nil
+	}
+	for _, a := range asked {
+		if !slices.Contains(given, a) {
+			return nil, &o211.Error{Code: o211.EFORBIDDEN, Field: field, Message: fmt.Sprintf(
+				"%s: you were not given %q: a supervisor or an administrator adds it to your account", field, a)}
+		}
+	}
+	return asked, nil
 }
 
 // navigator returns the in-memory state of navigator id, made (away)
@@ -344,7 +365,7 @@ func (q *Queue) accept(nav, id string) (*record, string, error) {
 	r.State, r.Navigator, r.NavigatorName, r.Accepted, r.Target, r.Warm = StateActive, nav, nv.Name, now, "", false
 	first := r.Answered.IsZero()
 	if first {
-		r.Answered, r.Wait = now, now.Sub(r.Item.Enqueued)
+		r.Answered, r.Wait, r.Offered = now, now.Sub(r.Item.Enqueued), o.at
 	}
 	if err := q.db.Update(func(tx *bolt.Tx) error { return putLive(tx, r) }); err != nil {
 		*r = old

@@ -81,6 +81,10 @@ type Config struct {
 	// service, for a transfer to a program's number named by its service
 	// (TransferRequest.Service).
 	PhoneOf func(ctx context.Context, serviceID string) (string, error)
+	// Grants, when set, returns the languages and skills navigator id was
+	// given on their account (node/auth): a presence may narrow them but
+	// not add to them, and one that names none takes them all.
+	Grants func(ctx context.Context, id string) (languages, skills []string, err error)
 	// OnRoute, when set, receives the duration of each routing decision.
 	OnRoute func(time.Duration)
 	Logger  *slog.Logger
@@ -253,12 +257,12 @@ func (q *Queue) normalise(it *Item) error {
 	if it.Language == "" {
 		it.Language = "en"
 	}
-	if !validTag(it.Language) {
+	if !o211.ValidQualification(it.Language) {
 		return o211.FieldErrorf("language", "%q is not a BCP 47 primary language tag such as en or fr", truncate(it.Language, 40))
 	}
 	for i, s := range it.Skills {
 		it.Skills[i] = strings.ToLower(strings.TrimSpace(s))
-		if !validTag(it.Skills[i]) {
+		if !o211.ValidQualification(it.Skills[i]) {
 			return o211.FieldErrorf("skills", "skill %d: %q is not a short lower-case word", i+1, truncate(s, 40))
 		}
 	}
@@ -421,20 +425,6 @@ func validChannel(c o211.Channel) bool {
 		return true
 	}
 	return false
-}
-
-// validTag reports whether s is 1 to 20 lower-case letters, digits or
-// hyphens.
-func validTag(s string) bool {
-	if s == "" || len(s) > 20 {
-		return false
-	}
-	for _, c := range s {
-		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
-			return false
-		}
-	}
-	return true
 }
 
 func truncate(s string, n int) string {

@@ -61,6 +61,10 @@ type record struct {
 	// waited before (or before it was abandoned).
 	Answered time.Time     `json:"answered,omitzero"`
 	Wait     time.Duration `json:"wait,omitempty"`
+	// Offered is when the offer that was first accepted was made: the
+	// moment the queue gave the contact a navigator (Answered is when the
+	// navigator took it, a request later).
+	Offered time.Time `json:"offered,omitzero"`
 	// Accepted is when the current navigator accepted it.
 	Accepted time.Time `json:"accepted,omitzero"`
 	// Handle is how long navigators had it.

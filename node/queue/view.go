@@ -1,9 +1,13 @@
 package queue
 
 import (
+	"encoding/hex"
+	"fmt"
 	"net/url"
 	"sort"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/o211/o211"
 )
@@ -116,4 +120,67 @@ func WorkspaceURL(it Item) string {
 		v.Set("language", it.Language)
 	}
 	return "/console/contacts/new?" + v.Encode()
+}
+
+// ItemStatus is where an item is or how it ended, with the queue's own
+// times: what `o211 sim` measures waits from.
+type ItemStatus struct {
+	Item  Item  `json:"item"`
+	State State `json:"state"`
+	// Navigator is the navigator who has (or last had) it.
+	Navigator string `json:"navigator,omitempty"`
+	// Offered is when the queue gave it the navigator who first took it
+	// (the offer); Answered when that navigator accepted.
+	Offered  time.Time `json:"offered,omitzero"`
+	Answered time.Time `json:"answered,omitzero"`
+	// Wait is the wait before it was answered or abandoned, seconds.
+	Wait float64 `json:"wait_seconds"`
+	// Handle is how long navigators had it, seconds.
+	Handle  float64   `json:"handle_seconds"`
+	Ended   time.Time `json:"ended,omitzero"`
+	Outcome string    `json:"outcome,omitempty"`
+}
+
+func statusOf(r *record) ItemStatus {
+	return ItemStatus{Item: r.Item, State: r.State, Navigator: r.Navigator, Offered: r.Offered, Answered: r.Answered,
+		Wait: r.Wait.Seconds(), Handle: r.Handle.Seconds(), Ended: r.Ended, Outcome: r.Outcome}
+}
+
+// Ended returns up to limit items that ended at or after since, in the
+// order they ended, from after the cursor a previous call returned
+// (empty at first); next is the cursor of the following page, or "" at
+// the end.
+//
+// Errors: EINVALID (cursor), EUNAVAILABLE.
+func (q *Queue) Ended(since time.Time, cursor string, limit int) (items []ItemStatus, next string, err error) {
+	from := timeKey(since)
+	if cursor != "" {
+		if from, err = hex.DecodeString(cursor); err != nil || len(from) < 9 {
+			return nil, "", o211.FieldErrorf("cursor", "%q is not a cursor this endpoint returned", truncate(cursor, 40))
+		}
+		from = append(from, 0) // just after it
+	}
+	items = []ItemStatus{}
+	err = q.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketEnded).Cursor()
+		var last []byte
+		for k, v := c.Seek(from); k != nil; k, v = c.Next() {
+			if len(items) == limit {
+				next = hex.EncodeToString(last)
+				return nil
+			}
+			last = append(last[:0], k...)
+			r, err := decode(v)
+			if err != nil {
+				return fmt.Errorf("queue: ended item %q: %w", k[9:], err)
+			}
+			items = append(items, statusOf(r))
+		}
+		return nil
+	})
+	if err != nil {
+		q.log.Error("queue: reading the queue file", "err", err)
+		return nil, "", o211.Errorf(o211.EINTERNAL, "The queue could not be read.")
+	}
+	return items, next, nil
 }
