@@ -22,6 +22,7 @@ type Call struct {
 	conf               string // the conference it was moved into
 	heard              []Said
 	gather, gatherLang string // the pending <Gather>'s action URL and language
+	statusURL          string // the number's status callback when the call began
 }
 
 // Said is a <Say> the caller heard.
@@ -30,11 +31,16 @@ type Said struct{ Language, Text string }
 // Call places a call from a caller to the number to and follows the
 // node's answer until it waits for input, is queued, connected or hung up.
 func (s *Server) Call(ctx context.Context, from, to string) (*Call, error) {
-	c := &Call{s: s, SID: "CA" + randHex(16), From: from, To: to, status: "ringing"}
+	voice, _, status := s.webhooks()
+	return s.dial(ctx, from, to, voice, status)
+}
+
+// dial places a call whose number has the voice and status webhooks given.
+func (s *Server) dial(ctx context.Context, from, to, voice, status string) (*Call, error) {
+	c := &Call{s: s, SID: "CA" + randHex(16), From: from, To: to, status: "ringing", statusURL: status}
 	s.mu.Lock()
 	s.calls[c.SID] = c
 	s.mu.Unlock()
-	voice, _, _ := s.webhooks()
 	return c, c.fetch(ctx, voice, nil)
 }
 
@@ -81,9 +87,12 @@ func (c *Call) Hangup(ctx context.Context) error {
 func (c *Call) end(ctx context.Context, status string) error {
 	c.mu.Lock()
 	c.status, c.conf = status, ""
+	statusURL := c.statusURL
 	c.mu.Unlock()
 	c.s.leave(c.SID)
-	_, _, statusURL := c.s.webhooks()
+	if statusURL == "" {
+		_, _, statusURL = c.s.webhooks()
+	}
 	if statusURL == "" {
 		return nil
 	}
@@ -295,11 +304,16 @@ func resolve(base, ref string) string {
 // Text sends a text from a person to one of the account's numbers and
 // returns the TwiML the node answered.
 func (s *Server) Text(ctx context.Context, from, to, body string) (Node, error) {
+	_, smsURL, _ := s.webhooks()
+	return s.text(ctx, smsURL, from, to, body)
+}
+
+// text sends a text to a number whose messaging webhook is smsURL.
+func (s *Server) text(ctx context.Context, smsURL, from, to, body string) (Node, error) {
 	form := url.Values{"AccountSid": {s.cfg.AccountSID}, "ApiVersion": {"2010-04-01"}, "Body": {body},
 		"From": {from}, "To": {to}, "MessageSid": {"SM" + randHex(16)}, "NumMedia": {"0"}, "NumSegments": {"1"}}
 	form.Set("SmsSid", form.Get("MessageSid"))
 	form.Set("SmsMessageSid", form.Get("MessageSid"))
-	_, smsURL, _ := s.webhooks()
 	status, b, err := s.Webhook(ctx, smsURL, form, nil)
 	if err != nil {
 		return Node{}, err

@@ -79,6 +79,7 @@ func NewServer(cfg Config) (*Server, error) {
 	mux.HandleFunc("POST /2010-04-01/Accounts/{account}/Messages.json", s.createMessage)
 	mux.HandleFunc("POST /2010-04-01/Accounts/{account}/Conferences/{conf}/Participants.json", s.createParticipant)
 	mux.HandleFunc("DELETE /2010-04-01/Accounts/{account}/Conferences/{conf}/Participants/{part}", s.deleteParticipant)
+	s.phoneNetwork(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusNotFound, 20404, "The requested resource "+r.URL.Path+" was not found")
 	})

@@ -107,14 +107,18 @@ func (c *client) once(ctx context.Context, method, path string, b []byte, out an
 
 var formTokenRE = regexp.MustCompile(`name="form_token" value="([^"]+)"`)
 
-// navigatorToken makes sure a navigator user username exists (the admin
-// token adds it), signs in through the console's form like a browser
-// and makes a personal API token with the session. It returns the token
-// and its id (to revoke at the end).
-func navigatorToken(ctx context.Context, base, admin, username, password string, hc *http.Client) (token, id string, err error) {
+// navigatorToken makes sure a navigator user username exists with the
+// languages given (the admin token adds them, as an administrator does
+// on the console's users page), signs in through the console's form
+// like a browser and makes a personal API token with the session. It
+// returns the token and its id (to revoke at the end).
+func navigatorToken(ctx context.Context, base, admin, username, password string, langs []string, hc *http.Client) (token, id string, err error) {
 	ac := &client{base: base, token: admin, hc: hc}
-	_, err = ac.do(ctx, "POST", "/api/v1/users", map[string]string{"username": username, "password": password, "role": "navigator"}, nil)
-	if err != nil && statusOf(err) != http.StatusConflict {
+	_, err = ac.do(ctx, "POST", "/api/v1/users", map[string]any{"username": username, "password": password, "role": "navigator", "languages": langs}, nil)
+	if statusOf(err) == http.StatusConflict {
+		_, err = ac.do(ctx, "PATCH", "/api/v1/users/"+username, map[string]any{"languages": langs}, nil)
+	}
+	if err != nil {
 		return "", "", fmt.Errorf("adding navigator %s: %w", username, err)
 	}
 	jar, _ := cookiejar.New(nil)

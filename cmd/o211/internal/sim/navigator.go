@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -23,7 +24,7 @@ func (r *region) signIn(ctx context.Context) error {
 			nv.langs = append(nv.langs, "fr")
 		}
 		var err error
-		nv.token, nv.tokenID, err = navigatorToken(ctx, r.t.URL, r.cfg.Token, nv.name, r.cfg.Password, r.cfg.HTTP)
+		nv.token, nv.tokenID, err = navigatorToken(ctx, r.t.URL, r.cfg.Token, nv.name, r.cfg.Password, nv.langs, r.cfg.HTTP)
 		if err != nil {
 			return err
 		}
@@ -38,7 +39,7 @@ func (r *region) signOut() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for _, nv := range r.navs {
-		nv.c.do(ctx, "PUT", "/api/v1/queue/presence", map[string]any{"state": "away", "languages": nv.langs}, nil)
+		nv.c.do(ctx, "PUT", "/api/v1/queue/presence", map[string]any{"state": "away"}, nil)
 		if nv.tokenID != "" {
 			nv.c.do(ctx, "DELETE", "/api/v1/tokens/"+nv.tokenID, nil, nil)
 		}
@@ -47,19 +48,22 @@ func (r *region) signOut() {
 
 // offer is the part of the node's offer the navigator reads.
 type offer struct {
-	Item struct {
-		ID string `json:"id"`
-	} `json:"item"`
+	Item item      `json:"item"`
+	At   time.Time `json:"offered"`
 }
 
-// run takes offers until ctx ends: accept, handle for a drawn time,
-// finish, available again. After a failed request (the node restarting)
-// it asks the node which contacts it has, and finishes those.
+// run takes offers until ctx ends: accept, and handle each contact for a
+// drawn time beside the next offers (a navigator may have a call and
+// chats at once: the node keeps to each channel's capacity). After a
+// failed request (the node restarting) it asks the node which contacts
+// it has, and finishes those.
 func (nv *navigator) run(ctx context.Context, r *region, rng *rand.Rand) {
+	var hwg sync.WaitGroup
+	defer hwg.Wait()
 	present := false
 	for ctx.Err() == nil {
 		if !present {
-			if _, err := nv.c.do(ctx, "PUT", "/api/v1/queue/presence", map[string]any{"state": "available", "languages": nv.langs}, nil); err != nil {
+			if _, err := nv.c.do(ctx, "PUT", "/api/v1/queue/presence", map[string]any{"state": "available"}, nil); err != nil {
 				nv.pause(ctx)
 				continue
 			}
@@ -78,61 +82,61 @@ func (nv *navigator) run(ctx context.Context, r *region, rng *rand.Rand) {
 		}
 		_, err = nv.c.do(ctx, "POST", "/api/v1/queue/items/"+o.Item.ID+"/accept", nil, nil)
 		if statusOf(err) != 0 {
-			continue // the offer timed out or the caller hung up
+			continue // the offer timed out or the person left
 		}
-		ids := []string{o.Item.ID}
-		if err != nil && !nv.mine(ctx, &ids) {
-			present = false
-			continue
-		}
-		for _, id := range ids {
-			if !nv.handle(r, rng, id) {
+		took := []offer{o}
+		if err != nil {
+			if took = nv.mine(ctx); took == nil {
 				present = false
+				continue
 			}
+		}
+		for _, o := range took {
+			d := time.Duration(rng.ExpFloat64() * float64(r.cfg.Handle))
+			hwg.Add(1)
+			go func() {
+				defer hwg.Done()
+				nv.handle(r, o, d)
+			}()
 		}
 	}
 }
 
 // mine asks the node which contacts the navigator has (after a request
-// whose answer was lost), into ids; false when it could not.
-func (nv *navigator) mine(ctx context.Context, ids *[]string) bool {
+// whose answer was lost); nil when it could not.
+func (nv *navigator) mine(ctx context.Context) []offer {
 	var m struct {
-		Items []struct {
-			ID string `json:"id"`
-		} `json:"items"`
+		Items []item `json:"items"`
 	}
 	if _, err := nv.c.do(ctx, "GET", "/api/v1/queue/mine", nil, &m); err != nil {
-		return false
+		return nil
 	}
-	*ids = (*ids)[:0]
+	out := []offer{}
 	for _, it := range m.Items {
-		*ids = append(*ids, it.ID)
+		out = append(out, offer{Item: it, At: time.Now()})
 	}
-	return true
+	return out
 }
 
-// handle is one contact: answered, handled for a drawn time, finished.
-// It reports whether the navigator is still available (finished without
-// wrap-up).
-func (nv *navigator) handle(r *region, rng *rand.Rand, id string) bool {
-	r.answer(id, nv.name)
-	r.mu.Lock()
-	r.busy++
-	r.mu.Unlock()
-	defer func() {
-		r.mu.Lock()
-		r.busy--
-		r.mu.Unlock()
-	}()
-	// The contact is handled to its end even when the run stops.
-	time.Sleep(r.real(time.Duration(rng.ExpFloat64() * float64(r.cfg.Handle))))
+// handle is one contact: answered, handled for the drawn time d counted
+// from the offer (from when the node gave the navigator the contact, so
+// that the request to accept is part of the handle time, as it is of
+// the navigator's time in the model), finished.
+func (nv *navigator) handle(r *region, o offer, d time.Duration) {
+	c := r.answer(o.Item, nv.name, d)
+	left := time.Until(o.At.Add(r.real(d)))
+	// The clocks of the simulator and a distant node may differ: never
+	// less than nothing nor more than the whole drawn time.
+	time.Sleep(min(max(left, 0), r.real(d)))
 	dctx, cancel := context.WithTimeout(context.Background(), r.cfg.Retry+10*time.Second)
 	defer cancel()
-	_, err := nv.c.do(dctx, "POST", "/api/v1/queue/items/"+id+"/done", map[string]any{"outcome": "simulated", "ready": true}, nil)
+	_, err := nv.c.do(dctx, "POST", "/api/v1/queue/items/"+o.Item.ID+"/done", map[string]any{"outcome": "simulated", "ready": true}, nil)
 	if err != nil && statusOf(err) != http.StatusNotFound {
-		fmt.Fprintf(r.cfg.Log, "%s: %s could not finish %s: %v\n", r.t.Region, nv.name, id, err)
+		fmt.Fprintf(r.cfg.Log, "%s: %s could not finish %s: %v\n", r.t.Region, nv.name, o.Item.ID, err)
 	}
-	return err == nil
+	if c != nil {
+		c.done()
+	}
 }
 
 func (nv *navigator) pause(ctx context.Context) {

@@ -1,17 +1,24 @@
 // Package sim is `o211 sim`: a simulator of a 211 centre's day that
-// drives running nodes through their real HTTP APIs. Callers arrive as a
-// Poisson process whose rate follows a daily curve (times a surge
-// factor), wait with an exponential patience and hang up when it runs
-// out; navigators sign in through the console, set themselves available,
-// take the offers the node makes, handle each contact for an exponential
-// time and finish it. All durations are divided by a time scale, so that
-// a day runs in minutes. It reports the service level per region, as the
-// callers saw it and as the node's /api/v1/queue/stats says, beside the
-// Erlang-A model's figures for a flat curve.
+// drives running nodes through the same doors people and navigators use.
+// People arrive as a Poisson process whose rate follows a daily curve
+// (times a surge factor) and reach the node on a channel drawn from a
+// mix: a phone call through the node's signed Twilio voice webhooks
+// (greeting, language digit, postal code spoken; a hang-up's status
+// callback when their patience runs out), a text through the SMS
+// webhook, a web chat over the node's WebSocket (they leave when their
+// patience runs out), or an e-mail over SMTP. Calls and texts go through
+// a Twilio stand-in's phone network (node/gateway/twiliotest: the
+// demo's, whose REST API the node also connects calls with). Navigators
+// sign in through the console, are given their languages by an
+// administrator on their account, set themselves available through the
+// queue API, take the offers the node makes, handle each contact for an
+// exponential time and finish it. All durations are divided by a time
+// scale, so that a day runs in minutes.
 //
-// Contacts enter through the queue API (POST /api/v1/queue/items with
-// the node's admin token), not yet through the channel gateway's
-// webhooks.
+// It reports the service level per region from the queue's own times
+// of each contact (GET /api/v1/queue/items/{id}), beside the node's
+// /api/v1/queue/stats and, for a flat rate, the Erlang-A model's
+// figures.
 package sim
 
 import (
@@ -23,13 +30,29 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/o211/o211"
+	"github.com/o211/o211/node/gateway/twiliotest"
 )
 
-// Target is one node to drive.
+// Target is one node to drive, and its channels' doors.
 type Target struct {
 	Region string
 	URL    string
+	// Phone is the Twilio stand-in's phone network that calls and texts
+	// go through (nil: no calls or texts); Number the centre's number.
+	Phone  *twiliotest.Phone
+	Number string
+	// SMTP is the node's e-mail listener (host:port) and Mailbox the
+	// address it takes ("": no e-mail).
+	SMTP, Mailbox string
 }
+
+// The channels a contact may come by: ChannelAPI is a contact another
+// program enqueues through the queue API with the admin token (no
+// gateway: what a test that kills the node uses, since every request is
+// retried).
+const ChannelAPI = "api"
 
 // DailyCurve is a 211 centre's arrivals by hour of the day, relative to
 // the day's mean (it averages 1): quiet at night, a peak late morning and
@@ -48,6 +71,10 @@ type Config struct {
 	FrenchEvery int
 	// FrenchShare of contacts are in French.
 	FrenchShare float64
+	// Mix is the share of contacts by channel ("phone", "text", "chat",
+	// "email", ChannelAPI); a channel a target has no door for goes to
+	// chat. Default: phone 0.55, chat 0.25, text 0.15, email 0.05.
+	Mix map[string]float64
 	// PerHour is the mean arrivals an hour per region over a day (the
 	// curve multiplies it); Surge multiplies it again.
 	PerHour float64
@@ -57,7 +84,7 @@ type Config struct {
 	// StartHour is the hour of the day the simulation starts at.
 	StartHour int
 	// Handle and Patience are the means of the exponential handle times
-	// and patiences.
+	// and patiences. Callers and chatters give up; texts and e-mails wait.
 	Handle, Patience time.Duration
 	// Duration is how long arrivals go on.
 	Duration time.Duration
@@ -68,11 +95,11 @@ type Config struct {
 	// (the queue starts empty).
 	WarmUp float64
 	Seed   uint64
-	// Retry is how long a request is retried while a node cannot be
-	// reached (0: not at all).
+	// Retry is how long a queue API request is retried while a node
+	// cannot be reached (0: not at all).
 	Retry time.Duration
 	// OnStart, when set, is called with the region once its navigators
-	// have signed in, as its calls begin.
+	// have signed in, as its contacts begin.
 	OnStart func(region string)
 	// Password of the simulated navigators' accounts.
 	Password string
@@ -91,7 +118,12 @@ func (c *Config) defaults() {
 		c.Scale = 1
 	}
 	if c.HTTP == nil {
-		c.HTTP = &http.Client{Timeout: 60 * time.Second}
+		// Every navigator and person talks to the same few hosts at
+		// once: keep their connections (the default keeps two a host,
+		// and a new connection a request costs more than the request).
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = 512
+		c.HTTP = &http.Client{Timeout: 60 * time.Second, Transport: tr}
 	}
 	if c.Password == "" {
 		c.Password = "o211-sim-navigator-password"
@@ -99,12 +131,21 @@ func (c *Config) defaults() {
 	if c.Log == nil {
 		c.Log = io.Discard
 	}
+	if len(c.Mix) == 0 {
+		c.Mix = map[string]float64{string(o211.ChannelPhone): 0.55, string(o211.ChannelChat): 0.25,
+			string(o211.ChannelText): 0.15, string(o211.ChannelEmail): 0.05}
+	}
 }
 
 // Run simulates every target at once and returns their results, in the
 // order of cfg.Targets.
 func Run(ctx context.Context, cfg Config) ([]*Result, error) {
 	cfg.defaults()
+	for ch := range cfg.Mix {
+		if _, ok := doors[ch]; !ok {
+			return nil, o211.Errorf(o211.EINVALID, "unknown channel %q in the mix: use phone, text, chat, email or api", ch)
+		}
+	}
 	res := make([]*Result, len(cfg.Targets))
 	errs := make([]error, len(cfg.Targets))
 	var wg sync.WaitGroup
@@ -124,30 +165,18 @@ func Run(ctx context.Context, cfg Config) ([]*Result, error) {
 
 // region is the simulation of one node.
 type region struct {
-	cfg   Config
-	t     Target
-	admin *client
-	start time.Time
-	navs  []*navigator
+	cfg     Config
+	t       Target
+	admin   *client
+	start   time.Time
+	navs    []*navigator
+	postals []string // postal codes the region serves
 
 	mu      sync.Mutex
-	callers map[string]*caller
-	busy    int
-	double  []string // items accepted by two navigators (must stay empty)
-}
-
-// caller is one simulated person.
-type caller struct {
-	id       string
-	n        int // arrival number
-	language string
-	arrived  time.Time
-	allBusy  bool
-	answered chan struct{}
-	once     sync.Once
-	by       string
-	at       time.Time
-	gone     bool // abandoned
+	callers []*caller
+	byKey   map[string]*caller // "id:<item id>" and "from:<from>"
+	double  []string           // items accepted by two navigators (must stay empty)
+	errs    []error            // of the contacts that went wrong
 }
 
 // real turns simulated time into real time.
@@ -157,8 +186,11 @@ func (r *region) real(d time.Duration) time.Duration { return time.Duration(floa
 func (r *region) simulated(d time.Duration) float64 { return d.Seconds() * r.cfg.Scale }
 
 func runRegion(ctx context.Context, cfg Config, t Target, seed uint64) (*Result, error) {
-	r := &region{cfg: cfg, t: t, callers: map[string]*caller{},
+	r := &region{cfg: cfg, t: t, byKey: map[string]*caller{}, postals: postalCodes(t.Region),
 		admin: &client{base: t.URL, token: cfg.Token, hc: cfg.HTTP, retry: cfg.Retry}}
+	if len(r.postals) == 0 {
+		return nil, o211.Errorf(o211.EINVALID, "region %q serves no postal code: is it an Ontario region?", t.Region)
+	}
 	if err := r.signIn(ctx); err != nil {
 		return nil, err
 	}
@@ -182,14 +214,17 @@ func runRegion(ctx context.Context, cfg Config, t Target, seed uint64) (*Result,
 	cwg.Wait()
 	stopNavs()
 	nwg.Wait()
+	if err == nil {
+		err = r.contactErrors()
+	}
 	if err != nil {
 		return nil, err
 	}
 	return r.result(ctx)
 }
 
-// arrivals makes callers arrive as a Poisson process with the day's
-// rate, by thinning one of the highest rate.
+// arrivals makes people arrive as a Poisson process with the day's rate,
+// by thinning one of the highest rate.
 func (r *region) arrivals(ctx context.Context, rng *rand.Rand, wg *sync.WaitGroup) error {
 	peak := r.cfg.PerHour * r.cfg.Surge / 3600
 	if !r.cfg.Flat {
@@ -198,13 +233,12 @@ func (r *region) arrivals(ctx context.Context, rng *rand.Rand, wg *sync.WaitGrou
 	if peak <= 0 {
 		return fmt.Errorf("no arrivals: give a rate per hour")
 	}
-	var errOnce sync.Once
-	var firstErr error
 	t, n := 0.0, 0
+	run := fmt.Sprintf("%d", time.Now().UnixNano()%1e9)
 	for {
 		t += rng.ExpFloat64() / peak
 		if t > r.cfg.Duration.Seconds() {
-			return firstErr
+			return nil
 		}
 		if rng.Float64()*peak > r.rate(t) {
 			continue
@@ -214,20 +248,30 @@ func (r *region) arrivals(ctx context.Context, rng *rand.Rand, wg *sync.WaitGrou
 			return ctx.Err()
 		case <-time.After(time.Until(r.start.Add(r.real(time.Duration(t * float64(time.Second)))))):
 		}
-		c := &caller{id: fmt.Sprintf("sim-%s-%d-%d", r.t.Region, r.start.UnixNano()%1e9, n), n: n, language: "en", answered: make(chan struct{})}
-		if rng.Float64() < r.cfg.FrenchShare {
-			c.language = "fr"
-		}
-		patience := time.Duration(rng.ExpFloat64() * float64(r.cfg.Patience))
+		c := r.newCaller(rng, run, n)
 		n++
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := r.call(ctx, c, patience); err != nil {
-				errOnce.Do(func() { firstErr = err })
+			if err := r.contact(ctx, c); err != nil {
+				r.mu.Lock()
+				r.errs = append(r.errs, err)
+				r.mu.Unlock()
 			}
 		}()
 	}
+}
+
+// contactErrors sums up the contacts that went wrong: the first three
+// and how many.
+func (r *region) contactErrors() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.errs) == 0 {
+		return nil
+	}
+	err := errors.Join(r.errs[:min(3, len(r.errs))]...)
+	return fmt.Errorf("%d of %d contacts went wrong, the first: %w", len(r.errs), len(r.callers), err)
 }
 
 // rate is the arrival rate (per simulated second) t seconds in.
@@ -238,57 +282,4 @@ func (r *region) rate(t float64) float64 {
 	}
 	hour := (r.cfg.StartHour + int(t/3600)) % 24
 	return base * DailyCurve[hour]
-}
-
-// call is one caller: enqueued, then answered or gone when patience runs
-// out.
-func (r *region) call(ctx context.Context, c *caller, patience time.Duration) error {
-	r.mu.Lock()
-	c.allBusy = r.busy >= len(r.navs)
-	c.arrived = time.Now()
-	r.callers[c.id] = c
-	r.mu.Unlock()
-	it := map[string]any{"id": c.id, "channel": "phone", "language": c.language, "from": "+1613555" + fmt.Sprintf("%04d", c.n%10000)}
-	if _, err := r.admin.do(ctx, "POST", "/api/v1/queue/items", it, nil); err != nil && statusOf(err) != http.StatusConflict {
-		return fmt.Errorf("enqueue: %w", err)
-	}
-	select {
-	case <-c.answered:
-		return nil
-	case <-time.After(r.real(patience)):
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	_, err := r.admin.do(ctx, "POST", "/api/v1/queue/items/"+c.id+"/abandon", map[string]any{"reason": "hung up", "if_waiting": true}, nil)
-	if statusOf(err) == http.StatusConflict {
-		<-c.answered // a navigator has it: the conversation goes on
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("abandon: %w", err)
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if c.by == "" {
-		c.gone, c.at = true, time.Now()
-	}
-	return nil
-}
-
-// answer records that navigator nav has caller id.
-func (r *region) answer(id, nav string) {
-	r.mu.Lock()
-	c := r.callers[id]
-	if c == nil {
-		r.mu.Unlock()
-		return
-	}
-	if c.by != "" && c.by != nav {
-		r.double = append(r.double, id)
-	}
-	if c.by == "" {
-		c.by, c.at = nav, time.Now()
-	}
-	r.mu.Unlock()
-	c.once.Do(func() { close(c.answered) })
 }

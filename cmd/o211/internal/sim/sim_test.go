@@ -4,85 +4,70 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"math"
 	"testing"
 	"time"
 
 	"github.com/o211/o211/node"
 	"github.com/o211/o211/node/auth"
+	"github.com/o211/o211/node/gateway/twiliotest"
 )
 
-// startNode starts a real node on loopback, closed at the end.
-func startNode(tb testing.TB, region string) *node.Node {
+const testNumber = "+18005550211"
+
+// startNode starts a real node on loopback with every channel: its
+// Twilio account is a stand-in on loopback (whose phone network the
+// simulator calls and texts through, and whose REST API the node
+// connects calls with), its e-mail an SMTP listener. It returns the
+// target to drive.
+func startNode(tb testing.TB, region string) Target {
 	tb.Helper()
+	tw, err := twiliotest.NewServer(twiliotest.Config{Numbers: []string{testNumber}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { tw.Close() })
 	n := node.New(node.Config{Region: region, DataDir: tb.TempDir(), HTTPAddr: "127.0.0.1:0", Token: "tok-" + region,
-		NoSync: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Hasher: auth.NewHasher(auth.Params{Memory: 1024, Time: 1, Threads: 1}, 2)})
+		NoSync: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Hasher: auth.NewHasher(auth.Params{Memory: 1024, Time: 1, Threads: 1}, 2),
+		Gateway: node.GatewayConfig{TwilioAccountSID: tw.AccountSID(), TwilioAuthToken: tw.AuthToken(), TwilioAPI: tw.URL(),
+			Number: testNumber, SMTPAddr: "127.0.0.1:0", SMTPMailbox: "help@" + region + ".211.example"}})
 	if err := n.Start(context.Background()); err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { n.Close() })
-	return n
+	return Target{Region: region, URL: n.URL(), Number: testNumber, SMTP: n.Gateway().SMTPAddr(), Mailbox: "help@" + region + ".211.example",
+		Phone: &twiliotest.Phone{URL: tw.URL(), AccountSID: tw.AccountSID(), AuthToken: tw.AuthToken()}}
 }
 
-// TestSim_AgreesWithErlangA runs the simulator against a real node with
-// one region, a flat arrival rate and exponential handle times and
-// patiences, and checks that the share of callers who waited, the share
-// who hung up and the mean wait agree with the Erlang-A model within the
-// sampling error (three standard errors of ten batch means), plus a
-// small allowance for what the model leaves out: the few milliseconds of
-// real time each offer, accept and finish takes over HTTP, which the
-// time scale turns into simulated seconds. Measured on a machine with a
-// load of 24 on two cores (BENCHMARKS.md).
-func TestSim_AgreesWithErlangA(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a minute of simulation")
-	}
-	if raceEnabled {
-		// The race detector slows every request several times over, and
-		// the time scale turns those milliseconds into simulated minutes
-		// of waiting: the run no longer models the queue it measures.
-		t.Skip("timing-sensitive: run without -race (go test ./cmd/o211/internal/sim)")
-	}
-	n := startNode(t, "east")
-	// Ten navigators, 120 calls an hour, 5 minutes' handle time and
-	// patience (10 erlangs offered to 10 navigators); at scale 600 a
-	// handle time is half a second of real time, long beside the
-	// milliseconds of HTTP, and ten hours run in a minute.
-	cfg := Config{Targets: []Target{{Region: "east", URL: n.URL()}}, Token: "tok-east", Navigators: 10,
-		PerHour: 120, Flat: true, Handle: 5 * time.Minute, Patience: 5 * time.Minute,
-		Duration: 10 * time.Hour, Scale: 600, WarmUp: 0.05, Seed: 7}
+// TestSim_EveryChannel runs a short busy spell through every door of a
+// real node: calls through the signed voice webhooks (language digit,
+// postal code spoken, hang-ups through the status callback), texts
+// through the SMS webhook, chats over the WebSocket, e-mails over SMTP,
+// and navigators through the console's sign-in and the queue API. Every
+// contact is then in the queue's records, answered once or abandoned,
+// with the node's counts the same.
+func TestSim_EveryChannel(t *testing.T) {
+	tg := startNode(t, "east")
+	cfg := Config{Targets: []Target{tg}, Token: "tok-east", Navigators: 4, FrenchEvery: 2, FrenchShare: 0.3,
+		Mix:     map[string]float64{"phone": 0.4, "text": 0.2, "chat": 0.25, "email": 0.15},
+		PerHour: 300, Flat: true, Handle: 2 * time.Minute, Patience: 40 * time.Second, Duration: 15 * time.Minute, Scale: 60, Seed: 3}
 	res, err := Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := res[0]
-	m := r.Model
-	if m == nil {
-		t.Fatal("no model figures for a flat rate")
-	}
-	t.Logf("simulated: waited %v, abandoned %v, mean wait %v s (%d callers)", r.PWait, r.PAbandon, r.MeanWait, r.Arrivals)
-	t.Logf("node: abandoned %.3f, mean wait %.1f s, handle %.1f s", r.Node.Total.AbandonRate, r.Node.Total.WaitAllAvg, r.Node.Total.HandleAvg)
-	t.Logf("Erlang-A:  waited %.3f, abandoned %.3f, mean wait %.1f s", m.PWait, m.PAbandon, m.MeanWait)
-	if r.Arrivals < 1000 {
-		t.Fatalf("%d callers after the warm-up; want at least 1000", r.Arrivals)
-	}
-	for _, c := range []struct {
-		name      string
-		got       Figure
-		want, tol float64
-	}{
-		{"waited", r.PWait, m.PWait, 0.03},
-		{"abandoned", r.PAbandon, m.PAbandon, 0.02},
-		{"mean wait", r.MeanWait, m.MeanWait, 0.08 * m.MeanWait},
-	} {
-		if d := math.Abs(c.got.Mean - c.want); d > 3*c.got.SE+c.tol {
-			t.Errorf("%s: simulated %v, Erlang-A %.3f: off by %.3f, more than 3 standard errors + %.3f", c.name, c.got, c.want, d, c.tol)
+	t.Logf("%d contacts %v: %d answered, %d abandoned, %d unknown; node %+v", r.Arrivals, r.ByChannel, r.Answered, r.Abandoned, r.Unknown, r.Node.Total)
+	for _, ch := range []string{"phone", "text", "chat", "email"} {
+		if r.ByChannel[ch] == 0 {
+			t.Errorf("no %s contact in %v: every channel should have come", ch, r.ByChannel)
 		}
+	}
+	if r.Arrivals < 40 || r.Unknown != 0 || r.Answered+r.Abandoned != r.Arrivals || r.Abandoned == 0 {
+		t.Errorf("%d contacts, %d answered, %d abandoned, %d not in the queue: want every one answered or abandoned, some callers out of patience", r.Arrivals, r.Answered, r.Abandoned, r.Unknown)
+	}
+	if nt := r.Node.Total; nt.Arrived != r.Arrivals || nt.Answered != r.Answered || nt.Abandoned != r.Abandoned {
+		t.Errorf("the node counted %d arrived, %d answered, %d abandoned; the simulator %d, %d, %d", nt.Arrived, nt.Answered, nt.Abandoned, r.Arrivals, r.Answered, r.Abandoned)
 	}
 	if len(r.Double) > 0 {
 		t.Errorf("contacts given to two navigators: %v", r.Double)
-	}
-	if got := r.Node.Total.Arrived; got < r.Arrivals {
-		t.Errorf("the node counted %d arrivals; the callers %d after the warm-up", got, r.Arrivals)
 	}
 }
