@@ -3,6 +3,7 @@ package queue_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -108,5 +109,38 @@ func TestQueue_Grants(t *testing.T) {
 	}
 	if err := q.SetPresence(ctx, queue.Navigator{ID: "bob"}, queue.Available); err == nil {
 		t.Error("a navigator whose grants cannot be read was let in")
+	}
+}
+
+// goneConnector says the person has gone, as the gateway does for a
+// chat that ended while it was being accepted.
+type goneConnector struct{}
+
+func (goneConnector) Connect(context.Context, queue.Item, string) error {
+	return fmt.Errorf("gateway: connect: %w", o211.Errorf(o211.ECONFLICT, "the conversation has ended"))
+}
+
+// TestQueue_AcceptPersonGone: when the connector says the person has
+// gone, the accepted contact ends, abandoned, and the navigator is free;
+// it is not offered again (before, it waited again and was offered and
+// refused in a loop).
+func TestQueue_AcceptPersonGone(t *testing.T) {
+	ctx := context.Background()
+	q := MustOpenQueue(t, queue.Config{})
+	q.SetConnector(o211.ChannelChat, goneConnector{})
+	it := mustEnqueue(t, q, queue.Item{Channel: o211.ChannelChat})
+	mustPresence(t, q, nav("ann", "en"), queue.Available)
+	if _, err := q.Accept(ctx, "ann", it.ID); o211.ErrorCode(err) != o211.ECONFLICT {
+		t.Fatalf("accept: %v; want ECONFLICT (the person left)", err)
+	}
+	if _, ok := q.Waiting(ctx, it.ID); ok || offerOf(q, "ann") != "" {
+		t.Fatalf("the contact of a person who left waits again (offered to ann: %q)", offerOf(q, "ann"))
+	}
+	ended, _, err := q.Ended(time.Time{}, "", 10)
+	if err != nil || len(ended) != 1 || ended[0].State != queue.StateAbandoned || ended[0].Navigator != "ann" {
+		t.Fatalf("ended: %+v, %v; want it abandoned", ended, err)
+	}
+	if nv := q.Snapshot().Navigators[0]; nv.Active[o211.ChannelChat] != 0 {
+		t.Fatalf("ann still has %d chats", nv.Active[o211.ChannelChat])
 	}
 }

@@ -324,17 +324,24 @@ func (q *Queue) OfferFor(id string) (Offer, bool) {
 // Accept accepts the offer of item id standing for navigator nav: the
 // item is the navigator's (written and fsync'd), then the channel's
 // connector, if any, brings them together. When the connector fails, the
-// item waits again and the error is returned.
+// item waits again and the error is returned; when it says the person
+// has gone (ECONFLICT), the item ends, abandoned.
 //
 // Errors: ECONFLICT (no such offer stands for nav: it timed out, was
-// withdrawn, or was never made), EUNAVAILABLE.
+// withdrawn, or was never made; or the person has gone), EUNAVAILABLE.
 func (q *Queue) Accept(ctx context.Context, nav, id string) (Item, error) {
 	r, prev, err := q.accept(nav, id)
 	if err != nil {
 		return Item{}, err
 	}
 	if c := q.connector(r.Item.Channel); c != nil {
-		if err := c.Connect(ctx, r.Item, nav); err != nil {
+		if err := c.Connect(ctx, r.Item, nav); o211.ErrorCode(err) == o211.ECONFLICT && prev == "" {
+			q.log.Info("queue: the person left as their contact was accepted; it ends", "item", id, "channel", r.Item.Channel, "err", err)
+			if err := q.abandonGone(r, nav); err != nil {
+				return Item{}, err
+			}
+			return Item{}, o211.Errorf(o211.ECONFLICT, "The person left before you were connected.")
+		} else if err != nil {
 			q.log.Warn("queue: connecting an accepted contact failed; it waits again", "item", id, "channel", r.Item.Channel, "err", err)
 			q.requeue(r, nav, prev)
 			return Item{}, o211.Errorf(o211.EUNAVAILABLE, "The contact could not be connected; it is back in the queue.")
@@ -409,6 +416,21 @@ func (q *Queue) requeue(r *record, nav, prev string) {
 		q.log.Error("queue: writing a contact back to the queue", "item", r.Item.ID, "err", err)
 	}
 	q.dispatch(now)
+}
+
+// abandonGone ends an item nav accepted whose person had gone before
+// they were connected.
+func (q *Queue) abandonGone(r *record, nav string) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.live[r.Item.ID] != r || r.Navigator != nav {
+		return nil
+	}
+	now := q.cfg.Now().UTC()
+	r.Handle += now.Sub(r.Accepted)
+	return q.finish(r, StateAbandoned, "left before being connected", now, func() {
+		q.addEvent(event{at: now, key: keyOf(r.Item), kind: evHandled, handle: r.Handle})
+	})
 }
 
 // Decline declines the offer of item id standing for navigator nav: it

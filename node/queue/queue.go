@@ -42,6 +42,10 @@ type Item struct {
 // Connector brings a navigator and an accepted contact together on the
 // item's channel (the gateway connects a held call through the provider,
 // or opens the conversation).
+//
+// An ECONFLICT error from Connect says the person has gone (the
+// conversation ended while the contact was being accepted): the contact
+// ends, abandoned, instead of waiting again for nobody.
 type Connector interface {
 	Connect(ctx context.Context, it Item, navigator string) error
 }

@@ -153,7 +153,10 @@ func statusOf(r *record) ItemStatus {
 //
 // Errors: EINVALID (cursor), EUNAVAILABLE.
 func (q *Queue) Ended(since time.Time, cursor string, limit int) (items []ItemStatus, next string, err error) {
-	from := timeKey(since)
+	var from []byte // the first: since is zero, or before 1970
+	if since.After(time.Unix(0, 0)) {
+		from = timeKey(since)
+	}
 	if cursor != "" {
 		if from, err = hex.DecodeString(cursor); err != nil || len(from) < 9 {
 			return nil, "", o211.FieldErrorf("cursor", "%q is not a cursor this endpoint returned", truncate(cursor, 40))
