@@ -1,6 +1,7 @@
 package twiliotest
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -159,6 +160,9 @@ func (p *Phone) Text(ctx context.Context, from, to, body, smsURL string) ([]stri
 	return out.Replies, err
 }
 
+// phoneClient sends a Phone's requests when it names no client.
+var phoneClient = &http.Client{Timeout: 30 * time.Second}
+
 func (p *Phone) post(ctx context.Context, path string, form url.Values, out any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(p.URL, "/")+path, strings.NewReader(form.Encode()))
 	if err != nil {
@@ -166,23 +170,18 @@ func (p *Phone) post(ctx context.Context, path string, form url.Values, out any)
 	}
 	req.SetBasicAuth(p.AccountSID, p.AuthToken)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	hc := p.Client
-	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
-	}
-	resp, err := hc.Do(req)
+	resp, err := cmp.Or(p.Client, phoneClient).Do(req)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
+	switch {
+	case err != nil:
 		return err
-	}
-	if resp.StatusCode != http.StatusOK {
+	case resp.StatusCode != http.StatusOK:
 		return fmt.Errorf("twiliotest: phone network %s: HTTP %d: %.200s", path, resp.StatusCode, b)
-	}
-	if out == nil {
+	case out == nil:
 		return nil
 	}
 	return json.Unmarshal(b, out)
