@@ -2,8 +2,10 @@ package console
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,6 +57,40 @@ func BenchmarkConsole_ResultsPage(b *testing.B) {
 		r.ServeHTTP(w, req)
 		if w.Code != 200 {
 			b.Fatal(w.Code, w.Body.String())
+		}
+	}
+}
+
+// TestRender_WaitsForReady: a page whose ready fails (the audit entry of
+// the personal fields it shows did not reach the disk) is not sent: the
+// reader gets the internal-error page, and the page's body never leaves;
+// ready is called before anything is written.
+func TestRender_WaitsForReady(t *testing.T) {
+	c, err := New(Config{Region: "east", Searcher: tenResults{}, Services: noServices{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fail := range []bool{false, true} {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		w := httptest.NewRecorder()
+		p := c.view(req, "home.title")
+		p.Body = errorBody{Message: "contact.crisis"} // a page's own words, shown only when sent
+		p.ready = func() error {
+			if w.Code != http.StatusOK || w.Body.Len() > 0 || len(w.Header()) > 0 {
+				t.Errorf("something was written before ready returned: %d %q", w.Code, w.Body.String())
+			}
+			if fail {
+				return errors.New("disk full")
+			}
+			return nil
+		}
+		c.render(w, req, http.StatusOK, "error", p)
+		shown := strings.Contains(w.Body.String(), c.msg.MustT(English, "contact.crisis"))
+		switch {
+		case fail && (w.Code != http.StatusInternalServerError || shown):
+			t.Errorf("ready failed: status %d, page shown %v", w.Code, shown)
+		case !fail && (w.Code != http.StatusOK || !shown):
+			t.Errorf("ready succeeded: status %d, page shown %v", w.Code, shown)
 		}
 	}
 }
