@@ -3,7 +3,6 @@ package hub
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -254,26 +253,5 @@ func (s *handlers) servedBy(next http.Handler) http.Handler {
 }
 
 // decodeStrict decodes a JSON body into v, refusing unknown fields, with a
-// message that says where it went wrong.
-func decodeStrict(body []byte, v any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return o211.Errorf(o211.EINVALID, "the request needs a JSON body")
-	}
-	if err := httpx.CheckUTF8(body); err != nil {
-		return err
-	}
-	dec := newDecoder(body)
-	if err := dec.Decode(v); err != nil {
-		return o211.Errorf(o211.EINVALID, "the request body is not valid JSON for this endpoint: %s", httpx.JSONProblem(err))
-	}
-	if dec.More() {
-		return o211.Errorf(o211.EINVALID, "the request body holds more than one JSON value")
-	}
-	return nil
-}
-
-func newDecoder(body []byte) *json.Decoder {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	return dec
-}
+// message that says where it went wrong (httpx.DecodeJSON).
+func decodeStrict(body []byte, v any) error { return httpx.DecodeJSON(body, v) }
