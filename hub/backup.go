@@ -1,7 +1,6 @@
 package hub
 
 import (
-	"archive/tar"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/hub/fsm"
+	"github.com/o211/o211/internal/backupfile"
 	"github.com/o211/o211/node/store"
 )
 
@@ -32,8 +32,13 @@ import (
 // cluster again at that index. raft.db (the log) is not in it: the log
 // after the index is what the backup does not hold.
 
+// BackupFormat is the format of the hub backups this release writes: 2
+// ends with SHA256SUMS. A backup of format 1 (without) still restores.
+const BackupFormat = 2
+
 // BackupManifest describes a hub backup.
 type BackupManifest struct {
+	Format  int       `json:"format"`
 	Role    string    `json:"role"` // "hub"
 	Replica string    `json:"replica"`
 	Created time.Time `json:"created"`
@@ -51,11 +56,7 @@ type BackupServer struct {
 	Voter bool   `json:"voter"`
 }
 
-const (
-	backupManifest = "backup.json"
-	backupState    = "state.db"
-	maxManifest    = 1 << 20
-)
+const backupState = "state.db"
 
 // getBackup answers GET /api/v1/backup with a backup of this replica's state.
 func (s *handlers) getBackup(w http.ResponseWriter, req *http.Request) {
@@ -65,7 +66,7 @@ func (s *handlers) getBackup(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	defer sn.Release()
-	m := BackupManifest{Role: "hub", Replica: s.r.cfg.ID, Created: time.Now().UTC(), AppliedIndex: applied,
+	m := BackupManifest{Format: BackupFormat, Role: "hub", Replica: s.r.cfg.ID, Created: time.Now().UTC(), AppliedIndex: applied,
 		Files: []string{backupState}}
 	if f := s.r.raft.GetConfiguration(); f.Error() == nil {
 		for _, sv := range f.Configuration().Servers {
@@ -82,20 +83,14 @@ func (s *handlers) getBackup(w http.ResponseWriter, req *http.Request) {
 
 func writeBackup(w io.Writer, m *BackupManifest, sn *store.Snapshot) error {
 	manifest, _ := json.MarshalIndent(m, "", "  ")
-	tw := tar.NewWriter(w)
-	if err := tw.WriteHeader(&tar.Header{Name: backupManifest, Mode: 0o600, Size: int64(len(manifest)), ModTime: m.Created}); err != nil {
+	bw := backupfile.NewWriter(w, m.Created)
+	if err := bw.WriteBytes(backupfile.ManifestName, manifest); err != nil {
 		return err
 	}
-	if _, err := tw.Write(manifest); err != nil {
+	if err := bw.WriteFrom(backupState, sn.Size(), sn); err != nil {
 		return err
 	}
-	if err := tw.WriteHeader(&tar.Header{Name: backupState, Mode: 0o600, Size: sn.Size(), ModTime: m.Created}); err != nil {
-		return err
-	}
-	if _, err := sn.WriteTo(tw); err != nil {
-		return err
-	}
-	return tw.Close()
+	return bw.Close()
 }
 
 // RestoreBackup writes the hub backup read from r into dir, which must hold
@@ -115,7 +110,7 @@ func RestoreBackup(dir string, r io.Reader, peers map[string]string, logger *slo
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("hub: restore: %w", err)
 	}
-	m, state, err := readHubBackup(dir, tar.NewReader(r))
+	m, state, err := readHubBackup(dir, r)
 	if state != "" {
 		defer os.Remove(state)
 	}
@@ -135,68 +130,47 @@ func RestoreBackup(dir string, r io.Reader, peers map[string]string, logger *slo
 
 // readHubBackup reads the manifest and stages state.db in a checked
 // temporary file in dir, whose path it returns.
-func readHubBackup(dir string, tr *tar.Reader) (*BackupManifest, string, error) {
+func readHubBackup(dir string, r io.Reader) (*BackupManifest, string, error) {
 	var m *BackupManifest
-	var state string
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			return nil, state, o211.Errorf(o211.EINVALID, "the backup is not a readable tar stream: %v", err)
-		}
-		switch {
-		case h.Name == backupManifest:
+	staged, err := backupfile.Read(dir, r, backupfile.Spec{Kind: "hub",
+		Manifest: func(b []byte) (bool, error) {
 			m = new(BackupManifest)
-			if err := json.NewDecoder(io.LimitReader(tr, maxManifest)).Decode(m); err != nil || m.Role != "hub" {
-				return nil, state, o211.Errorf(o211.EINVALID, "the backup's %s is not a hub backup's manifest", backupManifest)
+			if err := json.Unmarshal(b, m); err != nil || m.Role != "hub" || m.Format > BackupFormat {
+				return false, o211.Errorf(o211.EINVALID, "the backup's %s is not a hub backup's manifest this o211 reads", backupfile.ManifestName)
 			}
-		case h.Name == backupState && m != nil:
-			if state, err = stageState(dir, h, tr); err != nil {
-				return nil, state, err
+			return m.Format >= 2, nil
+		},
+		MaxSize: func(name string) int64 {
+			if name == backupState {
+				return 1 << 50
 			}
-		default:
-			return nil, state, o211.Errorf(o211.EINVALID, "the backup holds %.40q, which no hub backup has where it is", h.Name)
-		}
+			return 0
+		}})
+	state := staged[backupState]
+	if err != nil {
+		return nil, state, err
 	}
-	if m == nil || state == "" {
-		return nil, state, o211.Errorf(o211.EINVALID, "the backup lacks its manifest or its state.db: is it cut short, or not a hub backup?")
+	if state == "" {
+		return nil, state, o211.Errorf(o211.EINVALID, "the backup lacks its state.db: is it cut short, or not a hub backup?")
 	}
-	return m, state, nil
+	return m, state, checkState(state)
 }
 
-// stageState copies the state file to a synced temporary file and checks
-// that it opens as a hub state at an applied index.
-func stageState(dir string, h *tar.Header, r io.Reader) (string, error) {
-	f, err := os.CreateTemp(dir, ".state.db.restore-*")
+// checkState checks that a staged state file opens as a hub state at an
+// applied index.
+func checkState(path string) error {
+	st, err := fsm.Open(fsm.Options{Path: path})
 	if err != nil {
-		return "", fmt.Errorf("hub: restore: %w", err)
-	}
-	n, err := io.Copy(f, r)
-	if err == nil && n != h.Size {
-		err = io.ErrUnexpectedEOF
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return f.Name(), o211.Errorf(o211.EINVALID, "the backup's state.db could not be read whole: %v", err)
-	}
-	st, err := fsm.Open(fsm.Options{Path: f.Name()})
-	if err != nil {
-		return f.Name(), o211.Errorf(o211.EINVALID, "the backup's state.db is not a hub state: %v", err)
+		return o211.Errorf(o211.EINVALID, "the backup's state.db is not a hub state: %v", err)
 	}
 	applied := st.AppliedIndex()
 	if err := st.Close(); err != nil {
-		return f.Name(), fmt.Errorf("hub: restore: %w", err)
+		return fmt.Errorf("hub: restore: %w", err)
 	}
 	if applied == 0 {
-		return f.Name(), o211.Errorf(o211.EINVALID, "the backup's state.db holds no applied log entry")
+		return o211.Errorf(o211.EINVALID, "the backup's state.db holds no applied log entry")
 	}
-	return f.Name(), nil
+	return nil
 }
 
 // backupConfiguration is the Raft configuration of the restored cluster.

@@ -127,7 +127,7 @@ func restoreFile(dir, from string, peers map[string]string) (string, error) {
 			return "", err
 		}
 		return fmt.Sprintf("restored region %s into %s: %s (taken %s, change %d); start the node on it",
-			m.Region, dir, strings.Join(m.Files, ", "), m.Created.Format("2006-01-02 15:04:05 MST"), m.Seq), nil
+			m.Region, dir, strings.Join(m.Names(), ", "), m.Created.Format("2006-01-02 15:04:05 MST"), m.Seq), nil
 	case "hub":
 		m, err := hub.RestoreBackup(dir, f, peers, nil)
 		if err != nil {

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"archive/tar"
 	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -11,7 +15,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
+	"github.com/o211/o211"
 	"github.com/o211/o211/internal/testutil"
+	"github.com/o211/o211/node"
+	"github.com/o211/o211/node/gateway"
+	"github.com/o211/o211/node/gateway/twiliotest"
+	"github.com/o211/o211/node/queue"
 )
 
 // TestBinary_BackupRestore takes a backup of a running node with
@@ -115,9 +126,12 @@ func TestBinary_RestoreRefusesBadBackups(t *testing.T) {
 		return err
 	})
 	whole := mustRead(t, backup)
+	damaged := append([]byte(nil), whole...)
+	damaged[entryOffset(t, whole, "node.db")+4096] ^= 1
 	for name, content := range map[string][]byte{
-		"cut.tar":  whole[:len(whole)/2],
-		"junk.tar": bytes.Repeat([]byte("not a tar "), 100),
+		"cut.tar":     whole[:len(whole)/2],
+		"junk.tar":    bytes.Repeat([]byte("not a tar "), 100),
+		"damaged.tar": damaged,
 	} {
 		path := filepath.Join(dir, name)
 		os.WriteFile(path, content, 0o600)
@@ -126,10 +140,28 @@ func TestBinary_RestoreRefusesBadBackups(t *testing.T) {
 			t.Errorf("restore of %s succeeded", name)
 		} else if strings.Contains(errOut, "panic") {
 			t.Errorf("restore of %s: %s", name, errOut)
+		} else if name == "damaged.tar" && !strings.Contains(errOut, "node.db does not match its SHA-256") {
+			t.Errorf("restore of a backup with one byte of node.db changed: %s, want the checksum's refusal", errOut)
 		}
 		entries, _ := os.ReadDir(target)
 		if len(entries) != 0 {
 			t.Errorf("restore of %s left %d files in %s", name, len(entries), target)
+		}
+	}
+}
+
+// entryOffset returns where the data of a backup's entry starts.
+func entryOffset(t *testing.T, backup []byte, name string) int {
+	t.Helper()
+	r := bytes.NewReader(backup)
+	tr := tar.NewReader(r)
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			t.Fatalf("the backup has no %s: %v", name, err)
+		}
+		if h.Name == name {
+			return len(backup) - r.Len()
 		}
 	}
 }
@@ -161,4 +193,238 @@ func diffRecords(want, got map[string]string) string {
 		diffs = append(diffs[:5], "…")
 	}
 	return strings.Join(diffs, ", ")
+}
+
+// TestBinary_BackupKeepsQueueAndTranscripts: a person texts a node and
+// another chats with it, both wait in the queue; 'o211 backup' of the
+// running node, the node stopped and its data folder wiped, 'o211
+// restore': the restored node has both contacts waiting under the same
+// ids, the chat resumes with its whole transcript, and the text thread's
+// transcript is in the restored gateway.db. The backup and every restored
+// store are the owner's alone (0600), as node.db is: they hold personal
+// information, and the manifest says so.
+func TestBinary_BackupKeepsQueueAndTranscripts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a node twice")
+	}
+	const number, person = "+16135550100", "+16135550123"
+	tw, err := twiliotest.NewServer(twiliotest.Config{Numbers: []string{number}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tw.Close()
+	dir := t.TempDir()
+	data, addr := filepath.Join(dir, "east"), freeLoopback(t)
+	base := "http://" + addr
+	args := []string{"node", "--region", "east", "--data", data, "--http", addr,
+		"--twilio-account-sid", tw.AccountSID(), "--twilio-auth-token", tw.AuthToken(), "--twilio-api", tw.URL(), "--twilio-number", number}
+	n := startProc(t, args...)
+	tw.SetWebhooks(base+"/gateway/twilio/voice", base+"/gateway/twilio/sms", base+"/gateway/twilio/status")
+	waitNode(t, base)
+	token := strings.TrimSpace(string(mustRead(t, filepath.Join(data, "token"))))
+
+	ctx := context.Background()
+	for _, body := range []string{"I need help with my rent", "K1N 6N5", "My landlord wants me out by Friday"} {
+		if _, err := tw.Text(ctx, person, number, body); err != nil {
+			t.Fatalf("text %q: %v", body, err)
+		}
+	}
+	chat := dialChat(t, base)
+	chat.send(chatFrame{Type: "hello", Lang: "en"})
+	w := chat.next("welcome", func(f chatFrame) bool { return f.Type == "welcome" })
+	chat.send(chatFrame{Type: "msg", CID: "c1", Body: "K1N 6N5"})
+	chat.send(chatFrame{Type: "msg", CID: "c2", Body: "We have no food until Monday"})
+	chat.next("the second message's echo", func(f chatFrame) bool { return f.Type == "msg" && f.CID == "c2" })
+	waiting := waitingContacts(t, base, token, 2)
+
+	backup := filepath.Join(dir, "east.tar")
+	mustRun(t, nil, "backup", "--url", base, "--token", token, "--out", backup)
+	chat.ws.CloseNow()
+	n.stop(syscall.SIGTERM)
+	checkOwnerOnly(t, backup)
+	m := backupManifest(t, backup)
+	for _, name := range []string{"queue.db", "gateway.db", "node.db"} {
+		if f := m.file(name); f == nil || f.Sensitive != "personal information" || f.Holds == "" {
+			t.Errorf("the manifest's %s: %+v, want it listed as personal information", name, f)
+		}
+	}
+
+	if err := os.RemoveAll(data); err != nil {
+		t.Fatal(err)
+	}
+	out := mustRun(t, nil, "restore", "--data", data, "--from", backup)
+	if !strings.Contains(out, "queue.db") || !strings.Contains(out, "gateway.db") {
+		t.Fatalf("restore said %q, want queue.db and gateway.db among what it restored", out)
+	}
+	for _, name := range []string{"queue.db", "gateway.db", "node.db", "token"} {
+		checkOwnerOnly(t, filepath.Join(data, name))
+	}
+
+	n.start()
+	waitNode(t, base)
+	if got := waitingContacts(t, base, token, 2); fmt.Sprint(got) != fmt.Sprint(waiting) {
+		t.Errorf("waiting after the restore: %v, before the backup: %v", got, waiting)
+	}
+	again := dialChat(t, base)
+	again.send(chatFrame{Type: "hello", Session: w.Session, Secret: w.Secret})
+	again.next("the chat's transcript, resumed", func(f chatFrame) bool {
+		return f.Type == "msg" && f.Body == "We have no food until Monday"
+	})
+	again.ws.CloseNow()
+	n.stop(syscall.SIGTERM)
+
+	gs, err := gateway.OpenStore(filepath.Join(data, "gateway.db"), true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gs.Close()
+	c, err := gs.Open(o211.ChannelText, person)
+	if err != nil {
+		t.Fatalf("the text thread is not in the restored gateway.db: %v", err)
+	}
+	msgs, err := gs.Messages(c.ID, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bodies []string
+	for _, m := range msgs {
+		if m.From == "person" {
+			bodies = append(bodies, m.Body)
+		}
+	}
+	if got, want := strings.Join(bodies, "|"), "I need help with my rent|K1N 6N5|My landlord wants me out by Friday"; got != want {
+		t.Errorf("the restored text transcript: %q, want %q", got, want)
+	}
+}
+
+// waitNode waits until the node at base answers its status.
+func waitNode(t *testing.T, base string) {
+	t.Helper()
+	testutil.CheckFor(t, time.Minute, func() error {
+		var st map[string]any
+		return testutil.GetJSON(base+"/api/v1/status", &st)
+	})
+}
+
+// waitingContacts waits until count contacts wait in the node's queue and
+// returns them as "channel id", sorted.
+func waitingContacts(t *testing.T, base, token string, count int) []string {
+	t.Helper()
+	var got []string
+	testutil.CheckFor(t, time.Minute, func() error {
+		var snap queue.Snapshot
+		if err := getJSONWithToken(base+"/api/v1/queue", token, &snap); err != nil {
+			return err
+		}
+		got = got[:0]
+		for _, w := range snap.Waiting {
+			got = append(got, string(w.Channel)+" "+w.ID)
+		}
+		if len(got) != count {
+			return fmt.Errorf("%d contacts wait (%v), want %d", len(got), got, count)
+		}
+		return nil
+	})
+	sort.Strings(got)
+	return got
+}
+
+// checkOwnerOnly fails unless the file at path is readable by its owner
+// only.
+func checkOwnerOnly(t *testing.T, path string) {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		t.Errorf("%s has mode %v: others may read it", path, fi.Mode().Perm())
+	}
+}
+
+// testManifest is a node backup's manifest.
+type testManifest struct{ node.BackupManifest }
+
+func (m *testManifest) file(name string) *node.BackupFile {
+	for i := range m.Files {
+		if m.Files[i].Name == name {
+			return &m.Files[i]
+		}
+	}
+	return nil
+}
+
+// backupManifest reads the manifest a backup file starts with.
+func backupManifest(t *testing.T, path string) *testManifest {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tr := tar.NewReader(f)
+	if h, err := tr.Next(); err != nil || h.Name != "backup.json" {
+		t.Fatalf("%s does not start with backup.json: %v", path, err)
+	}
+	m := new(testManifest)
+	if err := json.NewDecoder(tr).Decode(&m.BackupManifest); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// chatFrame is a frame of the chat protocol, as a browser reads it.
+type chatFrame struct {
+	Type    string `json:"type"`
+	Session string `json:"session,omitempty"`
+	Secret  string `json:"secret,omitempty"`
+	Last    uint64 `json:"last,omitempty"`
+	Lang    string `json:"lang,omitempty"`
+	Seq     uint64 `json:"seq,omitempty"`
+	From    string `json:"from,omitempty"`
+	Body    string `json:"body,omitempty"`
+	CID     string `json:"cid,omitempty"`
+}
+
+// chatPerson is a person's browser in the node's web chat.
+type chatPerson struct {
+	t  *testing.T
+	ws *websocket.Conn
+}
+
+func dialChat(t *testing.T, base string) *chatPerson {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/gateway/chat", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.CloseNow() })
+	return &chatPerson{t: t, ws: ws}
+}
+
+func (c *chatPerson) send(f chatFrame) {
+	c.t.Helper()
+	data, _ := json.Marshal(f)
+	if err := c.ws.Write(context.Background(), websocket.MessageText, data); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// next reads frames until one satisfies ok, and returns it.
+func (c *chatPerson) next(what string, ok func(chatFrame) bool) chatFrame {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for {
+		_, data, err := c.ws.Read(ctx)
+		if err != nil {
+			c.t.Fatalf("waiting for %s: %v", what, err)
+		}
+		var f chatFrame
+		if json.Unmarshal(data, &f) == nil && ok(f) {
+			return f
+		}
+	}
 }

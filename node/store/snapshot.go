@@ -6,42 +6,25 @@ import (
 	"os"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/o211/o211/internal/backupfile"
 )
 
 // Snapshot is a consistent point-in-time copy of the store in the making:
-// it holds a read transaction until Release.
+// it holds a read transaction until Release (backupfile.Snapshot: Size,
+// WriteTo, Release).
 type Snapshot struct {
-	tx *bolt.Tx
+	*backupfile.Snapshot
 }
 
 // BeginSnapshot starts a snapshot. It returns at once; the copying happens
 // in WriteTo. Writes go on meanwhile and are not part of it.
 func (s *Store) BeginSnapshot() (*Snapshot, error) {
-	tx, err := s.db.Begin(false)
+	sn, err := backupfile.Begin(s.db)
 	if err != nil {
-		return nil, fmt.Errorf("store: snapshot: %w", err)
+		return nil, fmt.Errorf("store: %w", err)
 	}
-	return &Snapshot{tx: tx}, nil
-}
-
-// Size returns the size in bytes WriteTo will write.
-func (sn *Snapshot) Size() int64 { return sn.tx.Size() }
-
-// WriteTo writes the whole store file as it stood when the snapshot began.
-func (sn *Snapshot) WriteTo(w io.Writer) (int64, error) {
-	n, err := sn.tx.WriteTo(w)
-	if err != nil {
-		return n, fmt.Errorf("store: snapshot: %w", err)
-	}
-	return n, nil
-}
-
-// Release ends the snapshot. It is safe to call more than once.
-func (sn *Snapshot) Release() {
-	if sn.tx != nil {
-		_ = sn.tx.Rollback()
-		sn.tx = nil
-	}
+	return &Snapshot{sn}, nil
 }
 
 // Restore replaces the whole store with a file written by Snapshot.WriteTo:
@@ -120,8 +103,9 @@ func checkFile(path string, opts Options) error {
 // View runs fn with a read-only view of the store as the snapshot holds it,
 // so that what is read agrees exactly with what WriteTo writes.
 func (sn *Snapshot) View(fn func(*Tx) error) error {
-	if sn.tx == nil {
+	tx := sn.Tx()
+	if tx == nil {
 		return fmt.Errorf("store: snapshot released")
 	}
-	return fn(newTx(sn.tx))
+	return fn(newTx(tx))
 }
