@@ -42,7 +42,9 @@ const (
 //	version 2: as version 1, then the CRC-32C of the payload (4 bytes BE) before it: a
 //	           log entry damaged on one replica's disk stops that replica
 //	           instead of being applied there differently
-const CommandVersion = 2
+//	version 3: as version 2; adds the command type ingest_group (CmdIngestGroup:
+//	           the batches of many regions in one entry, the leader's group commit)
+const CommandVersion = 3
 
 // Command is the typed envelope of every entry of the Raft log: a type, the
 // time the leader stamped on it, and the payload of that type as JSON.
@@ -77,7 +79,8 @@ func EncodeCommandJSON(typ CommandType, at time.Time, p []byte) ([]byte, error) 
 	return EncodeCommandVersion(CommandVersion, typ, at, p)
 }
 
-// EncodeCommandVersion is EncodeCommandJSON at envelope version v (1 or 2).
+// EncodeCommandVersion is EncodeCommandJSON at envelope version v (1 to
+// CommandVersion).
 func EncodeCommandVersion(v int, typ CommandType, at time.Time, p []byte) ([]byte, error) {
 	if len(typ) == 0 || len(typ) > 255 {
 		return nil, fmt.Errorf("fsm: encode: bad command type %q", typ)

@@ -71,6 +71,8 @@ func (p *plan) command(data []byte) *Response {
 		return p.putRegion(c)
 	case CmdIngestBatch, CmdIngestBatchBin:
 		return p.ingest(c)
+	case CmdIngestGroup:
+		return p.ingestGroup(c)
 	case CmdSetMember:
 		return p.setMember(c)
 	case CmdDeleteMember:
@@ -123,6 +125,11 @@ func (p *plan) ingest(c *Command) *Response {
 	if err != nil {
 		return &Response{Err: err}
 	}
+	return p.ingestBatch(b, c.At)
+}
+
+// ingestBatch plans a checked batch of a command stamped at.
+func (p *plan) ingestBatch(b *IngestBatch, at time.Time) *Response {
 	if reg, err := findRegion(p.get, b.Region); err != nil {
 		return &Response{Err: err}
 	} else if reg == nil {
@@ -132,7 +139,7 @@ func (p *plan) ingest(c *Command) *Response {
 	if err != nil {
 		return &Response{Err: err}
 	}
-	res := &IngestResult{Region: b.Region, Mark: mark.Seq, At: c.At}
+	res := &IngestResult{Region: b.Region, Mark: mark.Seq, At: at}
 	if b.ToSeq <= mark.Seq {
 		res.Skipped = true
 		return &Response{Value: res}
@@ -144,8 +151,8 @@ func (p *plan) ingest(c *Command) *Response {
 	if err := p.ingestRecords(b, res); err != nil {
 		return &Response{Err: err}
 	}
-	p.put(tableMarks, []byte(b.Region), encodeEntry(&markEntry{V: entryVersion, Seq: b.ToSeq, At: c.At}))
-	if err := p.noteConflicts(b.Region, res.Conflicts, c.At); err != nil {
+	p.put(tableMarks, []byte(b.Region), encodeEntry(&markEntry{V: entryVersion, Seq: b.ToSeq, At: at}))
+	if err := p.noteConflicts(b.Region, res.Conflicts, at); err != nil {
 		return &Response{Err: err}
 	}
 	res.Mark = b.ToSeq
