@@ -210,7 +210,16 @@ func (r *Replica) ingest(ctx context.Context, b *fsm.IngestBatch) (*fsm.IngestRe
 	}
 	// The log carries the batch in binary form: every replica then applies
 	// it without scanning the rows' JSON again (the leader checked them).
-	resp, index, err := r.propose(ctx, fsm.CmdIngestBatchBin, encoded(fsm.EncodeIngestBatch(b)))
+	bin := fsm.EncodeIngestBatch(b)
+	if !r.IsLeader() {
+		return nil, 0, fmt.Errorf("hub: %s: %w", fsm.CmdIngestBatchBin, ErrNotLeader)
+	}
+	if r.commandVersion() >= 3 {
+		// Every voter reads ingest_group: the batch goes in the next
+		// group entry (group.go).
+		return r.group.ingest(ctx, bin)
+	}
+	resp, index, err := r.propose(ctx, fsm.CmdIngestBatchBin, encoded(bin))
 	if err != nil {
 		return nil, 0, err
 	}

@@ -12,6 +12,7 @@ import (
 type metrics struct {
 	reg           *prometheus.Registry
 	applySeconds  prometheus.Histogram
+	groupBatches  prometheus.Histogram
 	leaderChanges prometheus.Counter
 	forwards      *prometheus.CounterVec
 }
@@ -22,6 +23,11 @@ func newMetrics(r *Replica) *metrics {
 		Name:    "o211_hub_apply_seconds",
 		Help:    "Time from proposing a command on the leader to its being committed and applied.",
 		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
+	})
+	m.groupBatches = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "o211_hub_ingest_group_batches",
+		Help:    "Region batches committed together in one log entry by the leader's group commit.",
+		Buckets: prometheus.ExponentialBuckets(1, 2, 10),
 	})
 	m.leaderChanges = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "o211_hub_leader_changes_total",
@@ -42,7 +48,9 @@ func newMetrics(r *Replica) *metrics {
 			return f(r.raft)
 		}
 	}
-	m.reg.MustRegister(m.applySeconds, m.leaderChanges, m.forwards,
+	m.reg.MustRegister(m.applySeconds, m.groupBatches, m.leaderChanges, m.forwards,
+		gauge("o211_hub_ingest_waiting_batches", "Region batches waiting for the leader's next group entry or for its commit.",
+			func() float64 { return float64(r.group.waiting.Load()) }),
 		gauge("o211_hub_raft_term", "Current Raft term.", live(func(rf *raft.Raft) float64 { return float64(rf.CurrentTerm()) })),
 		gauge("o211_hub_raft_commit_index", "Index of the last log entry known committed.", live(func(rf *raft.Raft) float64 { return float64(rf.CommitIndex()) })),
 		gauge("o211_hub_raft_applied_index", "Index of the last log entry handed to the state machine.", live(func(rf *raft.Raft) float64 { return float64(rf.AppliedIndex()) })),

@@ -58,6 +58,9 @@ type Replica struct {
 	groups    []httpx.Group
 	advertise string
 
+	// group gathers the regions' batches into group entries (group.go).
+	group *grouper
+
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
@@ -84,6 +87,7 @@ func New(cfg Config) *Replica {
 		stopped:  make(chan struct{}),
 	}
 	r.metrics = newMetrics(r)
+	r.group = newGrouper(r)
 	r.newAccounts()
 	return r
 }
@@ -131,10 +135,14 @@ func (r *Replica) Start(ctx context.Context) (err error) {
 		return fmt.Errorf("hub: start: %w", err)
 	}
 	r.started = time.Now()
-	r.wg.Add(1)
+	r.wg.Add(2)
 	go func() {
 		defer r.wg.Done()
 		r.announceLoop(bg)
+	}()
+	go func() {
+		defer r.wg.Done()
+		r.group.run(bg)
 	}()
 	r.logger.Info("hub replica started", "raft", r.RaftAddr(), "http", r.HTTPAddr(), "data", r.cfg.DataDir)
 	return nil

@@ -10,12 +10,14 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/o211/o211"
 	"github.com/o211/o211/hub/fsm"
 	"github.com/o211/o211/internal/testutil"
+	o211node "github.com/o211/o211/node"
 )
 
 // BenchmarkProvince_Scale runs O211_BENCH_REGIONS regional nodes (default
@@ -46,18 +48,31 @@ func BenchmarkProvince_Scale(b *testing.B) {
 	}
 	var applied atomic.Int64
 	seen := sync.Map{} // organisation id -> time the first replica applied it
-	p := newConnectedWith(b, connectedOpts{sync: true, onApply: func(_ string, e fsm.Event) {
+	var st scaleStats
+	p := newConnectedWith(b, connectedOpts{sync: true, onApply: func(id string, e fsm.Event) {
 		now := time.Now()
+		st.event(id, len(e.Changed))
 		for _, c := range e.Changed {
 			if _, loaded := seen.LoadOrStore(c.ID, now); !loaded {
 				applied.Add(1)
 			}
 		}
 	}}, regions...)
+	// The nodes' pulls run on this machine too: 200 copies of every
+	// change the hub takes. Unless O211_BENCH_PULLS=live, they are held
+	// during the ingest (each node runs on its own machine in a
+	// province), then every copy catches up and that is timed.
+	live := os.Getenv("O211_BENCH_PULLS") == "live"
+	var hold atomic.Bool
+	tune := func(rc *o211node.ReplicationConfig) {
+		if !live {
+			rc.Pull.Defer, rc.Pull.MaxDefer = hold.Load, time.Hour
+		}
+	}
 	heap0, rss0 := memNow()
 	start := time.Now()
 	for _, r := range regions {
-		p.startNode(r, nil)
+		p.startNode(r, tune)
 	}
 	heap1, rss1 := memNow()
 	say(b, "%d nodes started in %s; heap %d -> %d MiB, RSS %d -> %d MiB: %.1f MiB heap, %.1f MiB RSS per region",
@@ -73,6 +88,8 @@ func BenchmarkProvince_Scale(b *testing.B) {
 		})
 	}
 	b.ResetTimer()
+	hold.Store(!live)
+	st.begin(p)
 	written := scaleWrite(b, p, regions, rate, window)
 	testutil.CheckFor(b, 10*time.Minute, func() error {
 		if got := applied.Load(); got < int64(len(written)) {
@@ -80,8 +97,11 @@ func BenchmarkProvince_Scale(b *testing.B) {
 		}
 		return nil
 	})
-	scaleReport(b, written, &seen, window)
+	st.end(b, p, len(written))
+	scaleReport(b, written, &seen, window, live)
 	b.StopTimer()
+	hold.Store(false)
+	scaleCatchUp(b, p, regions)
 	scaleFanOut(b, p, regions)
 }
 
@@ -125,13 +145,75 @@ func scaleWrite(b *testing.B, p *connected, regions []string, rate int, window t
 	return written
 }
 
+// scaleStats counts what the leader's state machine did during the
+// ingest: Raft log entries, ApplyBatch calls (one state transaction each)
+// and the records they wrote, and the process's CPU time.
+type scaleStats struct {
+	mu      sync.Mutex
+	leader  string
+	calls   map[string]int // ApplyBatch calls (events) by replica
+	records map[string]int // directory records written by replica
+	index   uint64         // the leader's applied index at begin
+	cpu     time.Duration  // the process's CPU time at begin
+	start   time.Time
+}
+
+func (s *scaleStats) event(id string, records int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.calls == nil {
+		s.calls, s.records = map[string]int{}, map[string]int{}
+	}
+	s.calls[id]++
+	s.records[id] += records
+}
+
+func (s *scaleStats) begin(p *connected) {
+	ld := p.leader(time.Minute)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.leader, s.index, s.cpu, s.start = ld.id, ld.r.FSM().AppliedIndex(), cpuTime(), time.Now()
+	s.calls, s.records = map[string]int{}, map[string]int{}
+}
+
+// end states entries, transactions and records of the leader since begin.
+func (s *scaleStats) end(b *testing.B, p *connected, written int) {
+	ld := p.leader(time.Minute)
+	cpu, took := cpuTime()-s.cpu, time.Since(s.start)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ld.id != s.leader {
+		say(b, "the leader changed during the ingest (%s -> %s): no apply counts", s.leader, ld.id)
+		return
+	}
+	entries := ld.r.FSM().AppliedIndex() - s.index
+	calls, recs := s.calls[s.leader], s.records[s.leader]
+	b.ReportMetric(float64(recs)/float64(max(entries, 1)), "records/entry")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(max(written, 1)), "cpu-µs/record")
+	say(b, "leader %s: %d log entries (%.1f/s), %d state transactions (%.1f/s), %d records: %.1f records per entry, "+
+		"%.1f per transaction; process CPU %s over %s (%.2f cores): %.0f µs per record written",
+		s.leader, entries, float64(entries)/took.Seconds(), calls, float64(calls)/took.Seconds(), recs,
+		float64(recs)/float64(max(entries, 1)), float64(recs)/float64(max(calls, 1)),
+		cpu.Round(time.Millisecond), took.Round(time.Millisecond), cpu.Seconds()/took.Seconds(),
+		float64(cpu.Microseconds())/float64(max(written, 1)))
+}
+
+// cpuTime returns the user and system CPU time of the process.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 type scaleWritten struct {
 	region string
 	at     time.Time
 }
 
 // scaleReport states the ingest rate and the lags.
-func scaleReport(b *testing.B, written map[string]scaleWritten, seen *sync.Map, window time.Duration) {
+func scaleReport(b *testing.B, written map[string]scaleWritten, seen *sync.Map, window time.Duration, live bool) {
 	var first, last time.Time
 	var all []time.Duration
 	byRegion := map[string][]time.Duration{}
@@ -158,11 +240,43 @@ func scaleReport(b *testing.B, written map[string]scaleWritten, seen *sync.Map, 
 	sort.Slice(p99s, func(i, j int) bool { return p99s[i] < p99s[j] })
 	rate := float64(len(written)) / last.Sub(first).Seconds()
 	b.ReportMetric(rate, "records/s")
-	say(b, "ingest: %d records written in %s by %d regions, applied by the hub at %.0f records/s (first to last apply %s); "+
+	pulls := "held until the end of the ingest"
+	if live {
+		pulls = "live"
+	}
+	say(b, "ingest (pulls %s): %d records written in %s by %d regions, applied by the hub at %.0f records/s (first to last apply %s); "+
 		"lag commit->hub p50 %s, p99 %s; per-region p99: median %s, worst %s",
-		len(written), window, len(byRegion), rate, last.Sub(first).Round(time.Millisecond),
+		pulls, len(written), window, len(byRegion), rate, last.Sub(first).Round(time.Millisecond),
 		pct(all, 0.5).Round(time.Millisecond), pct(all, 0.99).Round(time.Millisecond),
 		p99s[len(p99s)/2].Round(time.Millisecond), p99s[len(p99s)-1].Round(time.Millisecond))
+}
+
+// scaleCatchUp times every node's provincial copy catching up with the
+// hub's directory (what the ingest changed, pulled page by page).
+func scaleCatchUp(b *testing.B, p *connected, regions []string) {
+	var head uint64
+	_ = p.leader(time.Minute).r.FSM().View(func(s *fsm.State) error { head = s.Tx().Seq(); return nil })
+	start := time.Now()
+	var times []time.Duration
+	pending := map[string]bool{}
+	for _, r := range regions {
+		pending[r] = true
+	}
+	testutil.CheckFor(b, 10*time.Minute, func() error {
+		for r := range pending {
+			if st, err := p.node(r).ReplicationStatus(); err == nil && st != nil && st.Pull.Position >= head {
+				delete(pending, r)
+				times = append(times, time.Since(start))
+			}
+		}
+		if len(pending) > 0 {
+			return fmt.Errorf("%d copies short of %d", len(pending), head)
+		}
+		return nil
+	})
+	say(b, "catch-up: %d provincial copies pulled the hub's directory up to %d: p50 %s, p99 %s, all %s",
+		len(times), head, pct(times, 0.5).Round(time.Millisecond), pct(times, 0.99).Round(time.Millisecond),
+		times[len(times)-1].Round(time.Millisecond))
 }
 
 // pct returns the q quantile of ds (sorting it).

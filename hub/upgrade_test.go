@@ -13,22 +13,31 @@ import (
 	"github.com/o211/o211/internal/testutil"
 )
 
-// TestRollingUpgrade runs a hub of mixed releases: h3 plays the previous
-// release (it reads command version 1 only). While it is in the cluster,
-// the leader writes version 1 entries and every replica applies them;
-// once h3 is restarted on this release and announces version 2, the
-// leader writes version 2, and every replica still holds the same state.
+// TestRollingUpgrade runs a hub of mixed releases: h3 plays a previous
+// release (it reads command version 1, or 2: the release before group
+// commit). While it is in the cluster, the leader writes entries at that
+// version (batches one per entry, no ingest_group) and every replica
+// applies them; once h3 is restarted on this release and announces the
+// newest version, the leader writes it (the batches in group entries),
+// and every replica still holds the same state.
 func TestRollingUpgrade(t *testing.T) {
+	for prev := 1; prev < fsm.CommandVersion; prev++ {
+		t.Run(fmt.Sprintf("From%d", prev), func(t *testing.T) { rollingUpgrade(t, prev) })
+	}
+}
+
+func rollingUpgrade(t *testing.T, prev int) {
 	c := newCluster(t, 3, withConfig(func(cfg *Config) {
 		if cfg.ID == "h3" {
-			cfg.MaxCommandVersion = 1
+			cfg.MaxCommandVersion = prev
 		}
 	}))
-	waitReads(t, c, map[string]int{"h1": 2, "h2": 2, "h3": 1})
+	now := fsm.CommandVersion
+	waitReads(t, c, map[string]int{"h1": now, "h2": now, "h3": prev})
 	registerRegions(t, c.client(c.leader(10*time.Second).ID()), "east")
 	ctx := context.Background()
 	var ids []string
-	ingest := func(from, to int) int {
+	ingest := func(from, to int) (int, fsm.CommandType) {
 		t.Helper()
 		var recs []*o211.Record
 		for i := from; i <= to; i++ {
@@ -41,8 +50,8 @@ func TestRollingUpgrade(t *testing.T) {
 		}
 		return lastCommandVersion(t, c.leader(10*time.Second))
 	}
-	if v := ingest(1, 5); v != 1 {
-		t.Fatalf("with h3 on the previous release the leader wrote version %d, want 1", v)
+	if v, typ := ingest(1, 5); v != prev || typ == fsm.CmdIngestGroup {
+		t.Fatalf("with h3 on the previous release the leader wrote %s at version %d, want a batch at %d", typ, v, prev)
 	}
 	sameEverywhere(t, c, ids)
 
@@ -50,9 +59,9 @@ func TestRollingUpgrade(t *testing.T) {
 	c.stop("h3", false)
 	c.node("h3").cfg.MaxCommandVersion = 0
 	c.start("h3")
-	waitReads(t, c, map[string]int{"h1": 2, "h2": 2, "h3": 2})
-	if v := ingest(6, 10); v != 2 {
-		t.Fatalf("with every replica upgraded the leader wrote version %d, want 2", v)
+	waitReads(t, c, map[string]int{"h1": now, "h2": now, "h3": now})
+	if v, typ := ingest(6, 10); v != now || typ != fsm.CmdIngestGroup {
+		t.Fatalf("with every replica upgraded the leader wrote %s at version %d, want %s at %d", typ, v, fsm.CmdIngestGroup, now)
 	}
 	sameEverywhere(t, c, ids)
 }
@@ -75,9 +84,9 @@ func waitReads(t *testing.T, c *cluster, want map[string]int) {
 	})
 }
 
-// lastCommandVersion returns the envelope version of the last command
-// entry of r's log.
-func lastCommandVersion(t *testing.T, r *Replica) int {
+// lastCommandVersion returns the envelope version and the type of the
+// last ingest entry of r's log.
+func lastCommandVersion(t *testing.T, r *Replica) (int, fsm.CommandType) {
 	t.Helper()
 	last, err := r.logs.LastIndex()
 	if err != nil {
@@ -93,13 +102,13 @@ func lastCommandVersion(t *testing.T, r *Replica) int {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.Type == fsm.CmdIngestBatch || c.Type == fsm.CmdIngestBatchBin {
-				return c.V
+			if c.Type == fsm.CmdIngestBatch || c.Type == fsm.CmdIngestBatchBin || c.Type == fsm.CmdIngestGroup {
+				return c.V, c.Type
 			}
 		}
 	}
 	t.Fatal("no ingest entry in the log")
-	return 0
+	return 0, ""
 }
 
 // sameEverywhere waits until every running replica holds ids and has

@@ -27,8 +27,12 @@ type HubConfig struct {
 	// PageRecords and PageBytes bound a pull's page (default 2000
 	// records, 4 MiB).
 	PageRecords, PageBytes int
-	// Workers bounds the batches applied at once (default 8: one per
-	// region is the most that can usefully wait on Raft together).
+	// Workers bounds the batches being applied at once (default 256). A
+	// node has one batch in flight at a time, and the hub commits the
+	// batches waiting together (its group commit), so one worker per
+	// region lets every region's batch go in the next commit; past the
+	// bound, pushes wait in the subscription. Each holds its message (at
+	// most the node's BatchBytes, 2 MiB by default).
 	Workers int
 	// IngestTimeout bounds the application of a batch (default 10 s).
 	IngestTimeout time.Duration
@@ -89,7 +93,7 @@ func NewHub(cfg HubConfig) *Hub {
 		cfg.PageBytes = 4 << 20
 	}
 	if cfg.Workers <= 0 {
-		cfg.Workers = 8
+		cfg.Workers = 256
 	}
 	if cfg.IngestTimeout <= 0 {
 		cfg.IngestTimeout = 10 * time.Second
