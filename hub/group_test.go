@@ -38,9 +38,13 @@ func queued(t *testing.T, r *Replica, n int) {
 }
 
 // groupCluster starts three replicas that all read ingest_group, and
-// registers regions.
+// registers regions. Their Raft timeouts are long (2 s), so that the
+// leader found stays the leader on a loaded machine while the test holds
+// its groups back (a hand-over still takes milliseconds).
 func groupCluster(t *testing.T, regions ...string) (*cluster, *Replica) {
-	c := newCluster(t, 3)
+	c := newCluster(t, 3, withConfig(func(cfg *Config) {
+		cfg.HeartbeatTimeout, cfg.ElectionTimeout, cfg.LeaderLeaseTimeout = 2*time.Second, 2*time.Second, 2*time.Second
+	}))
 	waitReads(t, c, map[string]int{"h1": fsm.CommandVersion, "h2": fsm.CommandVersion, "h3": fsm.CommandVersion})
 	ld := c.leader(10 * time.Second)
 	registerRegions(t, c.client(ld.ID()), regions...)

@@ -76,6 +76,10 @@ type connectedOpts struct {
 	onApply func(id string, e fsm.Event)
 	// sync makes every store fsync its commits (benchmarks).
 	sync bool
+	// raftTimeout, when set, is the replicas' heartbeat, election and
+	// lease timeouts (a whole province in one process on a loaded
+	// machine misses the default 400 ms heartbeats).
+	raftTimeout time.Duration
 }
 
 // newConnectedWith is newConnected with options.
@@ -103,6 +107,9 @@ func newConnectedWith(tb testing.TB, opts connectedOpts, regions ...string) *con
 		s.cfg = Config{ID: s.id, DataDir: tb.TempDir(), HTTPAddr: "127.0.0.1:0", Peers: peers,
 			Token: testToken, Logger: p.logger.With("hub", s.id), NoSync: !opts.sync, ShutdownTimeout: 3 * time.Second}
 		s.cfg.PeerAddr = p.peerAddr(s)
+		if d := opts.raftTimeout; d > 0 {
+			s.cfg.HeartbeatTimeout, s.cfg.ElectionTimeout, s.cfg.LeaderLeaseTimeout = d, d, d
+		}
 		if opts.onApply != nil {
 			id := s.id
 			s.cfg.OnApply = func(e fsm.Event) { opts.onApply(id, e) }

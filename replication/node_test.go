@@ -57,6 +57,37 @@ func TestPusher_RetriesUntilAcknowledged(t *testing.T) {
 	}
 }
 
+// A batch that got no answer (here: no leader) is sent again as it was
+// built, not rebuilt from the outbox: a backlog retried many times reads
+// its records once. Changes written meanwhile go in the next batch.
+func TestPusher_RetrySendsTheSameBatch(t *testing.T) {
+	p := newPair(t, "east", nil)
+	var mu sync.Mutex
+	var seen [][2]uint64
+	p.mem.before = func(b *IngestBatch) *IngestReply {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, [2]uint64{b.FromSeq, b.ToSeq})
+		if len(seen) == 1 {
+			for i := 0; i < 10; i++ { // more changes before the retry
+				p.store.write(fmt.Sprintf("late-%d", i), "Late", false)
+			}
+		}
+		if len(seen) <= 3 {
+			return &IngestReply{Error: &WireError{Code: CodeNotLeader, Message: "not leader"}}
+		}
+		return nil
+	}
+	p.write(10, 10)
+	p.node.Committed(20)
+	testutil.CheckFor(t, 10*time.Second, p.converged)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) < 4 || seen[1] != seen[0] || seen[2] != seen[0] {
+		t.Fatalf("batches sent %v: want the refused batch sent again as it was", seen)
+	}
+}
+
 // A reply that comes after the request timed out: the batch was applied,
 // the node sends it again, the hub skips it, and the node acknowledges.
 func TestPusher_LateReply(t *testing.T) {

@@ -217,10 +217,10 @@ func (p *Pusher) Run(ctx context.Context) {
 	var rs run
 	for ctx.Err() == nil {
 		more, err := p.step(ctx, &rs)
-		if err != nil {
+		var retry errRetry
+		if err != nil && !errors.As(err, &retry) {
 			rs.next = nil // built before the failure: build it again
 		}
-		var retry errRetry
 		switch {
 		case ctx.Err() != nil:
 			return
@@ -337,7 +337,15 @@ func (p *Pusher) step(ctx context.Context, rs *run) (bool, error) {
 	ackErr := p.flushAck(rs)
 	next, nextErr := p.nextBatch(b.to)
 	a := <-ch
+	var retry errRetry
 	switch {
+	case errors.As(a.err, &retry):
+		// No answer (no leader, a time-out, the link down): the same
+		// batch goes again, as built (sending it twice is safe), rather
+		// than reading up to BatchEntries records from the outbox anew
+		// at each retry of a backlog.
+		rs.next = b
+		return false, a.err
 	case a.err != nil:
 		return false, a.err
 	case a.rep.Error != nil && a.rep.Error.Code == o211.ECONFLICT && a.rep.Mark != nil && *a.rep.Mark+1 < b.from:
