@@ -141,9 +141,17 @@ func (g *grouper) propose(group []*pendingBatch) {
 		bins[i] = pb.bin
 	}
 	var f raft.ApplyFuture
-	b, err := fsm.EncodeCommandVersion(fsm.CommandVersion, fsm.CmdIngestGroup, r.cfg.Now(), fsm.EncodeIngestGroup(bins))
-	if err == nil && !r.IsLeader() {
+	var b []byte
+	var err error
+	switch v := r.commandVersion(); {
+	case !r.IsLeader():
 		err = fmt.Errorf("%s: %w", op, ErrNotLeader)
+	case v < fsm.GroupCommandVersion:
+		// A voter of an older release joined since the batches were
+		// queued: they are sent again, and go one per entry.
+		err = fmt.Errorf("%s: a voter does not read group entries: %w", op, ErrLeadershipLost)
+	default:
+		b, err = fsm.EncodeCommandVersion(v, fsm.CmdIngestGroup, r.cfg.Now(), fsm.EncodeIngestGroup(bins))
 	}
 	start := time.Now()
 	if err == nil {

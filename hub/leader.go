@@ -214,7 +214,7 @@ func (r *Replica) ingest(ctx context.Context, b *fsm.IngestBatch) (*fsm.IngestRe
 	if !r.IsLeader() {
 		return nil, 0, fmt.Errorf("hub: %s: %w", fsm.CmdIngestBatchBin, ErrNotLeader)
 	}
-	if r.commandVersion() >= 3 {
+	if r.commandVersion() >= fsm.GroupCommandVersion {
 		// Every voter reads ingest_group: the batch goes in the next
 		// group entry (group.go).
 		return r.group.ingest(ctx, bin)

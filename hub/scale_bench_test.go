@@ -32,7 +32,14 @@ import (
 //     (default 30: 6,000/s for the province) for O211_BENCH_SECONDS (20);
 //     the hub's sustained rate is what its leader applied over the window,
 //     and each write's lag is from its node's commit to the leader's apply
-//     (p50 and p99 over all, and the worst region's p99);
+//     (p50 and p99 over all, and the worst region's p99). The leader's log
+//     entries, state transactions and records per entry, and the process's
+//     CPU time per record, are the figures that a loaded machine does not
+//     blur. The nodes' pulls (200 copies of every change, each on its own
+//     machine in a province) are held during the ingest unless
+//     O211_BENCH_PULLS=live;
+//
+//   - catch-up: every node's provincial copy pulls what the ingest changed;
 //
 //   - pull fan-out: one change of one region, from its commit until every
 //     other node's provincial copy holds it.

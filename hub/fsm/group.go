@@ -18,8 +18,9 @@ import (
 // leader proposes it only when every voter reads version 3.
 const CmdIngestGroup CommandType = "ingest_group"
 
-// groupVersion is the first command version that carries ingest_group.
-const groupVersion = 3
+// GroupCommandVersion is the first command version that carries
+// ingest_group.
+const GroupCommandVersion = 3
 
 // groupCodecV1 is the version of the group's binary form.
 const groupCodecV1 = 1
@@ -74,9 +75,9 @@ func decodeIngestGroup(p []byte) ([][]byte, error) {
 
 // ingestGroup plans each batch of a group in order, as its own command.
 func (p *plan) ingestGroup(c *Command) *Response {
-	if c.V < groupVersion {
+	if c.V < GroupCommandVersion {
 		// A leader never writes one: refused the same on every replica.
-		return &Response{Err: o211.Errorf(o211.EINVALID, "%s needs command version %d, not %d", c.Type, groupVersion, c.V)}
+		return &Response{Err: o211.Errorf(o211.EINVALID, "%s needs command version %d, not %d", c.Type, GroupCommandVersion, c.V)}
 	}
 	parts, err := decodeIngestGroup(c.Payload)
 	if err != nil {
