@@ -39,10 +39,11 @@ import (
 //     machine in a province) are held during the ingest unless
 //     O211_BENCH_PULLS=live;
 //
-//   - catch-up: every node's provincial copy pulls what the ingest changed;
+//   - pull fan-out, before the ingest: one change of one region, from its
+//     commit until every other node's provincial copy holds it;
 //
-//   - pull fan-out: one change of one region, from its commit until every
-//     other node's provincial copy holds it.
+//   - catch-up: every node's provincial copy pulls what the ingest changed
+//     (bounded: see scaleCatchUp).
 //
 //     O211_BENCH_REGIONS=200 go test ./hub -run '^$' -bench Province_Scale -benchtime=1x -timeout 30m
 func BenchmarkProvince_Scale(b *testing.B) {
@@ -95,6 +96,7 @@ func BenchmarkProvince_Scale(b *testing.B) {
 			return nil
 		})
 	}
+	scaleFanOut(b, p, regions) // on the idle province
 	b.ResetTimer()
 	hold.Store(!live)
 	st.begin(p)
@@ -117,7 +119,6 @@ func BenchmarkProvince_Scale(b *testing.B) {
 	b.StopTimer()
 	hold.Store(false)
 	scaleCatchUp(b, p, regions)
-	scaleFanOut(b, p, regions)
 }
 
 // scaleWrite has every node write rate organisations a second for window
@@ -267,8 +268,11 @@ func scaleReport(b *testing.B, written map[string]scaleWritten, seen *sync.Map, 
 }
 
 // scaleCatchUp times every node's provincial copy catching up with the
-// hub's directory (what the ingest changed, pulled page by page).
+// hub's directory (what the ingest changed, pulled page by page), for at
+// most O211_BENCH_CATCHUP_MINUTES (10): 200 copies in this one process
+// may not all make it on a loaded machine; how many did is stated.
 func scaleCatchUp(b *testing.B, p *connected, regions []string) {
+	limit := time.Duration(envInt("O211_BENCH_CATCHUP_MINUTES", 10)) * time.Minute
 	var head uint64
 	_ = p.leader(time.Minute).r.FSM().View(func(s *fsm.State) error { head = s.Tx().Seq(); return nil })
 	start := time.Now()
@@ -277,20 +281,24 @@ func scaleCatchUp(b *testing.B, p *connected, regions []string) {
 	for _, r := range regions {
 		pending[r] = true
 	}
-	testutil.CheckFor(b, 10*time.Minute, func() error {
+	testutil.CheckFor(b, limit+time.Minute, func() error {
 		for r := range pending {
 			if st, err := p.node(r).ReplicationStatus(); err == nil && st != nil && st.Pull.Position >= head {
 				delete(pending, r)
 				times = append(times, time.Since(start))
 			}
 		}
-		if len(pending) > 0 {
+		if len(pending) > 0 && time.Since(start) < limit {
 			return fmt.Errorf("%d copies short of %d", len(pending), head)
 		}
 		return nil
 	})
-	say(b, "catch-up: %d provincial copies pulled the hub's directory up to %d: p50 %s, p99 %s, all %s",
-		len(times), head, pct(times, 0.5).Round(time.Millisecond), pct(times, 0.99).Round(time.Millisecond),
+	if len(times) == 0 {
+		say(b, "catch-up: no provincial copy reached the hub's %d within %s", head, limit)
+		return
+	}
+	say(b, "catch-up: %d of %d provincial copies pulled the hub's directory up to %d within %s: p50 %s, p99 %s, last %s",
+		len(times), len(regions), head, limit, pct(times, 0.5).Round(time.Millisecond), pct(times, 0.99).Round(time.Millisecond),
 		times[len(times)-1].Round(time.Millisecond))
 }
 
