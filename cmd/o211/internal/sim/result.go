@@ -196,7 +196,7 @@ func b2f(b bool) float64 {
 // standard error comes from (batch means: one contact's figures are
 // correlated with the next's, batches far apart much less); the error's
 // Student t has Batches-1 degrees of freedom.
-const Batches = 20
+const Batches = 10
 
 // batchMeans returns the mean of xs and its standard error from Batches
 // batches of consecutive values.
