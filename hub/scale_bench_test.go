@@ -45,6 +45,8 @@ import (
 //   - catch-up: every node's provincial copy pulls what the ingest changed
 //     (bounded: see scaleCatchUp).
 //
+//     Every node's own lag p99 goes to the file O211_BENCH_LAGS names, when set.
+//
 //     O211_BENCH_REGIONS=200 go test ./hub -run '^$' -bench Province_Scale -benchtime=1x -timeout 30m
 func BenchmarkProvince_Scale(b *testing.B) {
 	n := envInt("O211_BENCH_REGIONS", 200)
@@ -250,10 +252,21 @@ func scaleReport(b *testing.B, written map[string]scaleWritten, seen *sync.Map, 
 		byRegion[w.region] = append(byRegion[w.region], lag)
 	}
 	var p99s []time.Duration
-	for _, ls := range byRegion {
-		p99s = append(p99s, pct(ls, 0.99))
+	var each strings.Builder // every node's p99, by region
+	for _, r := range sortedKeys(byRegion) {
+		p := pct(byRegion[r], 0.99)
+		p99s = append(p99s, p)
+		fmt.Fprintf(&each, "%s\t%d\t%s\n", r, len(byRegion[r]), p.Round(time.Millisecond))
+	}
+	if path := os.Getenv("O211_BENCH_LAGS"); path != "" {
+		if err := os.WriteFile(path, []byte("region\twrites\tlag_p99\n"+each.String()), 0o644); err != nil {
+			b.Error(err)
+		}
 	}
 	sort.Slice(p99s, func(i, j int) bool { return p99s[i] < p99s[j] })
+	say(b, "each node's lag p99 (commit -> hub): min %s, p10 %s, median %s, p90 %s, max %s (every node's in O211_BENCH_LAGS)",
+		p99s[0].Round(time.Millisecond), pct(p99s, 0.1).Round(time.Millisecond), pct(p99s, 0.5).Round(time.Millisecond),
+		pct(p99s, 0.9).Round(time.Millisecond), p99s[len(p99s)-1].Round(time.Millisecond))
 	rate := float64(len(written)) / last.Sub(first).Seconds()
 	b.ReportMetric(rate, "records/s")
 	pulls := "held until the end of the ingest"
@@ -300,6 +313,16 @@ func scaleCatchUp(b *testing.B, p *connected, regions []string) {
 	say(b, "catch-up: %d of %d provincial copies pulled the hub's directory up to %d within %s: p50 %s, p99 %s, last %s",
 		len(times), len(regions), head, limit, pct(times, 0.5).Round(time.Millisecond), pct(times, 0.99).Round(time.Millisecond),
 		times[len(times)-1].Round(time.Millisecond))
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // pct returns the q quantile of ds (sorting it).
