@@ -40,15 +40,8 @@ func TestBinary_HubBackupRestoreReconcile(t *testing.T) {
 	}
 	dir := t.TempDir()
 	pki, ids, web, leaf, hubs := startBinaryHub(t, dir)
-	ctx := context.Background()
-	cl := &hub.Client{BaseURL: "http://" + web["h1"], Token: "t"}
-	testutil.CheckFor(t, 60*time.Second, func() error {
-		_, err := cl.PutRegion(ctx, o211.Region{ID: "east", Name: "East"})
-		return err
-	})
-	pkg, data := filepath.Join(dir, "pkg"), filepath.Join(dir, "east")
-	mustRun(t, nil, "gen", "--services", "150", "--seed", "5", "--region", "east", "--out", pkg)
-	mustRun(t, nil, "import", "--data", data, "--region", "east", "--format", "hsds-csv", "--quiet", pkg)
+	putRegion(t, "http://"+web["h1"], "east", "East")
+	data := genImport(t, dir, 150, 5)
 	hubNATS := leaf["h1"] + "," + leaf["h2"] + "," + leaf["h3"]
 	nodeHTTP := freeLoopback(t)
 	nodeArgs := []string{"node", "--region", "east", "--data", data, "--http", nodeHTTP, "--pki", pki,

@@ -94,17 +94,10 @@ func TestBinary_NodeKilledMidPush(t *testing.T) {
 	}
 	dir := t.TempDir()
 	pki, ids, web, leaf, hubs := startBinaryHub(t, dir)
-	ctx := context.Background()
-	cl := &hub.Client{BaseURL: "http://" + web["h1"], Token: "t"}
-	testutil.CheckFor(t, 60*time.Second, func() error {
-		_, err := cl.PutRegion(ctx, o211.Region{ID: "east", Name: "East"})
-		return err
-	})
+	putRegion(t, "http://"+web["h1"], "east", "East")
 
 	// A backlog: the region's directory imported before the node starts.
-	pkg, data := filepath.Join(dir, "pkg"), filepath.Join(dir, "east")
-	mustRun(t, nil, "gen", "--services", "6000", "--seed", "7", "--region", "east", "--out", pkg)
-	mustRun(t, nil, "import", "--data", data, "--region", "east", "--format", "hsds-csv", "--quiet", pkg)
+	data := genImport(t, dir, 6000, 7)
 	nodeHTTP := freeLoopback(t)
 	n := startProc(t, "node", "--region", "east", "--data", data, "--http", nodeHTTP, "--pki", pki,
 		"--hub-nats", leaf["h1"]+","+leaf["h2"]+","+leaf["h3"], "--nats-compression", "off")
@@ -286,4 +279,25 @@ func startBinaryHub(t *testing.T, dir string) (pki string, ids []string, web, le
 			"--nats-routes", strings.Join(routes, ","), "--nats-leaf", leaf[id], "--pki", pki, "--nats-compression", "off")
 	}
 	return pki, ids, web, leaf, hubs
+}
+
+// putRegion puts a region through the hub replica at hubURL, waiting for
+// the hub to take writes.
+func putRegion(t *testing.T, hubURL, id, name string) {
+	t.Helper()
+	cl := &hub.Client{BaseURL: hubURL, Token: "t"}
+	testutil.CheckFor(t, time.Minute, func() error {
+		_, err := cl.PutRegion(context.Background(), o211.Region{ID: id, Name: name})
+		return err
+	})
+}
+
+// genImport imports a generated directory of services of east into the
+// data folder dir/east, which it returns.
+func genImport(t *testing.T, dir string, services, seed int) string {
+	t.Helper()
+	pkg, data := filepath.Join(dir, "pkg"), filepath.Join(dir, "east")
+	mustRun(t, nil, "gen", "--services", fmt.Sprint(services), "--seed", fmt.Sprint(seed), "--region", "east", "--out", pkg)
+	mustRun(t, nil, "import", "--data", data, "--region", "east", "--format", "hsds-csv", "--quiet", pkg)
+	return data
 }

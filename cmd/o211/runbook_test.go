@@ -260,14 +260,8 @@ func TestRunbook_RotateCredentials(t *testing.T) {
 	}
 	dir := t.TempDir()
 	pki, _, web, leaf, _ := startBinaryHub(t, dir)
-	cl := &hub.Client{BaseURL: "http://" + web["h1"], Token: "t"}
-	testutil.CheckFor(t, time.Minute, func() error {
-		_, err := cl.PutRegion(context.Background(), o211.Region{ID: "east", Name: "East"})
-		return err
-	})
-	data := filepath.Join(dir, "east")
-	mustRun(t, nil, "gen", "--services", "20", "--seed", "4", "--region", "east", "--out", filepath.Join(dir, "pkg"))
-	mustRun(t, nil, "import", "--data", data, "--region", "east", "--format", "hsds-csv", "--quiet", filepath.Join(dir, "pkg"))
+	putRegion(t, "http://"+web["h1"], "east", "East")
+	data := genImport(t, dir, 20, 4)
 	nodeHTTP := freeLoopback(t)
 	n := startProc(t, "node", "--region", "east", "--data", data, "--http", nodeHTTP, "--pki", pki,
 		"--hub-nats", leaf["h1"]+","+leaf["h2"]+","+leaf["h3"], "--nats-compression", "off")
