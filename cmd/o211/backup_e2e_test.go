@@ -230,11 +230,11 @@ func TestBinary_BackupKeepsQueueAndTranscripts(t *testing.T) {
 		}
 	}
 	chat := dialChat(t, base)
-	chat.send(chatFrame{Type: "hello", Lang: "en"})
-	w := chat.next("welcome", func(f chatFrame) bool { return f.Type == "welcome" })
-	chat.send(chatFrame{Type: "msg", CID: "c1", Body: "K1N 6N5"})
-	chat.send(chatFrame{Type: "msg", CID: "c2", Body: "We have no food until Monday"})
-	chat.next("the second message's echo", func(f chatFrame) bool { return f.Type == "msg" && f.CID == "c2" })
+	chat.say(chatFrame{Type: "hello", Lang: "en"})
+	w := chat.next("welcome", func(f chatBenchFrame) bool { return f.Type == "welcome" })
+	chat.say(chatFrame{Type: "msg", CID: "c1", Body: "K1N 6N5"})
+	chat.say(chatFrame{Type: "msg", CID: "c2", Body: "We have no food until Monday"})
+	chat.next("the second message's echo", func(f chatBenchFrame) bool { return f.Type == "msg" && f.CID == "c2" })
 	waiting := waitingContacts(t, base, token, 2)
 
 	backup := filepath.Join(dir, "east.tar")
@@ -266,8 +266,8 @@ func TestBinary_BackupKeepsQueueAndTranscripts(t *testing.T) {
 		t.Errorf("waiting after the restore: %v, before the backup: %v", got, waiting)
 	}
 	again := dialChat(t, base)
-	again.send(chatFrame{Type: "hello", Session: w.Session, Secret: w.Secret})
-	again.next("the chat's transcript, resumed", func(f chatFrame) bool {
+	again.say(chatFrame{Type: "hello", Session: w.Session, Secret: w.Secret})
+	again.next("the chat's transcript, resumed", func(f chatBenchFrame) bool {
 		return f.Type == "msg" && f.Body == "We have no food until Monday"
 	})
 	again.ws.CloseNow()
@@ -373,23 +373,21 @@ func backupManifest(t *testing.T, path string) *testManifest {
 	return m
 }
 
-// chatFrame is a frame of the chat protocol, as a browser reads it.
+// chatFrame is a frame of the chat protocol, as a browser sends it.
 type chatFrame struct {
 	Type    string `json:"type"`
 	Session string `json:"session,omitempty"`
 	Secret  string `json:"secret,omitempty"`
-	Last    uint64 `json:"last,omitempty"`
 	Lang    string `json:"lang,omitempty"`
-	Seq     uint64 `json:"seq,omitempty"`
-	From    string `json:"from,omitempty"`
 	Body    string `json:"body,omitempty"`
 	CID     string `json:"cid,omitempty"`
 }
 
-// chatPerson is a person's browser in the node's web chat.
+// chatPerson is a person's browser in the node's web chat (the chat
+// benchmark's client).
 type chatPerson struct {
-	t  *testing.T
-	ws *websocket.Conn
+	t *testing.T
+	*chatClient
 }
 
 func dialChat(t *testing.T, base string) *chatPerson {
@@ -401,30 +399,22 @@ func dialChat(t *testing.T, base string) *chatPerson {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ws.CloseNow() })
-	return &chatPerson{t: t, ws: ws}
+	return &chatPerson{t: t, chatClient: &chatClient{ws: ws}}
 }
 
-func (c *chatPerson) send(f chatFrame) {
+func (c *chatPerson) say(f chatFrame) {
 	c.t.Helper()
-	data, _ := json.Marshal(f)
-	if err := c.ws.Write(context.Background(), websocket.MessageText, data); err != nil {
+	if err := c.send(context.Background(), f); err != nil {
 		c.t.Fatal(err)
 	}
 }
 
 // next reads frames until one satisfies ok, and returns it.
-func (c *chatPerson) next(what string, ok func(chatFrame) bool) chatFrame {
+func (c *chatPerson) next(what string, ok func(chatBenchFrame) bool) chatBenchFrame {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	for {
-		_, data, err := c.ws.Read(ctx)
-		if err != nil {
-			c.t.Fatalf("waiting for %s: %v", what, err)
-		}
-		var f chatFrame
-		if json.Unmarshal(data, &f) == nil && ok(f) {
-			return f
-		}
+	var got chatBenchFrame
+	if err := c.until(context.Background(), func(f chatBenchFrame) bool { got = f; return ok(f) }); err != nil {
+		c.t.Fatalf("waiting for %s: %v", what, err)
 	}
+	return got
 }

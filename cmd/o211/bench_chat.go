@@ -134,6 +134,7 @@ type chatClient struct {
 type chatBenchFrame struct {
 	Type    string `json:"type"`
 	Session string `json:"session"`
+	Secret  string `json:"secret"`
 	Seq     uint64 `json:"seq"`
 	CID     string `json:"cid"`
 	Body    string `json:"body"`
