@@ -353,3 +353,45 @@ func TestRunbook_UpgradeHub(t *testing.T) {
 		}
 	}
 }
+
+// TestRunbook_RestoreNode follows restore-node.md on a node with a contact
+// waiting in its queue: backup, the check by hand, the folder set aside,
+// restore, start; the restored node has the contact waiting under its id.
+func TestRunbook_RestoreNode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a node")
+	}
+	dir := t.TempDir()
+	data := genImport(t, dir, 20, 4)
+	nodeHTTP := freeLoopback(t)
+	base := "http://" + nodeHTTP
+	n := startProc(t, "node", "--data", data, "--http", nodeHTTP, "--token", "nt")
+	waitNode(t, base)
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/queue/items", strings.NewReader(`{"channel":"phone","language":"fr","from":"+16135550123"}`))
+	req.Header.Set("Authorization", "Bearer nt")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("enqueue: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	waiting := waitingContacts(t, base, "nt", 1)
+
+	vars := map[string]string{"NODE_URL": base, "O211_TOKEN": "nt", "DATA": data, "BACKUP": filepath.Join(dir, "east.tar")}
+	followRunbook(t, "restore-node.md", vars, func(action, unit string) {
+		switch {
+		case unit != "o211-node":
+			t.Fatalf("restore-node.md: systemctl %s %s: not a step this test knows", action, unit)
+		case action == "stop":
+			n.stop(syscall.SIGTERM)
+		case action == "start":
+			n.start()
+		}
+	})
+	if got := waitingContacts(t, base, "nt", 1); fmt.Sprint(got) != fmt.Sprint(waiting) {
+		t.Errorf("waiting after the restore: %v, before: %v", got, waiting)
+	}
+	if _, err := os.Stat(data + ".damaged"); err != nil {
+		t.Errorf("the damaged folder was not set aside: %v", err)
+	}
+}
