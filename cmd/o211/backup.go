@@ -27,26 +27,37 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fs.Usage()
 		return fmt.Errorf("--token and --out are required")
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(*url, "/")+"/api/v1/backup", nil)
+	body, err := fetchBackup(ctx, *url, *token)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+*token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("%s cannot be reached: %w", *url, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 2048))
-		return fmt.Errorf("%s answered %s: %s", *url, resp.Status, strings.TrimSpace(string(body)))
-	}
-	n, err := writeFileAtomic(*out, resp.Body)
+	defer body.Close()
+	n, err := writeFileAtomic(*out, body)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s (%d bytes)\n", *out, n)
 	return nil
+}
+
+// fetchBackup asks the node or hub replica at url for a backup (GET
+// /api/v1/backup) and returns the tar stream; the caller closes it.
+func fetchBackup(ctx context.Context, url, token string) (io.ReadCloser, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(url, "/")+"/api/v1/backup", nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s cannot be reached: %w", url, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 2048))
+		return nil, fmt.Errorf("%s answered %s: %s", url, resp.Status, strings.TrimSpace(string(body)))
+	}
+	return resp.Body, nil
 }
 
 // writeFileAtomic writes r to a temporary file beside path, checks it is a

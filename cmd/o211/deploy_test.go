@@ -301,8 +301,7 @@ func TestDeploy_MetricsExist(t *testing.T) {
 		})
 	}
 	nodeHTTP := freeLoopback(t)
-	startProc(t, "node", "--region", "east", "--data", filepath.Join(dir, "east"), "--http", nodeHTTP, "--pki", pki,
-		"--hub-nats", leaf["h1"]+","+leaf["h2"]+","+leaf["h3"], "--nats-compression", "off")
+	startProc(t, linkedNodeArgs("east", filepath.Join(dir, "east"), nodeHTTP, pki, leaf)...)
 	testutil.CheckFor(t, 60*time.Second, func() error {
 		exported := map[string]bool{}
 		urls := []string{"http://" + nodeHTTP}

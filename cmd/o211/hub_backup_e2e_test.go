@@ -42,10 +42,8 @@ func TestBinary_HubBackupRestoreReconcile(t *testing.T) {
 	pki, ids, web, leaf, hubs := startBinaryHub(t, dir)
 	putRegion(t, "http://"+web["h1"], "east", "East")
 	data := genImport(t, dir, 150, 5)
-	hubNATS := leaf["h1"] + "," + leaf["h2"] + "," + leaf["h3"]
 	nodeHTTP := freeLoopback(t)
-	nodeArgs := []string{"node", "--region", "east", "--data", data, "--http", nodeHTTP, "--pki", pki,
-		"--hub-nats", hubNATS, "--nats-compression", "off", "--token", "nt"}
+	nodeArgs := append(linkedNodeArgs("east", data, nodeHTTP, pki, leaf), "--token", "nt")
 	n := startProc(t, nodeArgs...)
 	en := &eastNode{t: t, url: "http://" + nodeHTTP, hubURL: "http://" + web["h2"]}
 	en.waitSynced()

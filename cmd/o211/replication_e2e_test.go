@@ -99,8 +99,7 @@ func TestBinary_NodeKilledMidPush(t *testing.T) {
 	// A backlog: the region's directory imported before the node starts.
 	data := genImport(t, dir, 6000, 7)
 	nodeHTTP := freeLoopback(t)
-	n := startProc(t, "node", "--region", "east", "--data", data, "--http", nodeHTTP, "--pki", pki,
-		"--hub-nats", leaf["h1"]+","+leaf["h2"]+","+leaf["h3"], "--nats-compression", "off")
+	n := startProc(t, linkedNodeArgs("east", data, nodeHTTP, pki, leaf)...)
 
 	// The hub's mark for east, as any replica sees it.
 	mark := func() (uint64, error) {
@@ -300,4 +299,11 @@ func genImport(t *testing.T, dir string, services, seed int) string {
 	mustRun(t, nil, "gen", "--services", fmt.Sprint(services), "--seed", fmt.Sprint(seed), "--region", "east", "--out", pkg)
 	mustRun(t, nil, "import", "--data", data, "--region", "east", "--format", "hsds-csv", "--quiet", pkg)
 	return data
+}
+
+// linkedNodeArgs returns the arguments of a node of region linked to the
+// hub startBinaryHub started.
+func linkedNodeArgs(region, data, httpAddr, pki string, leaf map[string]string) []string {
+	return []string{"node", "--region", region, "--data", data, "--http", httpAddr, "--pki", pki,
+		"--hub-nats", leaf["h1"] + "," + leaf["h2"] + "," + leaf["h3"], "--nats-compression", "off"}
 }

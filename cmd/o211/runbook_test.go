@@ -143,8 +143,7 @@ func TestRunbook_AddRegion(t *testing.T) {
 		if action != "start" || unit != "o211-node" {
 			t.Fatalf("add-region.md: systemctl %s %s: not a step this test knows", action, unit)
 		}
-		startProc(t, "node", "--region", "north", "--data", vars["DATA"], "--http", nodeHTTP, "--pki", pki,
-			"--hub-nats", leaf["h1"]+","+leaf["h2"]+","+leaf["h3"], "--nats-compression", "off")
+		startProc(t, linkedNodeArgs("north", vars["DATA"], nodeHTTP, pki, leaf)...)
 	})
 	waitPushed(t, vars["NODE_URL"], vars["HUB_URL"], "north")
 }
@@ -263,8 +262,7 @@ func TestRunbook_RotateCredentials(t *testing.T) {
 	putRegion(t, "http://"+web["h1"], "east", "East")
 	data := genImport(t, dir, 20, 4)
 	nodeHTTP := freeLoopback(t)
-	n := startProc(t, "node", "--region", "east", "--data", data, "--http", nodeHTTP, "--pki", pki,
-		"--hub-nats", leaf["h1"]+","+leaf["h2"]+","+leaf["h3"], "--nats-compression", "off")
+	n := startProc(t, linkedNodeArgs("east", data, nodeHTTP, pki, leaf)...)
 	nodeURL := "http://" + nodeHTTP
 	waitPushed(t, nodeURL, "http://"+web["h1"], "east")
 	oldCert := mustRead(t, filepath.Join(pki, "nodes", "east.pem"))
