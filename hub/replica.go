@@ -44,7 +44,7 @@ type Replica struct {
 	// accounts signs people in against the provincial users of fsm.
 	sessions *replicaSessions
 	accounts *auth.Service
-	logs     *raftboltdb.BoltStore
+	logs     *stableStore // raft.db: the Raft log and stable store
 	snaps    *raft.FileSnapshotStore
 	trans    *raft.NetworkTransport
 	raft     *raft.Raft
@@ -152,13 +152,14 @@ func (r *Replica) Start(ctx context.Context) (err error) {
 // bootstraps on a first start, and starts Raft.
 func (r *Replica) openRaft() error {
 	var err error
-	r.logs, err = raftboltdb.New(raftboltdb.Options{Path: filepath.Join(r.cfg.DataDir, "raft.db"),
+	bs, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(r.cfg.DataDir, "raft.db"),
 		BoltOptions: &bolt.Options{Timeout: 2 * time.Second, NoFreelistSync: true}, NoSync: r.cfg.NoSync})
 	if errors.Is(err, bolt.ErrTimeout) {
 		return fmt.Errorf("hub: start: %s is in use by another process", filepath.Join(r.cfg.DataDir, "raft.db"))
 	} else if err != nil {
 		return fmt.Errorf("hub: start: raft log: %w", err)
 	}
+	r.logs = newStableStore(bs, r.logger)
 	r.snaps, err = raft.NewFileSnapshotStoreWithLogger(r.cfg.DataDir, r.cfg.SnapshotRetain, newHclog(r.logger, "raft-snapshot"))
 	if err != nil {
 		return fmt.Errorf("hub: start: snapshots: %w", err)
