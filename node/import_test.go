@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -112,5 +113,25 @@ func TestPacer(t *testing.T) {
 	work(searchActive) // the last search is now too old
 	if want := []time.Duration{2 * restPerWork * time.Millisecond, maxRest}; !slices.Equal(slept, want) {
 		t.Fatalf("rested %v, want %v", slept, want)
+	}
+}
+
+// TestPacedWriter: a backup yields once per backupChunk written, and writes
+// every byte.
+func TestPacedWriter(t *testing.T) {
+	var out bytes.Buffer
+	pauses := 0
+	pw := &pacedWriter{w: &out, pause: func() { pauses++ }}
+	chunk := make([]byte, backupChunk/4+1)
+	for range 9 {
+		if _, err := pw.Write(chunk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want := 2; pauses != want {
+		t.Fatalf("%d pauses for %d bytes, want %d", pauses, out.Len(), want)
+	}
+	if out.Len() != 9*len(chunk) {
+		t.Fatalf("wrote %d bytes, want %d", out.Len(), 9*len(chunk))
 	}
 }
